@@ -1,0 +1,60 @@
+"""Crucible: an ethics review workflow for machine-learning research in materials science."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(load_config(config))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from app.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    # Batch mode lets SQLite apply ALTERs by copying tables; compare_type makes autogenerate see type changes.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    _import_models()
+
+    from app.core.errors import register_error_handlers
+    from app.core.web import register_web_hooks
+
+    register_error_handlers(app)
+    register_web_hooks(app)
+
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.submissions.routes import bp as submissions_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(submissions_bp)
+    app.register_blueprint(admin_bp)
+
+    from app.auth.cli import register_auth_cli
+    from app.core.cli import register_core_cli
+    from app.submissions.cli import register_submission_cli
+
+    register_core_cli(app)
+    register_auth_cli(app)
+    register_submission_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every model module is imported once so metadata (and Alembic autogenerate) sees all tables."""
+    import app.auth.models  # noqa: F401
+    import app.core.audit  # noqa: F401
+    import app.core.mail  # noqa: F401
+    import app.submissions.models  # noqa: F401

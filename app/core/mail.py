@@ -1,0 +1,87 @@
+"""Outgoing mail goes through an outbox table, written in the same transaction as the change that caused it.
+
+Without MAIL_SERVER (development, tests) a message is written to the log and kept in the outbox for an admin
+to read; with MAIL_SERVER the pending messages are sent over SMTP after the request's transaction commits.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+from flask import current_app, g
+from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import UTCDateTime, utcnow
+from app.extensions import db
+
+log = logging.getLogger("crucible.mail")
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # logged: development delivery to the log; pending/sent/failed: SMTP delivery.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+def queue_mail(recipient: str, subject: str, body: str, *, user_id: int | None = None) -> OutboxMessage:
+    smtp = bool(current_app.config.get("MAIL_SERVER"))
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        user_id=user_id,
+        status="pending" if smtp else "logged",
+    )
+    db.session.add(message)
+    if smtp:
+        g.crucible_mail_pending = True
+    else:
+        log.info("Mail to %s: %s\n%s", recipient, subject, body)
+    return message
+
+
+def deliver_pending(limit: int = 50) -> int:
+    """Send pending outbox messages over SMTP; failures stay in the outbox with their error for a retry."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return 0
+    pending = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed"))).limit(limit)
+    ).all()
+    sent = 0
+    for message in pending:
+        email = EmailMessage()
+        email["From"] = config["MAIL_DEFAULT_SENDER"]
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email.set_content(message.body)
+        try:
+            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+                if config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if config.get("MAIL_USERNAME"):
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+                smtp.send_message(email)
+        except (OSError, smtplib.SMTPException) as exc:
+            message.status = "failed"
+            message.error = str(exc)[:1000]
+            log.warning("Mail to %s failed: %s", message.recipient, exc)
+        else:
+            message.status = "sent"
+            message.sent_at = utcnow()
+            message.error = None
+            sent += 1
+    db.session.commit()
+    return sent

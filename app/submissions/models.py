@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.extensions import db
+from app.submissions.workflow import ROUTES, State, sql_in
+
+MEMBER_ROLES = ("editor", "viewer")
+TIERS = ("Low", "Medium", "High")
+
+
+class QuestionnaireVersion(db.Model):
+    """A released questionnaire file, pinned by every submission answered on it."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_questionnaire_version_key_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Submission(TimestampMixin, db.Model):
+    __tablename__ = "submission"
+    __table_args__ = (
+        CheckConstraint(f"state IN {sql_in(s.value for s in State)}", name="known_state"),
+        CheckConstraint(f"route IS NULL OR route IN {sql_in(ROUTES)}", name="known_route"),
+        CheckConstraint(f"overall_tier IS NULL OR overall_tier IN {sql_in(TIERS)}", name="known_tier"),
+        CheckConstraint("state = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
+        CheckConstraint("round_number >= 0", name="round_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    state: Mapped[str] = mapped_column(String(32), default=State.DRAFT.value, index=True)
+    route: Mapped[str | None] = mapped_column(String(32))
+    overall_tier: Mapped[str | None] = mapped_column(String(16))
+    security_signoff_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    round_number: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    members: Mapped[list[SubmissionMember]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionMember.id"
+    )
+
+
+class SubmissionMember(db.Model):
+    """A collaborator invited by email. Membership is matched on the address, so an invitation to someone
+    without an account takes effect as soon as they register with it."""
+
+    __tablename__ = "submission_member"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "email", name="uq_submission_member_submission_id_email"),
+        CheckConstraint(f"role IN {sql_in(MEMBER_ROLES)}", name="known_member_role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="members")
+
+
+class Answer(db.Model):
+    """The live draft answer to one question. `version` is the optimistic lock: a save names the version it
+    started from and is refused when someone else has saved since."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "question_id", name="uq_answer_submission_id_question_id"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Any | None] = mapped_column(JSON)
+    # What the user typed when it did not pass validation: kept so nothing typed is lost.
+    invalid_input: Mapped[Any | None] = mapped_column(JSON)
+    invalid_message: Mapped[str | None] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
+
+    # SQLAlchemy adds "AND version = <loaded>" to every UPDATE, so a write racing another fails loudly.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Round(db.Model):
+    """The answers as submitted, frozen: one per submission, so rounds can be compared."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "number", name="uq_round_submission_id_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    risk_profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    route: Mapped[str] = mapped_column(String(32))
+    overall_tier: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+
+class ReferenceCounter(db.Model):
+    """Per-year sequence for human references such as ETH-2026-0001."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+

@@ -1,0 +1,109 @@
+"""Plain dicts for the applicant's templates, built from the questionnaire and the stored answers."""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from app.core.markdown import render_markdown
+from app.questionnaires.answers import section_status
+from app.questionnaires.conditions import visible_question_ids
+from app.questionnaires.schema import Questionnaire
+from app.submissions import services
+from app.submissions.models import Answer, Submission
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "needs_attention": "Needs attention",
+}
+
+
+def task_rows(questionnaire: Questionnaire, rows: Mapping[str, Answer]) -> list[dict[str, Any]]:
+    values = services.answer_values(rows)
+    invalid = services.invalid_ids(rows)
+    return [
+        {
+            "section": section,
+            "status": (status := section_status(questionnaire, section.id, values, invalid)),
+            "status_label": STATUS_LABELS[status],
+        }
+        for section in questionnaire.sections
+    ]
+
+
+def _input_value(question, row: Answer | None, raw: Mapping[str, Any] | None) -> Any:
+    """What the field shows: what was just typed, else kept invalid input, else the stored answer."""
+    if raw is not None and question.id in raw:
+        return raw[question.id]
+    if row is None:
+        return question.default if question.default is not None else None
+    if row.invalid_input is not None:
+        return row.invalid_input
+    return row.value
+
+
+def _as_form_values(question, value: Any) -> list[str]:
+    """The answer as the strings the form's inputs compare against."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, bool):
+        return ["yes" if value else "no"]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value))]
+    return [str(value)]
+
+
+def section_context(
+    submission: Submission,
+    questionnaire: Questionnaire,
+    section_id: str,
+    rows: Mapping[str, Answer],
+    result: services.SaveResult | None = None,
+) -> dict[str, Any]:
+    section = questionnaire.section(section_id)
+    values = services.answer_values(rows)
+    visible = visible_question_ids(questionnaire, values)
+    errors: dict[str, str] = dict(result.errors) if result else {}
+    for qid, row in rows.items():
+        if row.invalid_message and qid not in errors:
+            errors[qid] = row.invalid_message
+    raw = result.raw if result else None
+    questions = []
+    for question in section.questions:
+        row = rows.get(question.id)
+        form_values = _as_form_values(question, _input_value(question, row, raw))
+        questions.append({
+            "q": question,
+            "visible": question.id in visible,
+            "values": form_values,
+            "text": form_values[0] if len(form_values) == 1 else "",
+            "error": errors.get(question.id) if question.id in visible else None,
+            "base": services.base_token(row),
+            "help_html": render_markdown(question.help),
+            "show_if": json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else "",
+        })
+    ids = [s.id for s in questionnaire.sections]
+    index = ids.index(section_id)
+    visible_in_section = [q for q in questions if q["visible"]]
+    answered = sum(1 for q in visible_in_section if q["values"] and q["values"] != [""])
+    # Answers from other sections, for conditions that look across sections when evaluated in the browser.
+    context_answers = {qid: v for qid, v in values.items() if qid in visible}
+    return {
+        "section": section,
+        "section_number": index + 1,
+        "section_count": len(ids),
+        "previous_section": ids[index - 1] if index > 0 else None,
+        "next_section": ids[index + 1] if index + 1 < len(ids) else None,
+        "questions": questions,
+        "errors": {qid: msg for qid, msg in errors.items() if any(q["q"].id == qid and q["visible"] for q in questions)},
+        "guidance_html": render_markdown(section.guidance),
+        "answered": answered,
+        "visible_count": len(visible_in_section),
+        "context_answers": context_answers,
+        "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows)),
+        "status_labels": STATUS_LABELS,
+        "base_prefix": services.BASE_FIELD_PREFIX,
+    }

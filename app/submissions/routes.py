@@ -1,0 +1,342 @@
+"""Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.core.models import utcnow
+from app.extensions import db
+from app.questionnaires.answers import display_value, section_status
+from app.questionnaires.conditions import visible_question_ids
+from app.questionnaires.scoring import score
+from app.submissions import services, workflow
+from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
+from app.submissions.models import Round, Submission
+from app.submissions.presenters import section_context, task_rows
+
+bp = Blueprint("submissions", __name__, template_folder="templates")
+
+
+def _load(submission_id: int, **required) -> Submission:
+    try:
+        return services.load_for_team(submission_id, current_user, **required)
+    except LookupError:
+        abort(404)
+    except services.AccessDenied:
+        abort(403)
+
+
+def _conflict(message: str):
+    abort(409, description=message)
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    rows = services.submissions_for(current_user)
+    return render_template("submissions/dashboard.html", rows=rows, page_title="My applications",
+                           state_labels=workflow.STATE_LABELS)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = NewSubmissionForm()
+    if form.validate_on_submit():
+        submission = services.create_submission(current_user, form.title.data)
+        flash("Application started. Work through the sections in any order; answers save as you go.", "success")
+        return redirect(url_for(".task_list", submission_id=submission.id))
+    return render_template("submissions/new.html", form=form, page_title="Start a new application")
+
+
+@bp.route("/applications/<int:submission_id>")
+@login_required
+def task_list(submission_id: int):
+    submission = _load(submission_id)
+    questionnaire = services.questionnaire_for(submission)
+    rows = services.answer_rows(submission)
+    tasks = task_rows(questionnaire, rows)
+    completed = sum(1 for task in tasks if task["status"] == "completed")
+    return render_template(
+        "submissions/task_list.html",
+        submission=submission,
+        tasks=tasks,
+        completed=completed,
+        level=services.access_level(current_user, submission),
+        editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
+        state_labels=workflow.STATE_LABELS,
+        routes=workflow.ROUTES,
+        page_title=submission.title,
+    )
+
+
+@bp.route("/applications/<int:submission_id>/sections/<section_id>", methods=["GET", "POST"])
+@login_required
+def section(submission_id: int, section_id: str):
+    submission = _load(submission_id)
+    questionnaire = services.questionnaire_for(submission)
+    try:
+        questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+    level = services.access_level(current_user, submission)
+    editable = level != "viewer" and workflow.State(submission.state) in workflow.EDITABLE_STATES
+    if request.method == "GET":
+        if not editable:
+            return redirect(url_for(".check_answers", submission_id=submission.id, _anchor=f"section-{section_id}"))
+        return _render_section(submission, questionnaire, section_id)
+    if level == "viewer":
+        abort(403)
+    if not editable:
+        _conflict("This application has been submitted, so its answers cannot be changed until it comes back for revision.")
+
+    form = request.form.to_dict(flat=False)
+    continuing = "continue" in request.form
+    result = services.save_section(submission, section_id, form, current_user, check_required=continuing)
+    if result.conflicts:
+        return _render_conflict(submission, questionnaire, section_id, form, result)
+    for qid in result.ignored_hidden:
+        flash(f"Your answer to “{questionnaire.question(qid).label}” was not saved, because the question "
+              "does not apply given your other answers.", "warning")
+    if result.errors:
+        return _render_section(submission, questionnaire, section_id, result=result)
+    if continuing:
+        flash(f"Section {section_id} saved.", "success")
+        following = _next_section(questionnaire, section_id)
+        if following:
+            return redirect(url_for(".section", submission_id=submission.id, section_id=following))
+        return redirect(url_for(".check_answers", submission_id=submission.id))
+    flash("Your answers have been saved.", "success")
+    return redirect(url_for(".section", submission_id=submission.id, section_id=section_id))
+
+
+@bp.post("/applications/<int:submission_id>/sections/<section_id>/autosave")
+@login_required
+def autosave(submission_id: int, section_id: str):
+    submission = _load(submission_id, edit=True)
+    questionnaire = services.questionnaire_for(submission)
+    try:
+        questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+    if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
+        return jsonify(status="locked", message="This application has been submitted and can no longer be changed."), 409
+    form = request.form.to_dict(flat=False)
+    result = services.save_section(submission, section_id, form, current_user, check_required=False, autosave=True)
+    rows = services.answer_rows(submission)
+    body: dict[str, Any] = {
+        "status": "conflict" if result.conflicts else "saved",
+        "saved": result.saved,
+        "errors": result.errors,
+        "conflicts": [c.question_id for c in result.conflicts],
+        "changed_elsewhere": result.changed_elsewhere,
+        "saved_at": utcnow().strftime("%H:%M:%S"),
+        # New base tokens only for answers whose stored value is what this page shows.
+        "bases": {qid: services.base_token(rows.get(qid)) for qid in result.saved},
+        "section_status": section_status(
+            questionnaire, section_id, services.answer_values(rows), services.invalid_ids(rows)
+        ),
+    }
+    return jsonify(body), 409 if result.conflicts else 200
+
+
+@bp.post("/applications/<int:submission_id>/sections/<section_id>/resolve")
+@login_required
+def resolve(submission_id: int, section_id: str):
+    """The conflict page's answer: for each conflicting question, keep mine or keep theirs."""
+    submission = _load(submission_id, edit=True)
+    questionnaire = services.questionnaire_for(submission)
+    try:
+        questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+    if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
+        _conflict("This application has been submitted, so its answers cannot be changed.")
+    form = request.form.to_dict(flat=False)
+    for key in list(form):
+        if key.startswith("__choice__"):
+            qid = key.removeprefix("__choice__")
+            choice = form.pop(key)[0]
+            if choice == "theirs":
+                form.pop(qid, None)
+                form.pop(services.BASE_FIELD_PREFIX + qid, None)
+    result = services.save_section(submission, section_id, form, current_user, check_required=False)
+    if result.conflicts:
+        return _render_conflict(submission, questionnaire, section_id, form, result)
+    flash("Your choices have been saved.", "success")
+    return redirect(url_for(".section", submission_id=submission.id, section_id=section_id))
+
+
+def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None):
+    context = section_context(submission, questionnaire, section_id, services.answer_rows(submission), result)
+    return render_template("submissions/section.html", submission=submission, **context,
+                           page_title=context["section"].title)
+
+
+def _render_conflict(submission, questionnaire, section_id, form, result: services.SaveResult):
+    rows = services.answer_rows(submission)
+    conflicts = []
+    for conflict in result.conflicts:
+        question = questionnaire.question(conflict.question_id)
+        conflicts.append({
+            "question": question,
+            "mine": _display(question, conflict.mine),
+            "theirs": _display(question, conflict.theirs),
+            "theirs_by": conflict.theirs_by,
+            "theirs_at": conflict.theirs_at,
+        })
+    conflicting = {c.question_id for c in result.conflicts}
+    carried = []
+    for key, values in form.items():
+        if key == "csrf_token" or key in ("save", "continue"):
+            continue
+        if key.startswith(services.BASE_FIELD_PREFIX):
+            qid = key.removeprefix(services.BASE_FIELD_PREFIX)
+            if qid in conflicting:
+                # The resolution is made against the answer as it is now.
+                values = [services.base_token(rows.get(qid))]
+        for value in values:
+            carried.append((key, value))
+    return render_template(
+        "submissions/conflict.html", submission=submission, section=questionnaire.section(section_id),
+        conflicts=conflicts, carried=carried, page_title="Someone else changed these answers",
+    ), 409
+
+
+def _display(question, value) -> str:
+    if value is None or value == "" or value == []:
+        return "(no answer)"
+    if isinstance(value, str) and question.type not in ("choice", "multi"):
+        return value
+    try:
+        return display_value(question, value)
+    except (KeyError, TypeError, ValueError):
+        return str(value)
+
+
+def _next_section(questionnaire, section_id: str) -> str | None:
+    ids = [s.id for s in questionnaire.sections]
+    index = ids.index(section_id)
+    return ids[index + 1] if index + 1 < len(ids) else None
+
+
+@bp.route("/applications/<int:submission_id>/check")
+@login_required
+def check_answers(submission_id: int):
+    submission = _load(submission_id)
+    level = services.access_level(current_user, submission)
+    questionnaire = services.questionnaire_for(submission)
+    rows = services.answer_rows(submission)
+    values = services.answer_values(rows)
+    editable = workflow.State(submission.state) in workflow.EDITABLE_STATES
+    if editable:
+        visible = visible_question_ids(questionnaire, values)
+        profile = score(questionnaire, values).to_dict()
+        problems = services.submission_problems(questionnaire, rows)
+    else:
+        latest = db.session.scalar(
+            db.select(Round).where(Round.submission_id == submission.id).order_by(Round.number.desc()).limit(1)
+        )
+        values = dict(latest.answers) if latest else values
+        visible = set(values)
+        profile = latest.risk_profile if latest else score(questionnaire, values).to_dict()
+        problems = {}
+    sections = []
+    for section in questionnaire.sections:
+        items = []
+        for question in section.questions:
+            if question.id not in visible:
+                continue
+            row = rows.get(question.id)
+            raw_invalid = row.invalid_input if (editable and row is not None) else None
+            items.append({
+                "question": question,
+                "display": _display(question, raw_invalid if raw_invalid is not None else values.get(question.id)),
+                "problem": problems.get(question.id),
+            })
+        sections.append({"section": section, "items": items})
+    return render_template(
+        "submissions/check.html", submission=submission, sections=sections, profile=profile,
+        problems=problems, editable=editable and level != "viewer", level=level, form=ConfirmForm(),
+        routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS, questionnaire=questionnaire,
+        page_title="Check your answers" if editable else "Submitted answers",
+    )
+
+
+@bp.post("/applications/<int:submission_id>/submit")
+@login_required
+def submit(submission_id: int):
+    submission = _load(submission_id)
+    if services.access_level(current_user, submission) != "owner":
+        abort(403)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if submission.state == workflow.State.SUBMITTED.value and submission.submitted_at:
+        # A second click of the same button: the first one already did the work.
+        flash(f"Application submitted as {submission.reference}.", "success")
+        return redirect(url_for(".task_list", submission_id=submission.id))
+    try:
+        round_ = services.submit(submission, current_user)
+    except workflow.TransitionError as error:
+        _conflict(str(error))
+    except services.IncompleteSubmission as incomplete:
+        flash(f"{len(incomplete.problems)} answers need attention before you can submit.", "error")
+        return redirect(url_for(".check_answers", submission_id=submission.id))
+    flash(f"Application submitted as {submission.reference} (round {round_.number}). "
+          "You will get an email when the review starts.", "success")
+    return redirect(url_for(".task_list", submission_id=submission.id))
+
+
+@bp.route("/applications/<int:submission_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(submission_id: int):
+    submission = _load(submission_id)
+    if services.access_level(current_user, submission) != "owner":
+        abort(403)
+    if not workflow.can("withdraw", submission.state):
+        _conflict(str(workflow.TransitionError("withdraw", submission.state)))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        services.withdraw(submission, current_user, form.reason.data or "")
+        flash("The application has been withdrawn.", "success")
+        return redirect(url_for(".dashboard"))
+    return render_template("submissions/withdraw.html", submission=submission, form=form,
+                           page_title="Withdraw this application")
+
+
+@bp.route("/applications/<int:submission_id>/team", methods=["GET", "POST"])
+@login_required
+def team(submission_id: int):
+    submission = _load(submission_id)
+    level = services.access_level(current_user, submission)
+    form = InviteForm()
+    if request.method == "POST":
+        if level != "owner":
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.invite_member(submission, current_user, form.email.data, form.role.data)
+            except ValueError as error:
+                form.email.errors = [str(error)]
+            else:
+                flash(f"{form.email.data} has been invited as {form.role.data}.", "success")
+                return redirect(url_for(".team", submission_id=submission.id))
+    return render_template("submissions/team.html", submission=submission, form=form, level=level,
+                           remove_form=ConfirmForm(), page_title="Project team")
+
+
+@bp.post("/applications/<int:submission_id>/team/<int:member_id>/remove")
+@login_required
+def remove_member(submission_id: int, member_id: int):
+    submission = _load(submission_id, owner=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_member(submission, current_user, member_id)
+    except LookupError:
+        abort(404)
+    flash("Team member removed.", "success")
+    return redirect(url_for(".team", submission_id=submission.id))

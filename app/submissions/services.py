@@ -1,0 +1,464 @@
+"""Every change to an application happens here: permission check, model change, audit event, mail."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from flask import url_for
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import User, UserRole, find_user_by_email, normalise_email
+from app.core import audit
+from app.core.mail import queue_mail
+from app.core.models import utcnow
+from app.extensions import db
+from app.questionnaires.answers import parse_section, required_ids
+from app.questionnaires.conditions import visible_question_ids
+from app.questionnaires.loader import get_questionnaire, latest_version
+from app.questionnaires.schema import Questionnaire
+from app.questionnaires.scoring import score
+from app.submissions import workflow
+from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
+from app.submissions.workflow import State
+
+QUESTIONNAIRE_KEY = "ml-materials-ethics"
+TITLE_QUESTION = "A1"
+# Form fields that carry, per question, the version and value the page was loaded with.
+BASE_FIELD_PREFIX = "__base__"
+
+
+class AccessDenied(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- access
+
+
+def access_level(user: User, submission: Submission) -> str | None:
+    """'owner', 'editor', 'viewer' or None: the user's place in the application's team."""
+    if not user.is_authenticated:
+        return None
+    if submission.owner_id == user.id:
+        return "owner"
+    for member in submission.members:
+        if member.email == user.email:
+            return member.role
+    return None
+
+
+def require_team_access(user: User, submission: Submission, *, edit: bool = False, owner: bool = False) -> str:
+    level = access_level(user, submission)
+    if level is None or (owner and level != "owner") or (edit and level == "viewer"):
+        raise AccessDenied()
+    return level
+
+
+def submissions_for(user: User) -> list[tuple[Submission, str]]:
+    member_ids = select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email)
+    rows = db.session.scalars(
+        select(Submission)
+        .where(or_(Submission.owner_id == user.id, Submission.id.in_(member_ids)))
+        .order_by(Submission.updated_at.desc())
+    ).all()
+    return [(s, access_level(user, s) or "viewer") for s in rows]
+
+
+# ---------------------------------------------------------------- questionnaire
+
+
+def current_questionnaire_version() -> QuestionnaireVersion:
+    """The newest released questionnaire file, registered in the database the first time it is used."""
+    version = latest_version(QUESTIONNAIRE_KEY)
+    row = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.key == QUESTIONNAIRE_KEY, QuestionnaireVersion.version == version
+        )
+    )
+    if row is None:
+        questionnaire = get_questionnaire(QUESTIONNAIRE_KEY, version)
+        row = QuestionnaireVersion(
+            key=QUESTIONNAIRE_KEY, version=version, title=questionnaire.title, sha256=questionnaire.sha256
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def questionnaire_for(submission: Submission) -> Questionnaire:
+    qv = submission.questionnaire_version
+    return get_questionnaire(qv.key, qv.version)
+
+
+# ---------------------------------------------------------------- answers
+
+
+def answer_rows(submission: Submission) -> dict[str, Answer]:
+    rows = db.session.scalars(select(Answer).where(Answer.submission_id == submission.id)).all()
+    return {row.question_id: row for row in rows}
+
+
+def answer_values(rows: Mapping[str, Answer]) -> dict[str, Any]:
+    return {qid: row.value for qid, row in rows.items() if row.value is not None}
+
+
+def value_fingerprint(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def base_token(row: Answer | None) -> str:
+    """What a page remembers about an answer when it is loaded: its version and a fingerprint of its value."""
+    if row is None:
+        return "0:" + value_fingerprint(None)
+    return f"{row.version}:{value_fingerprint(_stored_input(row))}"
+
+
+def _stored_input(row: Answer) -> Any:
+    return row.invalid_input if row.invalid_input is not None else row.value
+
+
+@dataclass
+class Conflict:
+    question_id: str
+    mine: Any
+    theirs: Any
+    theirs_by: str | None
+    theirs_at: datetime | None
+
+
+@dataclass
+class SaveResult:
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)
+    ignored_hidden: list[str] = field(default_factory=list)
+    # Answers someone else changed that this user had not touched: kept, but the page is out of date.
+    changed_elsewhere: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts
+
+
+def save_section(
+    submission: Submission,
+    section_id: str,
+    form: Mapping[str, list[str]],
+    actor: User,
+    *,
+    check_required: bool,
+    autosave: bool = False,
+) -> SaveResult:
+    """Save one section's posted answers with a three-way check against concurrent edits.
+
+    For each question the page sent the version and value fingerprint it started from. A posted value equal
+    to that starting value was not touched and is skipped; a touched value whose answer has moved on since is
+    a conflict, and then nothing of the section is saved, so the user can choose on the conflict page.
+    """
+    require_team_access(actor, submission, edit=True)
+    if State(submission.state) not in workflow.EDITABLE_STATES:
+        raise workflow.TransitionError("edit", submission.state)
+    questionnaire = questionnaire_for(submission)
+    section = questionnaire.section(section_id)
+    rows = answer_rows(submission)
+    stored = answer_values(rows)
+    parsed = parse_section(questionnaire, section_id, form, stored, check_required=check_required)
+    result = SaveResult(errors=dict(parsed.errors), ignored_hidden=list(parsed.ignored_hidden), raw=dict(parsed.raw))
+
+    changes: dict[str, tuple[Any, Any, str | None]] = {}  # qid -> (value, invalid input, message)
+    for question in section.questions:
+        qid = question.id
+        if qid in parsed.errors and qid in parsed.raw and not _is_required_error(parsed.errors[qid]):
+            new_value, new_input, message = None, parsed.raw[qid], parsed.errors[qid]
+        elif qid in parsed.values:
+            new_value, new_input, message = parsed.values[qid], None, None
+        else:
+            continue
+        posted = new_input if new_input is not None else new_value
+        row = rows.get(qid)
+        current = _stored_input(row) if row else None
+        if value_fingerprint(posted) == value_fingerprint(current):
+            continue
+        base = _first(form.get(BASE_FIELD_PREFIX + qid))
+        if base is not None:
+            base_version, _, base_print = base.partition(":")
+            if base_print == value_fingerprint(posted):
+                # Untouched by this user; if the stored answer differs, someone else changed it meanwhile.
+                result.changed_elsewhere.append(qid)
+                continue
+            if row is not None and str(row.version) != base_version:
+                result.conflicts.append(
+                    Conflict(qid, posted, current, row.updated_by.name if row.updated_by else None, row.updated_at)
+                )
+                continue
+            if row is None and base_version != "0":
+                # The answer was there when the page loaded and has since been deleted: treat as new.
+                pass
+        changes[qid] = (new_value, new_input, message)
+
+    if result.conflicts:
+        return result
+
+    for qid, (value, invalid_input, message) in changes.items():
+        row = rows.get(qid)
+        if row is None:
+            row = Answer(submission_id=submission.id, question_id=qid)
+            db.session.add(row)
+            rows[qid] = row
+        row.value = value
+        row.invalid_input = invalid_input
+        row.invalid_message = message
+        row.updated_by_id = actor.id
+        row.updated_at = utcnow()
+        result.saved.append(qid)
+
+    if result.saved:
+        if TITLE_QUESTION in changes and changes[TITLE_QUESTION][0]:
+            submission.title = str(changes[TITLE_QUESTION][0])[:300]
+        submission.updated_at = utcnow()
+        audit.record(
+            "answers.saved",
+            actor=actor,
+            object_type="submission",
+            object_id=submission.id,
+            submission_id=submission.id,
+            data={"section": section_id, "questions": result.saved, "autosave": autosave},
+        )
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another save landed between our read and our write: report it as a conflict on what we tried.
+        db.session.rollback()
+        fresh = answer_rows(submission)
+        for qid in changes:
+            row = fresh.get(qid)
+            if row is not None:
+                result.conflicts.append(
+                    Conflict(qid, changes[qid][1] or changes[qid][0], _stored_input(row), None, row.updated_at)
+                )
+        result.saved = []
+    return result
+
+
+def _is_required_error(message: str) -> bool:
+    return message == "Answer this question"
+
+
+def _first(values: Iterable[str] | None) -> str | None:
+    if not values:
+        return None
+    for value in values:
+        return value
+    return None
+
+
+def invalid_ids(rows: Mapping[str, Answer]) -> set[str]:
+    return {qid for qid, row in rows.items() if row.invalid_input is not None}
+
+
+# ---------------------------------------------------------------- creating, team
+
+
+def create_submission(owner: User, title: str) -> Submission:
+    title = title.strip()
+    submission = Submission(
+        title=title, owner_id=owner.id, questionnaire_version_id=current_questionnaire_version().id
+    )
+    db.session.add(submission)
+    db.session.flush()
+    db.session.add(Answer(submission_id=submission.id, question_id=TITLE_QUESTION, value=title, updated_by_id=owner.id))
+    audit.record("submission.created", actor=owner, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"title": title})
+    db.session.commit()
+    return submission
+
+
+def invite_member(submission: Submission, actor: User, email: str, role: str) -> SubmissionMember:
+    require_team_access(actor, submission, owner=True)
+    email = normalise_email(email)
+    if email == submission.owner.email:
+        raise ValueError("You are already the owner of this application.")
+    if any(member.email == email for member in submission.members):
+        raise ValueError("This person is already in the team.")
+    member = SubmissionMember(submission_id=submission.id, email=email, role=role, invited_by_id=actor.id)
+    db.session.add(member)
+    audit.record("member.invited", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"email": email, "role": role})
+    existing = find_user_by_email(email)
+    link = url_for("submissions.task_list", submission_id=submission.id, _external=True)
+    if existing is None:
+        link = url_for("auth.register", _external=True)
+    queue_mail(
+        email,
+        f"You have been invited to an ethics application: {submission.title}",
+        f"{actor.name} has invited you to the ethics application \"{submission.title}\" as {role}.\n\n"
+        + ("Open it here: " if existing else "Create an account with this email address to open it: ")
+        + link,
+        user_id=existing.id if existing else None,
+    )
+    db.session.commit()
+    return member
+
+
+def remove_member(submission: Submission, actor: User, member_id: int) -> None:
+    require_team_access(actor, submission, owner=True)
+    member = db.session.get(SubmissionMember, member_id)
+    if member is None or member.submission_id != submission.id:
+        raise LookupError()
+    db.session.delete(member)
+    audit.record("member.removed", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"email": member.email, "role": member.role})
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- review of answers, submission
+
+
+def visible_answers(questionnaire: Questionnaire, values: Mapping[str, Any]) -> dict[str, Any]:
+    visible = visible_question_ids(questionnaire, values)
+    return {q.id: values[q.id] for q in questionnaire.questions if q.id in visible and q.id in values}
+
+
+def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]) -> dict[str, str]:
+    """Question id -> what must be fixed before the application can be submitted."""
+    values = answer_values(rows)
+    visible = visible_question_ids(questionnaire, values)
+    problems: dict[str, str] = {}
+    for question in questionnaire.questions:
+        if question.id not in visible:
+            continue
+        row = rows.get(question.id)
+        if row is not None and row.invalid_input is not None:
+            problems[question.id] = row.invalid_message or "Correct this answer"
+    for qid in required_ids(questionnaire, values):
+        if qid not in problems and _blank(values.get(qid)):
+            problems[qid] = "Answer this question"
+    for question in questionnaire.questions:
+        if question.must_be_true and question.id in visible and values.get(question.id) is not True:
+            problems.setdefault(question.id, "You must confirm the declaration to submit")
+    return problems
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def next_reference(year: int) -> str:
+    counter = db.session.get(ReferenceCounter, year, with_for_update=True)
+    if counter is None:
+        counter = ReferenceCounter(year=year, last_number=0)
+        db.session.add(counter)
+    counter.last_number += 1
+    return f"ETH-{year}-{counter.last_number:04d}"
+
+
+def submit(submission: Submission, actor: User) -> Round:
+    require_team_access(actor, submission, owner=True)
+    # Row lock: of two simultaneous submits, the second waits and then finds the state already changed.
+    db.session.refresh(submission, with_for_update=True)
+    target = workflow.next_state("submit", submission.state)
+    questionnaire = questionnaire_for(submission)
+    rows = answer_rows(submission)
+    problems = submission_problems(questionnaire, rows)
+    if problems:
+        raise IncompleteSubmission(problems)
+    values = answer_values(rows)
+    frozen = visible_answers(questionnaire, values)
+    profile = score(questionnaire, values).to_dict()
+    now = utcnow()
+    if submission.reference is None:
+        submission.reference = next_reference(now.year)
+    submission.round_number += 1
+    round_ = Round(
+        submission_id=submission.id,
+        number=submission.round_number,
+        questionnaire_version_id=submission.questionnaire_version_id,
+        answers=frozen,
+        risk_profile=profile,
+        route=profile["route"],
+        overall_tier=profile["overall"],
+        submitted_at=now,
+        submitted_by_id=actor.id,
+        sha256=value_fingerprint_full({"answers": frozen, "risk_profile": profile}),
+    )
+    db.session.add(round_)
+    submission.state = target.value
+    submission.route = profile["route"]
+    submission.overall_tier = profile["overall"]
+    submission.security_signoff_required = bool(profile["security_signoff"])
+    submission.risk_profile = profile
+    submission.submitted_at = now
+    submission.updated_at = now
+    audit.record(
+        "submission.submitted",
+        actor=actor,
+        object_type="submission",
+        object_id=submission.id,
+        submission_id=submission.id,
+        data={"reference": submission.reference, "round": round_.number, "route": round_.route,
+              "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
+              "sha256": round_.sha256},
+    )
+    _mail_team(submission, f"{submission.reference} submitted: {submission.title}",
+               f"The ethics application \"{submission.title}\" was submitted by {actor.name} as "
+               f"{submission.reference} (round {round_.number}). It will be reviewed on the "
+               f"{workflow.ROUTES[round_.route].lower()} route.")
+    for coordinator in _users_with_role("coordinator"):
+        queue_mail(coordinator.email, f"New application to triage: {submission.reference}",
+                   f"{submission.reference} \"{submission.title}\" ({round_.overall_tier} risk, "
+                   f"{workflow.ROUTES[round_.route].lower()}) is waiting for triage.", user_id=coordinator.id)
+    db.session.commit()
+    return round_
+
+
+def withdraw(submission: Submission, actor: User, reason: str) -> None:
+    require_team_access(actor, submission, owner=True)
+    target = workflow.next_state("withdraw", submission.state)
+    previous = submission.state
+    submission.state = target.value
+    submission.updated_at = utcnow()
+    audit.record("submission.withdrawn", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"from": previous, "reason": reason})
+    _mail_team(submission, f"Application withdrawn: {submission.title}",
+               f"{actor.name} withdrew the ethics application \"{submission.title}\".\nReason: {reason or 'none given'}")
+    db.session.commit()
+
+
+class IncompleteSubmission(Exception):
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} answers need attention")
+
+
+def value_fingerprint_full(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _mail_team(submission: Submission, subject: str, body: str) -> None:
+    recipients = {submission.owner.email: submission.owner.id}
+    for member in submission.members:
+        recipients.setdefault(member.email, None)
+    for email, user_id in recipients.items():
+        queue_mail(email, subject, body, user_id=user_id)
+
+
+def _users_with_role(role: str) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role, User.active.is_(True))
+    ))
+
+
+def load_for_team(submission_id: int, user: User, **required) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise LookupError()
+    require_team_access(user, submission, **required)
+    return submission
+
