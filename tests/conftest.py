@@ -6,6 +6,7 @@ by database, and each test leaves the tables empty for the next.
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import os
 import re
 
@@ -119,4 +120,4 @@ def page_text(response) -> str:
     """The visible text of an HTML response, whitespace collapsed, for assertions about what users read."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())

@@ -35,7 +35,7 @@ class Submission(TimestampMixin, db.Model):
         CheckConstraint(f"state IN {sql_in(s.value for s in State)}", name="known_state"),
         CheckConstraint(f"route IS NULL OR route IN {sql_in(ROUTES)}", name="known_route"),
         CheckConstraint(f"overall_tier IS NULL OR overall_tier IN {sql_in(TIERS)}", name="known_tier"),
-        CheckConstraint("state = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
+        CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="submitted_has_reference"),
         CheckConstraint("round_number >= 0", name="round_not_negative"),
     )
 

@@ -102,7 +102,7 @@ def upgrade():
     sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("overall_tier IS NULL OR overall_tier IN ('Low', 'Medium', 'High')", name=op.f('ck_submission_known_tier')),
     sa.CheckConstraint("route IS NULL OR route IN ('expedited', 'standard', 'full_committee')", name=op.f('ck_submission_known_route')),
-    sa.CheckConstraint("state = 'draft' OR reference IS NOT NULL", name=op.f('ck_submission_submitted_has_reference')),
+    sa.CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name=op.f('ck_submission_submitted_has_reference')),
     sa.CheckConstraint("state IN ('draft', 'submitted', 'in_review', 'changes_requested', 'approved', 'approved_with_conditions', 'rejected', 'withdrawn')", name=op.f('ck_submission_known_state')),
     sa.CheckConstraint('round_number >= 0', name=op.f('ck_submission_round_not_negative')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_submission_owner_id_user')),

@@ -1,0 +1,316 @@
+"""Turning posted form data into typed answers, and answers back into text.
+
+Stored answer values are plain JSON: str (text, markdown, choice, hardware, and dates as "YYYY-MM-DD"),
+list[str] (multi, in option order), bool (yes_no), int or float (number). None means cleared.
+
+Form conventions (the form builder must follow them):
+- the field name of question X is exactly X; a multi posts one value per ticked box under that name;
+  yes_no posts "yes" or "no"; dates post "YYYY-MM-DD"; numbers post text.
+- a question absent from the form is "not submitted" and its stored answer is left alone. Unticked
+  checkboxes and unselected radios post nothing at all, so the page also posts `__present__` with the
+  ids of the questions it rendered: a multi, choice or yes_no listed there but absent is then cleared.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
+from app.questionnaires.schema import Question, Questionnaire
+
+__all__ = [
+    "FieldError",
+    "PRESENT_FIELD",
+    "SectionParse",
+    "display_value",
+    "is_blank",
+    "parse_section",
+    "parse_value",
+    "required_ids",
+    "section_status",
+]
+
+PRESENT_FIELD = "__present__"
+SectionStatus = Literal["not_started", "in_progress", "completed", "needs_attention"]
+
+ANSWER_REQUIRED = "Answer this question"
+MUST_CONFIRM = "You must confirm the declaration to submit"
+_CLEARABLE_WHEN_ABSENT = frozenset({"multi", "yes_no", "choice"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class FieldError(ValueError):
+    """An answer that cannot be accepted; the message is shown next to the field as it is."""
+
+
+@dataclass
+class SectionParse:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str | list[str]] = field(default_factory=dict)
+    ignored_hidden: list[str] = field(default_factory=list)
+    unknown_fields: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- single values ----------------------------------------------------------------------------------
+
+def _number_text(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _normalise_text(raw: str) -> str:
+    return raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _parse_text(question: Question, raw: str) -> str | None:
+    text = _normalise_text(raw)
+    if not text:
+        return None
+    limit = question.effective_max_length
+    if limit is not None and len(text) > limit:
+        raise FieldError(f"Enter {limit:,} characters or fewer (you entered {len(text):,})")
+    return text
+
+
+def _parse_choice(question: Question, raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if question.option(value) is None:
+        raise FieldError("Select one of the options")
+    return value
+
+
+def _parse_multi(question: Question, raw: list[str]) -> list[str]:
+    chosen = {value.strip() for value in raw if value.strip()}
+    if any(question.option(value) is None for value in chosen):
+        raise FieldError("Select one of the options")
+    exclusive = [o for o in question.options if o.exclusive and o.value in chosen]
+    if exclusive and len(chosen) > 1:
+        raise FieldError(f"“{exclusive[0].label}” cannot be combined with other options")
+    # Option order, not click order, so equal answers compare equal and diffs stay quiet.
+    return [option.value for option in question.options if option.value in chosen]
+
+
+def _parse_yes_no(question: Question, raw: str) -> bool | None:
+    value = raw.strip().lower()
+    if not value:
+        return None
+    if value not in {"yes", "no", "true", "false"}:
+        raise FieldError("Select yes or no")
+    answer = value in {"yes", "true"}
+    if question.must_be_true and not answer:
+        raise FieldError(MUST_CONFIRM)
+    return answer
+
+
+def _bounds_message(question: Question) -> str:
+    low, high = question.min, question.max
+    if low is not None and high is not None:
+        return f"Enter a number between {_number_text(low)} and {_number_text(high)}"
+    if low is not None:
+        return f"Enter a number of {_number_text(low)} or more"
+    return f"Enter a number of {_number_text(high or 0)} or less"
+
+
+def _parse_number(question: Question, raw: str) -> int | float | None:
+    # Thousands separators are common in typed figures ("10,000 GPU hours"); decimal commas are not
+    # used in the UK, so a comma is never a decimal point here.
+    text = raw.strip().replace(",", "").replace("_", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise FieldError("Enter a number") from None
+    if not math.isfinite(number):
+        raise FieldError("Enter a number")
+    if question.integer and not number.is_integer():
+        raise FieldError("Enter a whole number")
+    if (question.min is not None and number < question.min) or (question.max is not None and number > question.max):
+        raise FieldError(_bounds_message(question))
+    return int(number) if question.integer else number
+
+
+def _parse_date(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        if not _DATE.match(text):
+            raise ValueError
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise FieldError("Enter a date like 2026-03-31") from None
+
+
+def parse_value(question: Question, raw: str | list[str]) -> Any:
+    """The typed value of one raw form value (a list for multi); raises FieldError."""
+    if question.type == "multi":
+        return _parse_multi(question, raw if isinstance(raw, list) else [raw])
+    if isinstance(raw, list):
+        text = raw[0] if raw else ""
+    else:
+        text = raw
+    if question.type in {"text", "markdown"}:
+        return _parse_text(question, text)
+    if question.type == "choice" or question.type == "hardware" and question.options:
+        return _parse_choice(question, text)
+    if question.type == "hardware":
+        return _parse_text(question, text)
+    if question.type == "yes_no":
+        return _parse_yes_no(question, text)
+    if question.type == "number":
+        return _parse_number(question, text)
+    if question.type == "date":
+        return _parse_date(text)
+    raise AssertionError(f"unhandled question type {question.type}")
+
+
+# --- a section of the form --------------------------------------------------------------------------
+
+def _values(form: Mapping[str, list[str]], name: str) -> list[str]:
+    # A flat dict (one str per name) is accepted too, so a caller's slip does not split text into characters.
+    posted = form.get(name, [])
+    return [posted] if isinstance(posted, str) else [str(value) for value in posted]
+
+
+def _present_ids(form: Mapping[str, list[str]]) -> set[str]:
+    # Accept one id per value or several separated by commas/spaces: both are easy to render.
+    return {qid for value in _values(form, PRESENT_FIELD) for qid in re.split(r"[\s,]+", value) if qid}
+
+
+def _submitted_raw(question: Question, form: Mapping[str, list[str]], present: set[str]) -> str | list[str] | None:
+    """What the form posted for the question, or None when it was not submitted at all."""
+    if question.id in form:
+        values = _values(form, question.id)
+        if question.type == "multi":
+            return values
+        return values[0] if values else ""
+    if question.type in _CLEARABLE_WHEN_ABSENT and question.id in present:
+        return [] if question.type == "multi" else ""
+    return None
+
+
+def parse_section(
+    q: Questionnaire,
+    section_id: str,
+    form: Mapping[str, list[str]],
+    stored: Mapping[str, Any],
+    *,
+    check_required: bool,
+) -> SectionParse:
+    """Parse the posted fields of one section against the stored answers (see the module docstring)."""
+    section = q.section(section_id)
+    own_ids = {question.id for question in section.questions}
+    present = _present_ids(form)
+    result = SectionParse(unknown_fields=[name for name in form if name not in own_ids and name != PRESENT_FIELD])
+
+    parsed: dict[str, Any] = {}
+    parse_errors: dict[str, str] = {}
+    for question in section.questions:
+        raw = _submitted_raw(question, form, present)
+        if raw is None:
+            continue
+        result.raw[question.id] = raw
+        try:
+            parsed[question.id] = parse_value(question, raw)
+        except FieldError as exc:
+            parse_errors[question.id] = str(exc)
+
+    merged = {**stored, **parsed}
+    visible = visible_question_ids(q, merged)
+    for qid in result.raw:
+        if qid in visible:
+            if qid in parse_errors:
+                result.errors[qid] = parse_errors[qid]
+            else:
+                result.values[qid] = parsed[qid]
+        elif not is_blank(result.raw[qid]):
+            result.ignored_hidden.append(qid)
+    # Answers to hidden questions are not stored, so they must not count as merged answers either.
+    merged = {**stored, **result.values}
+
+    if check_required:
+        required = required_ids(q, merged)
+        for question in section.questions:
+            qid = question.id
+            if qid in required and qid not in result.errors and is_blank(merged.get(qid)):
+                result.errors[qid] = ANSWER_REQUIRED
+    return result
+
+
+def required_ids(q: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
+    """Visible questions that must be answered: `required`, or `required_if` holds."""
+    visible = visible_question_ids(q, answers)
+    effective = {qid: value for qid, value in answers.items() if qid in visible and not is_blank(value)}
+    required = set()
+    for qid in visible:
+        question = q.question(qid)
+        if question.required or question.required_if is not None and evaluate(question.required_if, effective):
+            required.add(qid)
+    return required
+
+
+def section_status(
+    q: Questionnaire, section_id: str, answers: Mapping[str, Any], invalid_ids: set[str]
+) -> SectionStatus:
+    section_ids = {question.id for question in q.section(section_id).questions}
+    if section_ids & set(invalid_ids):
+        return "needs_attention"
+    visible = visible_question_ids(q, answers) & section_ids
+    if all(is_blank(answers.get(qid)) for qid in visible):
+        return "not_started"
+    missing = [qid for qid in required_ids(q, answers) & section_ids if is_blank(answers.get(qid))]
+    return "in_progress" if missing else "completed"
+
+
+# --- display ----------------------------------------------------------------------------------------
+
+def _display_date(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def _display_number(question: Question, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.10g}"
+    return f"{text} {question.unit}" if question.unit else text
+
+
+def display_value(question: Question, value: Any) -> str:
+    """Human text of an answer: option labels, Yes/No, "31 March 2026", numbers with their unit.
+    Blank answers give ""; the caller decides how to show "not answered"."""
+    if is_blank(value):
+        return ""
+    if question.options and isinstance(value, (list, tuple)):
+        return "; ".join(_label(question, item) for item in value)
+    if question.options:
+        return _label(question, value)
+    if question.type == "yes_no":
+        return "Yes" if value is True else "No" if value is False else str(value)
+    if question.type == "date":
+        return _display_date(value)
+    if question.type == "number":
+        return _display_number(question, value)
+    return str(value)
+
+
+def _label(question: Question, value: Any) -> str:
+    option = question.option(str(value))
+    return option.label if option is not None else str(value)

@@ -1,0 +1,249 @@
+"""Pydantic schema of a questionnaire file.
+
+The schema checks the shape of each part on its own (types, required fields, bounds that make sense).
+Checks that need the whole questionnaire — duplicate ids, conditions that name unknown questions or
+options, cycles between conditions — live in `loader.check_references`, because only there can the
+error be reported with the path of the offending part.
+"""
+from __future__ import annotations
+
+import graphlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+Category = Literal["data", "dual_use", "environment", "people", "openness"]
+Level = Literal["L", "M", "H", "H!"]
+QuestionType = Literal["text", "markdown", "choice", "multi", "yes_no", "number", "date", "hardware"]
+
+CATEGORIES: tuple[Category, ...] = ("data", "dual_use", "environment", "people", "openness")
+
+# Types whose answer must be one (or several) of the question's options.
+OPTION_TYPES = frozenset({"choice", "multi"})
+# "hardware" is reserved for the compute-footprint widget; until it exists it may carry options
+# (then it behaves like a choice) or none (then it is short free text).
+TEXT_TYPES = frozenset({"text", "markdown"})
+DEFAULT_MAX_LENGTH = {"text": 500, "markdown": 20000, "hardware": 200}
+
+ConditionValue = str | bool | int | float
+
+
+class _Model(BaseModel):
+    # Questionnaires are shared between requests through a cache: they must not be mutated.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Condition(_Model):
+    """A declarative test on answers; evaluated by `conditions.evaluate`, never by eval().
+
+    Exactly one form per condition:
+    `{question: ID, equals: V}`, `{question: ID, in: [V, ...]}`, `{question: ID, answered: true}`,
+    `{all: [...]}`, `{any: [...]}`, `{not: {...}}`.
+    """
+
+    question: str | None = None
+    equals: ConditionValue | None = None
+    in_: list[ConditionValue] | None = Field(default=None, alias="in")
+    answered: bool | None = None
+    all_: list[Condition] | None = Field(default=None, alias="all")
+    any_: list[Condition] | None = Field(default=None, alias="any")
+    not_: Condition | None = Field(default=None, alias="not")
+
+    @model_validator(mode="after")
+    def _exactly_one_form(self) -> Condition:
+        given = self.model_fields_set
+        combinators = given & {"all_", "any_", "not_"}
+        tests = given & {"equals", "in_", "answered"}
+        if combinators:
+            if len(combinators) > 1 or "question" in given or tests:
+                raise ValueError("use exactly one of 'all', 'any', 'not' and nothing else in the same condition")
+            if self.all_ is not None and not self.all_ or self.any_ is not None and not self.any_:
+                raise ValueError("'all' and 'any' need at least one condition")
+            if "not_" in given and self.not_ is None:
+                raise ValueError("'not' needs a condition")
+            return self
+        if "question" not in given or not self.question:
+            raise ValueError("a condition needs 'question' (with 'equals', 'in' or 'answered'), or 'all', 'any', 'not'")
+        if len(tests) != 1:
+            raise ValueError("a question condition needs exactly one of 'equals', 'in', 'answered'")
+        if "equals" in given and self.equals is None:
+            raise ValueError("'equals' needs a value; to test for a blank answer use 'answered: false'")
+        if "in_" in given and not self.in_:
+            raise ValueError("'in' needs a non-empty list of values")
+        if "answered" in given and self.answered is None:
+            raise ValueError("'answered' must be true or false")
+        return self
+
+    def referenced_questions(self) -> set[str]:
+        """Every question id this condition reads, however deeply nested."""
+        if self.question is not None:
+            return {self.question}
+        found: set[str] = set()
+        for child in self.children():
+            found |= child.referenced_questions()
+        return found
+
+    def children(self) -> list[Condition]:
+        if self.all_ is not None:
+            return list(self.all_)
+        if self.any_ is not None:
+            return list(self.any_)
+        if self.not_ is not None:
+            return [self.not_]
+        return []
+
+
+class Option(_Model):
+    value: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    hint: str = ""
+    risk: dict[Category, Level] = {}
+    # An option such as "None of these" that makes no sense together with others in a multi.
+    exclusive: bool = False
+
+    @field_validator("label")
+    @classmethod
+    def _label_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("every option needs a label")
+        return value
+
+
+class RiskRule(_Model):
+    when: Condition
+    risk: dict[Category, Level] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class Question(_Model):
+    id: str = Field(pattern=r"^[A-Z][0-9]+[a-z]?$")
+    type: QuestionType
+    label: str = Field(min_length=1)
+    help: str = ""
+    required: bool = True
+    options: list[Option] = []
+    show_if: Condition | None = None
+    required_if: Condition | None = None
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    max_length: int | None = Field(default=None, gt=0)
+    unit: str | None = None
+    placeholder: str | None = None
+    hint: str | None = None
+    # Shown pre-filled by the form and used by calculators when the answer is blank.
+    default: ConditionValue | None = None
+    # A yes/no that only "yes" can answer (the declaration).
+    must_be_true: bool = False
+    risk_rules: list[RiskRule] = []
+    risk_if_blank: dict[Category, Level] | None = None
+    risk_if_blank_reason: str = ""
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Question:
+        kind = self.type
+        if kind in OPTION_TYPES and not self.options:
+            raise ValueError(f"a {kind} question needs options")
+        if self.options and kind not in OPTION_TYPES | {"hardware"}:
+            raise ValueError(f"a {kind} question cannot have options")
+        values = [option.value for option in self.options]
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate option values: {', '.join(duplicates)}")
+        if any(option.exclusive for option in self.options) and kind != "multi":
+            raise ValueError("'exclusive' options only make sense in a multi question")
+        if (self.min is not None or self.max is not None or self.integer) and kind != "number":
+            raise ValueError("'min', 'max' and 'integer' only apply to number questions")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min:g}) is greater than 'max' ({self.max:g})")
+        if self.max_length is not None and kind not in TEXT_TYPES | {"hardware"}:
+            raise ValueError("'max_length' only applies to text and markdown questions")
+        if self.must_be_true and kind != "yes_no":
+            raise ValueError("'must_be_true' only applies to yes_no questions")
+        if self.risk_if_blank_reason and not self.risk_if_blank:
+            raise ValueError("'risk_if_blank_reason' without 'risk_if_blank'")
+        return self
+
+    @property
+    def effective_max_length(self) -> int | None:
+        if self.max_length is not None:
+            return self.max_length
+        return DEFAULT_MAX_LENGTH.get(self.type)
+
+    def option(self, value: str) -> Option | None:
+        return next((option for option in self.options if option.value == value), None)
+
+    def conditions(self) -> list[tuple[str, Condition]]:
+        """(field path relative to the question, condition) for every condition the question holds."""
+        found: list[tuple[str, Condition]] = []
+        if self.show_if is not None:
+            found.append(("show_if", self.show_if))
+        if self.required_if is not None:
+            found.append(("required_if", self.required_if))
+        for index, rule in enumerate(self.risk_rules):
+            found.append((f"risk_rules[{index}].when", rule.when))
+        return found
+
+
+class Section(_Model):
+    id: str = Field(pattern=r"^[A-Z]$")
+    title: str = Field(min_length=1)
+    guidance: str = ""
+    # Name of a calculator implemented in Python (e.g. "footprint") that reads this section's answers.
+    calculator: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class Questionnaire(_Model):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    sections: list[Section] = Field(min_length=1)
+
+    _sha256: str = PrivateAttr(default="")
+    _questions: dict[str, Question] = PrivateAttr(default_factory=dict)
+    _sections: dict[str, Section] = PrivateAttr(default_factory=dict)
+    _section_of: dict[str, str] = PrivateAttr(default_factory=dict)
+    _visibility_order: list[str] | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # First occurrence wins; duplicates are reported by the loader.
+        for section in self.sections:
+            self._sections.setdefault(section.id, section)
+            for question in section.questions:
+                self._questions.setdefault(question.id, question)
+                self._section_of.setdefault(question.id, section.id)
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def questions(self) -> list[Question]:
+        return [question for section in self.sections for question in section.questions]
+
+    def question(self, qid: str) -> Question:
+        return self._questions[qid]
+
+    def has_question(self, qid: str) -> bool:
+        return qid in self._questions
+
+    def section(self, sid: str) -> Section:
+        return self._sections[sid]
+
+    def section_of(self, qid: str) -> Section:
+        return self._sections[self._section_of[qid]]
+
+    def visibility_order(self) -> list[str]:
+        """Question ids ordered so every question comes after those its `show_if` reads.
+
+        Raises graphlib.CycleError when show_if conditions form a cycle (the loader refuses such files).
+        """
+        if self._visibility_order is None:
+            sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+            for question in self.questions:
+                deps = question.show_if.referenced_questions() if question.show_if else set()
+                sorter.add(question.id, *(d for d in deps if d in self._questions))
+            self._visibility_order = list(sorter.static_order())
+        return self._visibility_order
