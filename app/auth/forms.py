@@ -1,0 +1,114 @@
+"""Forms for signing in, registering and managing passwords; the password rules live in passwords.py."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.auth.passwords import MAX_LENGTH, password_problem
+
+EMAIL_MAX = 320
+NAME_MAX = 200
+
+
+def _email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            DataRequired("Enter your email address"),
+            Email("Enter an email address in the correct format, like name@example.ac.uk",
+                  check_deliverability=False),
+            Length(max=EMAIL_MAX, message=f"Email address must be {EMAIL_MAX} characters or fewer"),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+def _new_password_fields(label: str = "Password"):
+    password = PasswordField(label, validators=[DataRequired("Enter a password")])
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            DataRequired("Enter the password again to confirm it"),
+            EqualTo("password", message="The two passwords do not match"),
+        ],
+    )
+    return password, confirm
+
+
+class NewPasswordMixin:
+    """Checks `password` against the rules, using whatever name and email the form (or user) provides."""
+
+    def password_context(self) -> tuple[str | None, str | None]:
+        return None, None
+
+    def validate_password(self, field) -> None:
+        email, name = self.password_context()
+        problem = password_problem(field.data or "", email=email, name=name)
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Full name",
+        validators=[
+            DataRequired("Enter your full name"),
+            Length(max=NAME_MAX, message=f"Name must be {NAME_MAX} characters or fewer"),
+        ],
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+    )
+    email = _email_field()
+    password, confirm = _new_password_fields()
+    submit = SubmitField("Create account")
+
+    def password_context(self):
+        return self.email.data, self.name.data
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password"), Length(max=MAX_LENGTH * 4)],
+    )
+    submit = SubmitField("Sign in")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+    submit = SubmitField("Send reset link")
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password, confirm = _new_password_fields("New password")
+    submit = SubmitField("Set new password")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def password_context(self):
+        return (self._user.email, self._user.name) if self._user else (None, None)
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
+    password, confirm = _new_password_fields("New password")
+    submit = SubmitField("Change password")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def password_context(self):
+        return (self._user.email, self._user.name) if self._user else (None, None)
+
+    def validate_password(self, field) -> None:
+        super().validate_password(field)
+        if self._user is not None and self._user.check_password(field.data or ""):
+            raise ValidationError("Your new password must be different from your current one")
+
+    def validate_current_password(self, field) -> None:
+        if self._user is None or not self._user.check_password(field.data or ""):
+            raise ValidationError("Your current password is not correct")

@@ -1,0 +1,171 @@
+"""Sign-in, registration, password reset and the account page. Views are thin: the work is in services."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from app.auth import services
+from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+BAD_CREDENTIALS = "The email address or password is not right. Check them and try again"
+INACTIVE = "This account has been deactivated. Contact the research office if you need access again"
+EMAIL_TAKEN = "An account with this email address already exists"
+
+
+def _home():
+    return url_for("submissions.dashboard")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target only if it is a path on this site ("/x"), never another host or scheme."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.before_app_request
+def _touch_current_session():
+    """Load the user at the start of each page request, and note activity on their session."""
+    endpoint = request.endpoint or ""
+    if not endpoint or endpoint == "static" or endpoint.startswith("bootstrap."):
+        return
+    if current_user.is_authenticated:
+        services.touch_session(current_user._get_current_object())
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data, name=form.name.data, password=form.password.data
+            )
+        except services.EmailTaken:
+            form.email.errors.append(EMAIL_TAKEN)
+        else:
+            services.sign_in(user)
+            flash("Your account is ready. Welcome to Crucible.", "success")
+            return redirect(_home())
+    return render_template("auth/register.html", form=form, page_title="Create an account")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or _home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user, reason = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            services.sign_in(user)
+            return redirect(next_url or _home())
+        form.email.errors.append(INACTIVE if reason == "inactive" else BAD_CREDENTIALS)
+    return render_template("auth/login.html", form=form, next_url=next_url, page_title="Sign in")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+    else:
+        session.clear()
+    flash("You have signed out", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(
+            "If that address belongs to an account, we have sent it a link to reset the password. "
+            "Check your inbox (and spam folder).",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form, page_title="Reset your password")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user, problem = services.user_for_reset_token(token)
+    if user is None:
+        return (
+            render_template("auth/reset_invalid.html", problem=problem, page_title="This reset link cannot be used"),
+            400,
+        )
+    form = ResetPasswordForm(user=user)
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        if current_user.is_authenticated:
+            # Every session of this user was just revoked; whoever is signed in here starts afresh.
+            logout_user()
+            session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token, page_title="Choose a new password")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user=user)
+    if form.validate_on_submit():
+        revoked = services.change_password(user, form.password.data)
+        message = "Your password has been changed."
+        if revoked:
+            message += f" {revoked} other session{'s' if revoked != 1 else ''} signed out."
+        flash(message, "success")
+        return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        form=form,
+        user=user,
+        sessions=services.active_sessions(user),
+        page_title="Your account",
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
+@login_required
+def revoke_session(session_id: int):
+    user = current_user._get_current_object()
+    target = services.find_active_session(user, session_id)
+    if target is None:
+        abort(404)
+    if user.current_session is not None and target.id == user.current_session.id:
+        services.sign_out(user)
+        flash("You have signed out", "info")
+        return redirect(url_for("auth.login"))
+    services.revoke_session(user, target)
+    flash("That session has been signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/sessions/revoke-others", methods=["POST"])
+@login_required
+def revoke_other_sessions():
+    count = services.revoke_other_sessions(current_user._get_current_object())
+    if count:
+        flash(f"Signed out of {count} other session{'s' if count != 1 else ''}.", "success")
+    else:
+        flash("There were no other sessions to sign out of.", "info")
+    return redirect(url_for("auth.account"))

@@ -1,0 +1,342 @@
+"""Every change to accounts and sign-in sessions happens here, with its audit event, in one transaction.
+
+Signing in creates a server-side UserSession whose random token is what Flask-Login keeps in the cookie
+(see User.get_id), so listing and revoking sessions works, and a revoked session's cookie stops working
+on the very next request.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from functools import lru_cache
+
+from flask import current_app, g, request, session, url_for
+from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
+from app.core.audit import record
+from app.core.mail import queue_mail
+from app.core.models import utcnow
+from app.core.permissions import GRANTABLE_ROLES
+from app.extensions import db, login_manager
+
+LAST_SEEN_INTERVAL = timedelta(minutes=5)
+RESET_SALT = "password-reset"
+
+
+class EmailTaken(Exception):
+    """An account with this email address already exists."""
+
+
+class AccountRuleError(Exception):
+    """A requested change breaks a rule (e.g. an admin removing their own admin role)."""
+
+
+# --- Loading the signed-in user ----------------------------------------------------------------------
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """Flask-Login's id is the UserSession token: only a live session of an active user signs anyone in."""
+    if not token:
+        return None
+    row = db.session.execute(
+        select(UserSession, User)
+        .join(User, UserSession.user_id == User.id)
+        .where(UserSession.token == token, UserSession.revoked_at.is_(None), User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    user.current_session = user_session
+    return user
+
+
+def touch_session(user: User) -> None:
+    """Record activity on the current session, at most once every LAST_SEEN_INTERVAL.
+
+    Called at the start of a request (before the view has changed anything), so committing is safe.
+    """
+    user_session = user.current_session
+    if user_session is None:
+        return
+    now = utcnow()
+    if user_session.last_seen_at is None or now - user_session.last_seen_at >= LAST_SEEN_INTERVAL:
+        user_session.last_seen_at = now
+        db.session.commit()
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+
+def create_user(*, email: str, name: str, password: str, roles=(), actor=None,
+                action: str = "user.created") -> User:
+    """Create an account (roles beyond 'applicant' optional) and audit it; the caller has checked the password."""
+    email = normalise_email(email)
+    unknown = set(roles) - set(GRANTABLE_ROLES) - {"applicant"}
+    if unknown:
+        raise AccountRuleError(f"Unknown role: {', '.join(sorted(unknown))}")
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, name=name.strip(), active=True)
+    user.set_password(password)
+    granted_by = getattr(actor, "id", None)
+    user.role_grants = [
+        UserRole(role=role, granted_by_id=granted_by) for role in sorted(set(roles)) if role != "applicant"
+    ]
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race for this address
+        db.session.rollback()
+        raise EmailTaken(email) from exc
+    record(
+        action,
+        actor=actor if actor is not None else (user if action == "user.registered" else None),
+        object_type="user",
+        object_id=user.id,
+        data={"email": user.email, "name": user.name, "roles": sorted(user.roles)},
+    )
+    db.session.commit()
+    return user
+
+
+def register_user(*, email: str, name: str, password: str) -> User:
+    """Self-registration: every new account starts as an applicant only."""
+    return create_user(email=email, name=name, password=password, action="user.registered")
+
+
+def grant_role(user: User, role: str, *, actor=None) -> bool:
+    """Add one role (returns False if the user already had it)."""
+    if role not in GRANTABLE_ROLES:
+        raise AccountRuleError(f"Unknown or non-grantable role: {role}")
+    if user.has_role(role):
+        return False
+    before = sorted(user.roles)
+    user.role_grants.append(UserRole(role=role, granted_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
+           data={"before": before, "after": sorted(user.roles)})
+    db.session.commit()
+    return True
+
+
+# --- Signing in and out --------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not a real password, only for equal timing", method=method)
+
+
+def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
+    """(user, None) for good credentials of an active account, else (None, reason).
+
+    The reason is 'inactive' only when the password was right, so the page may say so without revealing
+    anything to someone who does not know the password; every other failure reads the same to the user.
+    A failed attempt is audited with the address tried, never the password.
+    """
+    email = normalise_email(email or "")
+    password = password or ""
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal which addresses exist.
+        check_password_hash(_dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+        reason = "unknown_email"
+    elif not user.check_password(password):
+        reason = "wrong_password"
+    elif not user.active:
+        reason = "inactive"
+    else:
+        return user, None
+    record(
+        "user.sign_in_failed",
+        actor=None,
+        object_type="user",
+        object_id=user.id if user else None,
+        data={"email": email, "reason": reason, "ip": request.remote_addr},
+    )
+    db.session.commit()
+    return None, ("inactive" if reason == "inactive" else "bad_credentials")
+
+
+def _client_details() -> dict:
+    agent = request.headers.get("User-Agent", "")[:300] or None
+    return {"user_agent": agent, "ip_address": (request.remote_addr or "")[:64] or None}
+
+
+def sign_in(user: User) -> UserSession:
+    """Open a new server-side session for the user and bind this browser to it."""
+    user_session = UserSession(user_id=user.id, **_client_details())
+    db.session.add(user_session)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    record("user.signed_in", actor=user, object_type="user", object_id=user.id,
+           data={"session_id": user_session.id, "ip": user_session.ip_address})
+    db.session.commit()
+    # A fresh session cookie on sign-in prevents session fixation. Flask-WTF makes a new raw CSRF token
+    # the next time a form needs one, so forms keep working.
+    session.clear()
+    g.pop("csrf_token", None)
+    user.current_session = user_session
+    login_user(user)
+    return user_session
+
+
+def sign_out(user: User) -> None:
+    """Revoke this browser's session and forget it."""
+    user_session = user.current_session
+    if user_session is not None and user_session.revoked_at is None:
+        user_session.revoked_at = utcnow()
+        record("user.signed_out", actor=user, object_type="user", object_id=user.id,
+               data={"session_id": user_session.id})
+        db.session.commit()
+    logout_user()
+    session.clear()
+    g.pop("csrf_token", None)
+
+
+# --- Sessions ------------------------------------------------------------------------------------
+
+def active_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def find_active_session(user: User, session_id: int) -> UserSession | None:
+    """One of the user's own live sessions; another user's session is treated as not existing."""
+    return db.session.scalar(
+        select(UserSession).where(
+            UserSession.id == session_id, UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+        )
+    )
+
+
+def _revoke_sessions(user: User, *, keep: UserSession | None = None) -> int:
+    """Mark the user's live sessions revoked (all of them, or all but `keep`); return how many."""
+    statement = (
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    result = db.session.execute(statement)
+    return result.rowcount or 0
+
+
+def revoke_session(user: User, user_session: UserSession) -> None:
+    user_session.revoked_at = utcnow()
+    record("user.session_revoked", actor=user, object_type="user", object_id=user.id,
+           data={"session_id": user_session.id})
+    db.session.commit()
+
+
+def revoke_other_sessions(user: User) -> int:
+    count = _revoke_sessions(user, keep=user.current_session)
+    record("user.other_sessions_revoked", actor=user, object_type="user", object_id=user.id,
+           data={"sessions_revoked": count, "kept_session_id": getattr(user.current_session, "id", None)})
+    db.session.commit()
+    return count
+
+
+def revoke_all_sessions(user: User) -> int:
+    """Revoke every live session of the user (e.g. on deactivation); the caller audits and commits."""
+    return _revoke_sessions(user)
+
+
+# --- Passwords -----------------------------------------------------------------------------------
+
+def change_password(user: User, new_password: str) -> int:
+    """Set a new password and sign out every other session; the current one stays signed in."""
+    user.set_password(new_password)
+    count = _revoke_sessions(user, keep=user.current_session)
+    record("user.password_changed", actor=user, object_type="user", object_id=user.id,
+           data={"other_sessions_revoked": count})
+    _queue_password_changed_notice(user)
+    db.session.commit()
+    return count
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does (new salt each time), which makes a reset link single-use."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> tuple[User | None, str | None]:
+    """(user, None) for a valid token; (None, 'expired' | 'invalid') otherwise."""
+    max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE", 3600)
+    try:
+        payload = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        return None, "expired"
+    except BadSignature:
+        return None, "invalid"
+    if not isinstance(payload, dict):
+        return None, "invalid"
+    user = db.session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
+    if user is None or not user.active:
+        return None, "invalid"
+    if not hmac.compare_digest(str(payload.get("fp", "")), _password_fingerprint(user)):
+        return None, "used"
+    return user, None
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address belongs to an active account; do nothing visible otherwise."""
+    user = find_user_by_email(email or "")
+    if user is None or not user.active:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    minutes = max(1, current_app.config.get("PASSWORD_RESET_MAX_AGE", 3600) // 60)
+    queue_mail(
+        user.email,
+        "Reset your Crucible password",
+        f"Hello {user.name},\n\n"
+        "Someone, hopefully you, asked to reset the password for your Crucible account.\n"
+        f"Open this link to choose a new password. It works once, within the next {minutes} minutes:\n\n"
+        f"{link}\n\n"
+        "If you did not ask for this, you can ignore this email: your password has not changed.\n",
+        user_id=user.id,
+    )
+    record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id,
+           data={"email": user.email, "ip": request.remote_addr})
+    db.session.commit()
+
+
+def reset_password(user: User, new_password: str) -> int:
+    """Set the new password from a reset link and sign out everywhere."""
+    user.set_password(new_password)
+    count = _revoke_sessions(user)
+    record("user.password_reset", actor=user, object_type="user", object_id=user.id,
+           data={"sessions_revoked": count})
+    _queue_password_changed_notice(user)
+    db.session.commit()
+    return count
+
+
+def _queue_password_changed_notice(user: User) -> None:
+    queue_mail(
+        user.email,
+        "Your Crucible password was changed",
+        f"Hello {user.name},\n\n"
+        "The password for your Crucible account was just changed, and your other sessions were signed out.\n"
+        "If this was not you, reset your password at once and tell the research office.\n",
+        user_id=user.id,
+    )

@@ -1,0 +1,97 @@
+"""Demo accounts and applications for development (`flask seed-demo`, run by `make run`).
+
+Idempotent: accounts are matched by email and applications by title, so running it again adds nothing.
+The passwords are for development only and are listed in the README.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from app.auth.models import User, UserRole, find_user_by_email
+from app.extensions import db
+from app.submissions import services
+from app.submissions.models import Submission, SubmissionMember
+
+DEMO_USERS = [
+    # email, name, roles, development password
+    ("applicant@example.ac.uk", "Dr Amara Okafor", [], "demo-applicant-perovskite"),
+    ("colleague@example.ac.uk", "Dr Tomasz Nowak", [], "demo-colleague-perovskite"),
+    ("reviewer@example.ac.uk", "Prof. Helen Marsh", ["reviewer"], "demo-reviewer-crystal"),
+    ("reviewer2@example.ac.uk", "Dr Rajesh Iyer", ["reviewer"], "demo-reviewer-lattice"),
+    ("chair@example.ac.uk", "Prof. Sarah Lindqvist", ["chair", "reviewer"], "demo-chair-committee"),
+    ("coordinator@example.ac.uk", "Jo Whitfield", ["coordinator"], "demo-coordinator-office"),
+    ("security@example.ac.uk", "Mark Adeyemi", ["security_officer"], "demo-security-trusted"),
+    ("admin@example.ac.uk", "Research Systems Admin", ["admin"], "demo-admin-crucible"),
+]
+
+_LOW_RISK = {
+    "A": {"A1b": ["We train a graph neural network on public DFT data to predict band gaps of halide perovskites."],
+          "A2": ["property_prediction"], "A3": ["ukri"], "A4": ["no"]},
+    "B": {"B1": ["materials_project", "oqmd"], "B2": ["yes"], "B3": ["allowed"],
+          "B4": ["Materials Project v2023.11.1 and OQMD v1.6, both queried on 2026-10-01."],
+          "B5": ["persistent"], "B6": ["community_schema"], "B7": ["domain"], "B7a": ["NOMAD"],
+          "B8": ["open_machine_readable"], "B9": ["quantified"], "B10": ["no"]},
+    "C": {"C1": ["none"], "C2": ["no"], "C3": ["no"], "C4": ["no"], "C5": ["gated"], "C6": ["no"], "C7": ["no"],
+          "C8": ["no"], "C9": ["no"], "C11": ["Weights shared with named collaborators only."]},
+    "D": {"D1": ["gpu"], "D2": ["a100_pcie_80gb"], "D3": ["4"], "D4": ["48"], "D5": ["64"], "D6": ["1"],
+          "D7": ["local_server"], "D8": ["GB"], "D9": ["5"], "D10": ["We fine-tune a pre-trained model."]},
+    "E": {"E1": ["no"], "E2": ["no"], "E3": ["no"], "E4": ["none"],
+          "E5": ["Battery and photovoltaic researchers benefit; we consulted the Royce user community."]},
+    "F": {"F1": ["open_at_publication"], "F2": ["open_standard"], "F3": ["gated"], "F4": ["yes"], "F5": ["yes"],
+          "F6": ["machine_readable"]},
+    "G": {"G1": ["yes"], "G2": ["Amara Okafor, Tomasz Nowak"], "G3": ["2026-11-01"]},
+}
+
+
+def _high_risk() -> dict[str, dict[str, list[str]]]:
+    answers = {section: dict(values) for section, values in _LOW_RISK.items()}
+    answers["A"].update({"A2": ["generative_design"], "A3": ["ukri", "defence"], "A3a": ["Dstl (DASA call)"]})
+    answers["C"].update({"C1": ["energetic"], "C2": ["yes"], "C3": ["yes"], "C5": ["none"], "C6": ["yes"],
+                         "C6a": ["Self-classified under UK Military List ML8 with the export control office."],
+                         "C11": ["Generated candidates are screened and never released; access is logged."]})
+    return answers
+
+
+DEMO_APPLICATIONS = [
+    # title, answers by section (None: left as a partly completed draft), submit?, withdraw?
+    ("Graph networks for perovskite band gaps", _LOW_RISK, True, False),
+    ("Generative design of energetic co-crystals", _high_risk(), True, False),
+    ("Autonomous synthesis of solid electrolytes", {"A": _LOW_RISK["A"], "B": {"B1": ["own_experiments"]}}, False, False),
+    ("Text mining of legacy alloy datasheets", {"A": _LOW_RISK["A"]}, False, True),
+]
+
+
+def seed() -> Iterator[str]:
+    users = {}
+    for email, name, roles, password in DEMO_USERS:
+        user = find_user_by_email(email)
+        if user is None:
+            user = User(email=email, name=name)
+            user.set_password(password)
+            user.role_grants = [UserRole(role=role) for role in roles]
+            db.session.add(user)
+            db.session.commit()
+            yield f"created user {email} ({', '.join(roles) or 'applicant'})"
+        users[email] = user
+
+    owner = users["applicant@example.ac.uk"]
+    for title, answers, submit, withdraw in DEMO_APPLICATIONS:
+        exists = db.session.scalar(select(Submission.id).where(Submission.owner_id == owner.id, Submission.title == title))
+        if exists:
+            continue
+        submission = services.create_submission(owner, title)
+        db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk", role="editor",
+                                        invited_by_id=owner.id))
+        db.session.commit()
+        for section_id, values in answers.items():
+            form = dict(values)
+            form["__present__"] = list(values)
+            services.save_section(submission, section_id, form, owner, check_required=False)
+        if submit:
+            services.submit(submission, owner)
+        if withdraw:
+            services.withdraw(submission, owner, "Superseded by a larger project.")
+        yield f"created application “{title}” ({submission.state})"
+    yield "demo data ready"

@@ -1,0 +1,69 @@
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.core.mail import OutboxMessage
+from app.core.models import utcnow
+from app.extensions import db
+from tests.conftest import page_text
+from tests.factories import login, make_user
+
+
+def add_messages(app, count, body="Hello"):
+    start = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        ids = []
+        for n in range(count):
+            message = OutboxMessage(recipient=f"r{n}@example.ac.uk", subject=f"Subject number {n:03d}",
+                                    body=body, status="logged", created_at=start + timedelta(seconds=n))
+            db.session.add(message)
+            db.session.flush()
+            ids.append(message.id)
+        db.session.commit()
+        return ids
+
+
+@pytest.fixture
+def admin_client(app, make_client):
+    c = make_client()
+    login(c, make_user(app, "admin"))
+    return c
+
+
+def test_outbox_lists_newest_first_fifty_per_page(app, admin_client):
+    add_messages(app, 51)
+    first = page_text(admin_client.get("/admin/outbox"))
+    subjects = re.findall(r"Subject number (\d{3})", first)
+    assert len(subjects) == 50
+    assert subjects[0] == "050" and subjects[-1] == "001"
+    assert "51 in all" in first
+    second = page_text(admin_client.get("/admin/outbox", query_string={"page": 2}))
+    assert re.findall(r"Subject number (\d{3})", second) == ["000"]
+
+
+def test_message_body_is_shown_as_escaped_preformatted_text(app, admin_client):
+    [message_id] = add_messages(app, 1, body="Line one\n<script>alert('x')</script>\nhttp://localhost/a?b=1&c=2")
+    response = admin_client.get(f"/admin/outbox/{message_id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert re.search(r"<pre[^>]*>Line one\n&lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt;\nhttp://localhost/a\?b=1&amp;c=2</pre>", html)
+    assert admin_client.get("/admin/outbox/999999").status_code == 404
+
+
+def test_outbox_is_for_admins_only(app, client):
+    [message_id] = add_messages(app, 1, body="secret reset link")
+    assert client.get("/admin/outbox").status_code == 302
+    assert client.get(f"/admin/outbox/{message_id}").status_code == 302
+    login(client, make_user(app, "coordinator", "chair", "reviewer", "security_officer"))
+    assert client.get("/admin/outbox").status_code == 403
+    response = client.get(f"/admin/outbox/{message_id}")
+    assert response.status_code == 403 and "secret reset link" not in page_text(response)
+
+
+def test_reset_mail_appears_in_outbox(app, client, admin_client):
+    user = make_user(app, email="forgetful@example.ac.uk")
+    client.post("/forgot-password", data={"email": user.email})
+    text = page_text(admin_client.get("/admin/outbox"))
+    assert "forgetful@example.ac.uk" in text and "Reset your Crucible password" in text

@@ -1,0 +1,56 @@
+"""Small helpers shared by the auth and admin tests."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.auth.models import User, UserSession, find_user_by_email
+from app.core.audit import AuditEvent
+from app.extensions import db
+
+
+def audit_events(app, action: str) -> list[dict]:
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        return [
+            {"actor_id": e.actor_id, "object_id": e.object_id, "data": e.data} for e in events
+        ]
+
+
+def user_row(app, email: str) -> dict | None:
+    with app.app_context():
+        user = find_user_by_email(email)
+        if user is None:
+            return None
+        return {"id": user.id, "email": user.email, "name": user.name, "active": user.active,
+                "roles": set(user.roles)}
+
+
+def live_sessions(app, user_id: int) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(
+            select(UserSession.id).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        ))
+
+
+def is_signed_in(client) -> bool:
+    """The account page answers only to a live session; anyone else is sent to sign in."""
+    response = client.get("/account")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and response.location.startswith("/login"), response.location
+    return False
+
+
+def input_value(html: str, name: str) -> str | None:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    if not match:
+        return None
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def user_count(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(User.id)).all())

@@ -1,0 +1,104 @@
+"""The migrations build exactly the schema the models describe; configuration refuses unsafe production starts."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import ConfigError, load_config
+from app.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else []))
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    base = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"crucible_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path):
+    application = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
+                              "INSTANCE_DIR": str(tmp_path)})
+    with application.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == [], f"models and migrations disagree: {differences}"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.setenv("CRUCIBLE_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config()
+
+
+def test_production_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CRUCIBLE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://crucible@db/crucible")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.ac.uk")
+    config = load_config()
+    assert config["SECRET_KEY"] == "from-the-environment"
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert config["MAIL_SERVER"] == "smtp.example.ac.uk"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_wsgi_refuses_production_start_without_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update({"CRUCIBLE_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_load_bootstrap_from_the_app_itself(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "/bootstrap/static/" in html
+    for attribute in ("src", "href"):
+        assert f'{attribute}="http' not in html and f"{attribute}='http" not in html
+    assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/login")
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_error_pages_are_friendly_with_a_reference(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Page not found" in body and "reference" in body
+    assert "Traceback" not in body

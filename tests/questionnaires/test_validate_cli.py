@@ -1,0 +1,56 @@
+"""`flask questionnaire validate FILE` through the real CLI."""
+from pathlib import Path
+
+from app.questionnaires.loader import QUESTIONNAIRE_ROOT
+
+BROKEN = """
+key: broken
+version: 1
+title: Broken
+sections:
+  - id: A
+    title: First
+    questions:
+      - id: A1
+        type: choice
+        label: Pick one
+        options:
+          - value: x
+            label: ""
+      - id: A1
+        type: yes_no
+        label: Duplicate
+        show_if: {question: Z9, equals: true}
+      - id: A2
+        type: yes_no
+        label: Loops with A3
+        show_if: {question: A3, equals: true}
+      - id: A3
+        type: yes_no
+        label: Loops with A2
+        show_if: {question: A2, equals: true}
+"""
+
+
+def test_the_released_questionnaire_is_valid(app):
+    result = app.test_cli_runner().invoke(
+        args=["questionnaire", "validate", str(QUESTIONNAIRE_ROOT / "ml-materials-ethics" / "v1.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_a_broken_file_lists_every_error_with_its_path(app, tmp_path: Path):
+    path = tmp_path / "broken" / "v1.yaml"
+    path.parent.mkdir()
+    path.write_text(BROKEN)
+    result = app.test_cli_runner().invoke(args=["questionnaire", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "sections[0].questions[0].options[0].label" in result.output
+    path.write_text(BROKEN.replace('label: ""', "label: X"))
+    result = app.test_cli_runner().invoke(args=["questionnaire", "validate", str(path)])
+    assert result.exit_code == 1
+    output = result.output
+    assert "duplicate" in output.lower() and "A1" in output
+    assert "Z9" in output
+    assert "cycle" in output.lower()
