@@ -57,4 +57,5 @@ def _import_models() -> None:
     import app.auth.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.mail  # noqa: F401
+    import app.reviews.models  # noqa: F401
     import app.submissions.models  # noqa: F401

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -46,6 +46,10 @@ class Submission(TimestampMixin, db.Model):
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
     state: Mapped[str] = mapped_column(String(32), default=State.DRAFT.value, index=True)
     route: Mapped[str | None] = mapped_column(String(32))
+    # Set when a coordinator overrides the computed route; the audit trail keeps the history.
+    route_override_reason: Mapped[str | None] = mapped_column(Text)
+    # Review of the current round should be finished by this day (set at triage).
+    due_on: Mapped[date | None] = mapped_column(Date)
     overall_tier: Mapped[str | None] = mapped_column(String(16))
     security_signoff_required: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)

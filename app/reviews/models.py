@@ -1,0 +1,140 @@
+"""Review records: who reviews which round, their comments and recommendations, the chair's decision."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.core.models import UTCDateTime, utcnow
+from app.extensions import db
+from app.submissions.workflow import sql_in
+
+RECOMMENDATIONS = {
+    "approve": "Approve",
+    "approve_with_conditions": "Approve with conditions",
+    "changes_requested": "Changes requested",
+    "reject": "Reject",
+}
+OUTCOMES = {
+    "approved": "Approved",
+    "approved_with_conditions": "Approved with conditions",
+    "changes_requested": "Revise and resubmit",
+    "rejected": "Rejected",
+}
+# reviewer: an ordinary review; security: the export-control / Trusted Research sign-off.
+ASSIGNMENT_KINDS = ("reviewer", "security")
+COI_STATES = ("pending", "none", "declared")
+VISIBILITIES = ("applicant", "committee")
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "round_number", "reviewer_id", "kind",
+                         name="uq_assignment_submission_round_reviewer_kind"),
+        CheckConstraint(f"kind IN {sql_in(ASSIGNMENT_KINDS)}", name="known_kind"),
+        CheckConstraint(f"coi_status IN {sql_in(COI_STATES)}", name="known_coi_status"),
+        CheckConstraint(f"recommendation IS NULL OR recommendation IN {sql_in(RECOMMENDATIONS)}",
+                        name="known_recommendation"),
+        # A recommendation can only follow a declaration of no conflict of interest.
+        CheckConstraint("recommendation IS NULL OR coi_status = 'none'", name="recommend_after_coi"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int] = mapped_column(Integer)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="reviewer")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    coi_status: Mapped[str] = mapped_column(String(16), default="pending")
+    coi_statement: Mapped[str | None] = mapped_column(Text)
+    coi_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recommendation: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+    __table_args__ = (
+        CheckConstraint(f"visibility IN {sql_in(VISIBILITIES)}", name="known_visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int] = mapped_column(Integer)
+    # None: a comment on the application as a whole.
+    question_id: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set on the thread's first comment only.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Released to the applicant with the decision; committee comments are never released.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class Decision(db.Model):
+    """The chair's decision on one round, electronically signed by re-entering the password."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "round_number", name="uq_decision_submission_id_round_number"),
+        CheckConstraint(f"outcome IN {sql_in(OUTCOMES)}", name="known_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The electronic signature: who signed, when, and what the signature means, as printed on the PDF.
+    signature_name: Mapped[str] = mapped_column(String(200))
+    signature_meaning: Mapped[str] = mapped_column(String(200))
+
+    decided_by: Mapped[User] = relationship()
+    conditions: Mapped[list[Condition]] = relationship(back_populates="decision", order_by="Condition.id")
+
+
+class Condition(db.Model):
+    __tablename__ = "condition"
+    __table_args__ = (
+        CheckConstraint("confirmed_at IS NULL OR reported_met_at IS NOT NULL", name="confirm_after_report"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    reported_met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    report_note: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    decision: Mapped[Decision] = relationship(back_populates="conditions")
