@@ -35,20 +35,34 @@ def create_app(config: dict | None = None) -> Flask:
     register_web_hooks(app)
 
     from app.admin.routes import bp as admin_bp
+    from app.archive.routes import bp as archive_bp
+    from app.documents.routes import bp as documents_bp
     from app.auth.routes import bp as auth_bp
+    from app.reports.routes import bp as reports_bp
+    from app.reviews.routes import bp as reviews_bp
     from app.submissions.routes import bp as submissions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(archive_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(reports_bp)
 
     from app.auth.cli import register_auth_cli
     from app.core.cli import register_core_cli
+    from app.documents.cli import register_documents_cli
+    from app.questionnaires.footprint_cli import register_footprint_cli
+    from app.reviews.cli import register_review_cli
     from app.submissions.cli import register_submission_cli
 
     register_core_cli(app)
     register_auth_cli(app)
     register_submission_cli(app)
+    register_documents_cli(app)
+    register_review_cli(app)
+    register_footprint_cli(app)
     return app
 
 
@@ -57,5 +71,6 @@ def _import_models() -> None:
     import app.auth.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.mail  # noqa: F401
+    import app.documents.models  # noqa: F401
     import app.reviews.models  # noqa: F401
     import app.submissions.models  # noqa: F401

@@ -32,7 +32,8 @@ class AuditEvent(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(64))
     submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    previous_hash: Mapped[str] = mapped_column(String(64))
+    # Unique: two events can never claim the same predecessor, so the chain cannot fork.
+    previous_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 

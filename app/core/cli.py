@@ -21,6 +21,7 @@ def register_core_cli(app: Flask) -> None:
         for problem in problems:
             click.echo(problem, err=True)
         if problems:
-            click.echo(f"Audit chain BROKEN: {len(problems)} problem(s) in {checked} events.", err=True)
+            click.echo(f"Audit chain BROKEN at {problems[0].split(':')[0]}: {len(problems)} problem(s) "
+                       f"in {checked} events.", err=True)
             sys.exit(1)
         click.echo(f"Audit chain intact: {checked} events verified.")

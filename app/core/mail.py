@@ -35,21 +35,43 @@ class OutboxMessage(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-def queue_mail(recipient: str, subject: str, body: str, *, user_id: int | None = None) -> OutboxMessage:
+def queue_mail(recipient: str, subject: str, body: str, *, user_id: int | None = None,
+               digest: bool = False) -> OutboxMessage:
+    """Queue a mail; with digest=True it is held for the recipient's next daily digest instead."""
     smtp = bool(current_app.config.get("MAIL_SERVER"))
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
         body=body,
         user_id=user_id,
-        status="pending" if smtp else "logged",
+        status="held" if digest else ("pending" if smtp else "logged"),
     )
     db.session.add(message)
+    if digest:
+        return message
     if smtp:
         g.crucible_mail_pending = True
     else:
         log.info("Mail to %s: %s\n%s", recipient, subject, body)
     return message
+
+
+def send_digests() -> int:
+    """Combine each recipient's held messages into one digest mail; returns the number of digests queued."""
+    held = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "held").order_by(OutboxMessage.recipient, OutboxMessage.id)
+    ).all()
+    by_recipient: dict[str, list[OutboxMessage]] = {}
+    for message in held:
+        by_recipient.setdefault(message.recipient, []).append(message)
+    for recipient, messages in by_recipient.items():
+        parts = [f"{m.subject}\n{'-' * len(m.subject)}\n{m.body}" for m in messages]
+        queue_mail(recipient, f"Crucible daily digest: {len(messages)} update{'s' if len(messages) != 1 else ''}",
+                   "\n\n".join(parts), user_id=messages[0].user_id)
+        for message in messages:
+            message.status = "digested"
+    db.session.commit()
+    return len(by_recipient)
 
 
 def deliver_pending(limit: int = 50) -> int:

@@ -14,6 +14,7 @@ from app.questionnaires.scoring import score
 from app.submissions import services, workflow
 from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Round, Submission
+from app.submissions.footprint_presenter import statement_view
 from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
@@ -86,7 +87,7 @@ def section(submission_id: int, section_id: str):
     if request.method == "GET":
         if not editable:
             return redirect(url_for(".check_answers", submission_id=submission.id, _anchor=f"section-{section_id}"))
-        return _render_section(submission, questionnaire, section_id)
+        return _render_section(submission, questionnaire, section_id, add_stage=bool(request.args.get("add_stage")))
     if level == "viewer":
         abort(403)
     if not editable:
@@ -94,6 +95,8 @@ def section(submission_id: int, section_id: str):
 
     form = request.form.to_dict(flat=False)
     continuing = "continue" in request.form
+    # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage.
+    adding_stage = any(key.endswith("-add") for key in request.form)
     result = services.save_section(submission, section_id, form, current_user, check_required=continuing)
     if result.conflicts:
         return _render_conflict(submission, questionnaire, section_id, form, result)
@@ -101,7 +104,10 @@ def section(submission_id: int, section_id: str):
         flash(f"Your answer to “{questionnaire.question(qid).label}” was not saved, because the question "
               "does not apply given your other answers.", "warning")
     if result.errors:
-        return _render_section(submission, questionnaire, section_id, result=result)
+        return _render_section(submission, questionnaire, section_id, result=result, add_stage=adding_stage)
+    if adding_stage:
+        return redirect(url_for(".section", submission_id=submission.id, section_id=section_id, add_stage=1,
+                                _anchor="footprint-stages-end"))
     if continuing:
         flash(f"Section {section_id} saved.", "success")
         following = _next_section(questionnaire, section_id)
@@ -169,8 +175,10 @@ def resolve(submission_id: int, section_id: str):
     return redirect(url_for(".section", submission_id=submission.id, section_id=section_id))
 
 
-def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None):
-    context = section_context(submission, questionnaire, section_id, services.answer_rows(submission), result)
+def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None,
+                    add_stage: bool = False):
+    context = section_context(submission, questionnaire, section_id, services.answer_rows(submission), result,
+                              add_stage=add_stage)
     return render_template("submissions/section.html", submission=submission, **context,
                            page_title=context["section"].title)
 
@@ -235,6 +243,7 @@ def check_answers(submission_id: int):
         visible = visible_question_ids(questionnaire, values)
         profile = score(questionnaire, values).to_dict()
         problems = services.submission_problems(questionnaire, rows)
+        statement = services.footprint_statement(questionnaire, services.visible_answers(questionnaire, values))
     else:
         latest = db.session.scalar(
             db.select(Round).where(Round.submission_id == submission.id).order_by(Round.number.desc()).limit(1)
@@ -242,6 +251,8 @@ def check_answers(submission_id: int):
         values = dict(latest.answers) if latest else values
         visible = set(values)
         profile = latest.risk_profile if latest else score(questionnaire, values).to_dict()
+        # The statement frozen at submit, as stored: never recomputed with newer footprint data.
+        statement = latest.footprint if latest else None
         problems = {}
     sections = []
     for section in questionnaire.sections:
@@ -260,6 +271,7 @@ def check_answers(submission_id: int):
     return render_template(
         "submissions/check.html", submission=submission, sections=sections, profile=profile,
         problems=problems, editable=editable and level != "viewer", level=level, form=ConfirmForm(),
+        footprint=statement_view(statement),
         routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS, questionnaire=questionnaire,
         page_title="Check your answers" if editable else "Submitted answers",
     )
@@ -274,13 +286,13 @@ def submit(submission_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    if submission.state == workflow.State.SUBMITTED.value and submission.submitted_at:
-        # A second click of the same button: the first one already did the work.
-        flash(f"Application submitted as {submission.reference}.", "success")
-        return redirect(url_for(".task_list", submission_id=submission.id))
     try:
         round_ = services.submit(submission, current_user)
     except workflow.TransitionError as error:
+        if submission.state in (workflow.State.SUBMITTED, workflow.State.IN_REVIEW):
+            # A second click of the same button: the first one already did the work.
+            flash(f"Application submitted as {submission.reference} (round {submission.round_number}).", "success")
+            return redirect(url_for(".task_list", submission_id=submission.id))
         _conflict(str(error))
     except services.IncompleteSubmission as incomplete:
         flash(f"{len(incomplete.problems)} answers need attention before you can submit.", "error")
@@ -340,3 +352,8 @@ def remove_member(submission_id: int, member_id: int):
         abort(404)
     flash("Team member removed.", "success")
     return redirect(url_for(".team", submission_id=submission.id))
+
+
+@bp.app_context_processor
+def workflow_labels():
+    return {"state_labels": workflow.STATE_LABELS, "routes": workflow.ROUTES}

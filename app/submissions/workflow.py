@@ -1,7 +1,12 @@
 """The application's life cycle as one state machine.
 
-Routes and services ask this module whether an action is allowed in the current state; the same
-lists back the database CHECK constraints, so the rules live in one place.
+    draft -> submitted -> in_review -> changes_requested -> (resubmitted) in_review, round + 1
+                                    -> approved | approved_with_conditions -> (conditions met) approved
+                                    -> rejected
+    withdrawn from any open state.
+
+Services ask this module whether an action is allowed in the current state; the same tables back the
+database CHECK constraints, so the rules live in one place.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ class State(StrEnum):
 
 STATE_LABELS = {
     State.DRAFT: "Draft",
-    State.SUBMITTED: "Submitted",
+    State.SUBMITTED: "Waiting for triage",
     State.IN_REVIEW: "In review",
     State.CHANGES_REQUESTED: "Changes requested",
     State.APPROVED: "Approved",
@@ -31,16 +36,55 @@ STATE_LABELS = {
 }
 
 ROUTES = {"expedited": "Expedited review", "standard": "Standard review", "full_committee": "Full committee"}
+# Reviewers a route needs before review can start; the full committee also has the chair.
+REVIEWERS_REQUIRED = {"expedited": 1, "standard": 2, "full_committee": 2}
 
 EDITABLE_STATES = frozenset({State.DRAFT, State.CHANGES_REQUESTED})
 OPEN_STATES = frozenset(
     {State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED_WITH_CONDITIONS}
 )
+DECIDED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.REJECTED})
 
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
-    "submit": (frozenset({State.DRAFT, State.CHANGES_REQUESTED}), State.SUBMITTED),
-    "withdraw": (OPEN_STATES - {State.APPROVED_WITH_CONDITIONS}, State.WITHDRAWN),
+# (action, from state) -> to state. Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, State], State] = {
+    ("submit", State.DRAFT): State.SUBMITTED,
+    ("submit", State.CHANGES_REQUESTED): State.IN_REVIEW,
+    ("start_review", State.SUBMITTED): State.IN_REVIEW,
+    ("decide:approved", State.IN_REVIEW): State.APPROVED,
+    ("decide:approved_with_conditions", State.IN_REVIEW): State.APPROVED_WITH_CONDITIONS,
+    ("decide:changes_requested", State.IN_REVIEW): State.CHANGES_REQUESTED,
+    ("decide:rejected", State.IN_REVIEW): State.REJECTED,
+    ("conditions_met", State.APPROVED_WITH_CONDITIONS): State.APPROVED,
+    **{("withdraw", state): State.WITHDRAWN for state in OPEN_STATES},
+}
+
+# Actions that change records but not the state, and the states they are allowed in.
+ACTIVITIES: dict[str, frozenset[State]] = {
+    "edit": EDITABLE_STATES,
+    "assign": frozenset({State.SUBMITTED, State.IN_REVIEW}),
+    "override_route": frozenset({State.SUBMITTED, State.IN_REVIEW}),
+    "declare_interest": frozenset({State.SUBMITTED, State.IN_REVIEW}),
+    "review_comment": frozenset({State.IN_REVIEW}),
+    "applicant_reply": frozenset({State.CHANGES_REQUESTED, State.IN_REVIEW, State.APPROVED_WITH_CONDITIONS}),
+    "recommend": frozenset({State.IN_REVIEW}),
+    "report_condition": frozenset({State.APPROVED_WITH_CONDITIONS}),
+    "confirm_condition": frozenset({State.APPROVED_WITH_CONDITIONS}),
+}
+
+ACTION_DESCRIPTIONS = {
+    "submit": "submitted",
+    "start_review": "sent to review",
+    "conditions_met": "marked as meeting its conditions",
+    "withdraw": "withdrawn",
+    "edit": "changed",
+    "assign": "given new reviewers",
+    "override_route": "re-routed",
+    "declare_interest": "given a conflict-of-interest declaration",
+    "review_comment": "commented on by reviewers",
+    "applicant_reply": "given replies",
+    "recommend": "given a recommendation",
+    "report_condition": "reported as meeting a condition",
+    "confirm_condition": "given a condition confirmation",
 }
 
 
@@ -50,23 +94,31 @@ class TransitionError(Exception):
     def __init__(self, action: str, state: str):
         self.action = action
         self.state = state
-        label = STATE_LABELS.get(State(state), state)
-        super().__init__(f"This application is {label.lower()}, so it cannot be {ACTION_PAST.get(action, action)} now.")
-
-
-ACTION_PAST = {"submit": "submitted", "withdraw": "withdrawn"}
+        label = STATE_LABELS.get(State(state), state).lower()
+        if action.startswith("decide:"):
+            what = "decided"
+        else:
+            what = ACTION_DESCRIPTIONS.get(action, action)
+        super().__init__(f"This application is {label}, so it cannot be {what} now.")
 
 
 def can(action: str, state: str) -> bool:
-    sources, _target = TRANSITIONS[action]
-    return State(state) in sources
+    current = State(state)
+    if action in ACTIVITIES:
+        return current in ACTIVITIES[action]
+    return (action, current) in TRANSITIONS
+
+
+def require(action: str, state: str) -> None:
+    if not can(action, state):
+        raise TransitionError(action, state)
 
 
 def next_state(action: str, state: str) -> State:
-    sources, target = TRANSITIONS[action]
-    if State(state) not in sources:
-        raise TransitionError(action, state)
-    return target
+    try:
+        return TRANSITIONS[(action, State(state))]
+    except KeyError:
+        raise TransitionError(action, state) from None
 
 
 def sql_in(values) -> str:

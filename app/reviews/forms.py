@@ -1,0 +1,77 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.reviews.models import OUTCOMES, RECOMMENDATIONS
+from app.submissions.workflow import ROUTES
+
+
+class RouteForm(FlaskForm):
+    route = SelectField("Review route", choices=list(ROUTES.items()))
+    reason = TextAreaField("Reason for the change", validators=[DataRequired("Give the reason for changing the route"),
+                                                                Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    reviewer_id = SelectField("Reviewer", coerce=int, validators=[DataRequired("Choose a reviewer")])
+    kind = HiddenField(default="reviewer")
+    due_on = DateField("Due date (optional)", validators=[Optional()])
+
+
+class InterestForm(FlaskForm):
+    has_conflict = RadioField(
+        "Do you have a conflict of interest with this application?",
+        choices=[("no", "No, I have no conflict of interest"),
+                 ("yes", "Yes: I have a personal, financial or professional interest, or collaborate with the team")],
+        validators=[DataRequired("Say whether you have a conflict of interest")],
+    )
+    statement = TextAreaField("If yes, describe it", validators=[Length(max=2000)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", validators=[DataRequired("Write a comment before sending it"),
+                                                Length(max=10000, message="Enter 10000 characters or fewer")])
+    visibility = RadioField("Who is it for?", choices=[("applicant", "To the applicant"),
+                                                       ("committee", "Committee only")], default="applicant")
+    question_id = HiddenField()
+    parent_id = HiddenField()
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Your answer", validators=[DataRequired("Write your answer before sending it"),
+                                                    Length(max=10000, message="Enter 10000 characters or fewer")])
+    parent_id = HiddenField(validators=[DataRequired()])
+
+
+class RecommendationForm(FlaskForm):
+    recommendation = RadioField("Your recommendation", choices=list(RECOMMENDATIONS.items()),
+                                validators=[DataRequired("Choose a recommendation")])
+    summary = TextAreaField("Summary of your reasons", validators=[DataRequired("Summarise the reasons for your recommendation"),
+                                                                   Length(max=10000)])
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField("Decision", choices=list(OUTCOMES.items()), validators=[DataRequired("Choose a decision")])
+    summary = TextAreaField("Reasons for the decision", validators=[Length(max=10000)])
+    conditions = TextAreaField("Conditions (one per line; needed when approving with conditions)",
+                               validators=[Length(max=10000)])
+    password = PasswordField("Your password, to sign the decision",
+                             validators=[DataRequired("Enter your password to sign the decision")])
+
+
+class ConditionReportForm(FlaskForm):
+    note = StringField("How it was met (optional)", validators=[Length(max=2000)])
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    search = StringField("Search reference or title", validators=[Optional(), Length(max=200)])
+    state = SelectField("State", choices=[("open", "All open"), ("triage", "Waiting for triage"),
+                                          ("in_review", "In review"), ("changes_requested", "Changes requested"),
+                                          ("conditions", "Approved with conditions"), ("decided", "Decided"),
+                                          ("withdrawn", "Withdrawn")], default="open")
+    tier = SelectField("Tier", choices=[("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"), ("High", "High")],
+                       default="")
+    route = SelectField("Route", choices=[("", "Any route"), *ROUTES.items()], default="")

@@ -1,0 +1,621 @@
+"""Every change in the review of an application: triage, assignment, conflicts of interest, comments,
+recommendations, decisions and conditions. Each function checks permission and state, changes the models,
+writes the audit event and queues the mail, in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, or_, select
+
+from app.auth.models import User, UserRole
+from app.core import audit
+from app.core.mail import queue_mail
+from app.core.models import utcnow
+from app.extensions import db
+from app.questionnaires.answers import display_value
+from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Condition, Decision
+from app.submissions import services as submission_services
+from app.submissions import workflow
+from app.submissions.models import Round, Submission
+from app.submissions.signals import round_submitted
+from app.submissions.workflow import State
+
+# Working days are not modelled: calendar days from triage to the due date, by route.
+REVIEW_DAYS = {"expedited": 10, "standard": 21, "full_committee": 28}
+REMIND_DAYS_BEFORE = 2
+COMMITTEE_OVERSIGHT = frozenset({"coordinator", "chair", "admin", "security_officer"})
+OUTCOME_MEANINGS = {
+    "approved": "Approved",
+    "approved_with_conditions": "Approved with conditions",
+    "changes_requested": "Changes requested (revise and resubmit)",
+    "rejected": "Rejected",
+}
+
+
+class Forbidden(Exception):
+    pass
+
+
+class ReviewRuleError(Exception):
+    """A request that breaks a review rule; the message says which, for the page beside the form."""
+
+
+# ---------------------------------------------------------------- access
+
+
+def lock(submission: Submission) -> Submission:
+    """Row-lock the application for the rest of the transaction (PostgreSQL; SQLite serialises writers)."""
+    db.session.refresh(submission, with_for_update=True)
+    return submission
+
+
+def is_team_member(user: User, submission: Submission) -> bool:
+    return submission_services.access_level(user, submission) is not None
+
+
+def active_assignments(submission: Submission, round_number: int | None = None) -> list[Assignment]:
+    number = submission.round_number if round_number is None else round_number
+    return list(db.session.scalars(
+        select(Assignment)
+        .where(Assignment.submission_id == submission.id, Assignment.round_number == number,
+               Assignment.active.is_(True))
+        .order_by(Assignment.id)
+    ))
+
+
+def my_assignment(user: User, submission: Submission, kind: str | None = None) -> Assignment | None:
+    query = select(Assignment).where(
+        Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
+        Assignment.reviewer_id == user.id, Assignment.active.is_(True),
+    )
+    if kind:
+        query = query.where(Assignment.kind == kind)
+    return db.session.scalars(query.order_by(Assignment.id)).first()
+
+
+def committee_view(user: User, submission: Submission) -> bool:
+    """May this user read the application and its committee discussion?
+
+    Team members never see it through the committee's eyes, whatever their roles. Reviewers see it only
+    while assigned and after declaring no conflict of interest.
+    """
+    if submission.state == State.DRAFT or is_team_member(user, submission):
+        return False
+    if user.has_any_role(*COMMITTEE_OVERSIGHT - {"security_officer"}):
+        return True
+    assignment = my_assignment(user, submission)
+    return assignment is not None and assignment.coi_status == "none"
+
+
+def require_committee_view(user: User, submission: Submission) -> None:
+    if not committee_view(user, submission):
+        raise Forbidden()
+
+
+def require_role(user: User, *roles: str) -> None:
+    if not user.has_any_role(*roles):
+        raise Forbidden()
+
+
+# ---------------------------------------------------------------- coordinator
+
+
+@dataclass
+class QueueFilters:
+    state: str = "open"
+    tier: str = ""
+    route: str = ""
+    search: str = ""
+    page: int = 1
+    per_page: int = 25
+
+
+QUEUE_STATES = {
+    "open": (State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED_WITH_CONDITIONS),
+    "triage": (State.SUBMITTED,),
+    "in_review": (State.IN_REVIEW,),
+    "changes_requested": (State.CHANGES_REQUESTED,),
+    "conditions": (State.APPROVED_WITH_CONDITIONS,),
+    "decided": (State.APPROVED, State.REJECTED),
+    "withdrawn": (State.WITHDRAWN,),
+}
+
+
+def coordinator_queue(filters: QueueFilters) -> tuple[list[Submission], int]:
+    query = select(Submission).where(Submission.state.in_([s.value for s in QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])]))
+    if filters.tier:
+        query = query.where(Submission.overall_tier == filters.tier)
+    if filters.route:
+        query = query.where(Submission.route == filters.route)
+    if filters.search:
+        like = f"%{filters.search.strip().lower()}%"
+        query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Submission.submitted_at.asc().nulls_last(), Submission.id)
+        .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
+    ).all()
+    return list(rows), total or 0
+
+
+def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
+    """Active users who could review this application: holders of the role, minus its own team."""
+    role = "security_officer" if kind == "security" else "reviewer"
+    roles = (role, "chair") if kind == "reviewer" else (role,)
+    users = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_(roles), User.active.is_(True)).distinct().order_by(User.name)
+    ).all()
+    return [u for u in users if not is_team_member(u, submission)]
+
+
+def override_route(submission: Submission, actor: User, route: str, reason: str) -> None:
+    require_role(actor, "coordinator", "admin")
+    lock(submission)
+    workflow.require("override_route", submission.state)
+    if route not in workflow.ROUTES:
+        raise ReviewRuleError("Choose one of the routes.")
+    if not reason.strip():
+        raise ReviewRuleError("Give the reason for changing the route.")
+    previous = submission.route
+    submission.route = route
+    submission.route_override_reason = reason.strip()
+    audit.record("route.overridden", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"from": previous, "to": route, "reason": reason.strip()})
+    db.session.commit()
+
+
+def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str = "reviewer",
+           due_on: date | None = None) -> Assignment:
+    require_role(actor, "coordinator", "admin")
+    lock(submission)
+    workflow.require("assign", submission.state)
+    reviewer = db.session.get(User, reviewer_id)
+    if reviewer is None or not reviewer.active:
+        raise ReviewRuleError("Choose a reviewer from the list.")
+    if is_team_member(reviewer, submission):
+        raise ReviewRuleError(f"{reviewer.name} is on this application's team and cannot review it.")
+    needed_role = "security_officer" if kind == "security" else None
+    if needed_role and not reviewer.has_role(needed_role):
+        raise ReviewRuleError(f"{reviewer.name} is not a security officer.")
+    if kind == "reviewer" and not reviewer.has_any_role("reviewer", "chair"):
+        raise ReviewRuleError(f"{reviewer.name} is not in the reviewer pool.")
+    existing = db.session.scalar(select(Assignment).where(
+        Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
+        Assignment.reviewer_id == reviewer.id, Assignment.kind == kind))
+    if existing is not None and existing.active:
+        return existing  # a repeated click assigns once
+    if existing is not None and existing.coi_status == "declared":
+        raise ReviewRuleError(f"{reviewer.name} declared a conflict of interest on this application.")
+    due = due_on or submission.due_on or (date.today() + timedelta(days=REVIEW_DAYS.get(submission.route or "", 21)))
+    if existing is not None:
+        existing.active = True
+        existing.due_on = due
+        assignment = existing
+    else:
+        assignment = Assignment(submission_id=submission.id, round_number=submission.round_number,
+                                reviewer_id=reviewer.id, kind=kind, assigned_by_id=actor.id, due_on=due)
+        db.session.add(assignment)
+    if submission.due_on is None:
+        submission.due_on = due
+    db.session.flush()
+    audit.record("reviewer.assigned", actor=actor, object_type="assignment", object_id=assignment.id,
+                 submission_id=submission.id,
+                 data={"reviewer": reviewer.email, "kind": kind, "round": submission.round_number,
+                       "due": due.isoformat()})
+    notify(reviewer, f"Review request: {submission.reference}",
+           f"You have been asked to {'give the security sign-off for' if kind == 'security' else 'review'} "
+           f"{submission.reference} \"{submission.title}\" by {due.strftime('%-d %B %Y')}.\n\n"
+           f"First declare any conflict of interest: {_link('reviews.assignment', assignment_id=assignment.id)}")
+    db.session.commit()
+    return assignment
+
+
+def unassign(assignment: Assignment, actor: User) -> None:
+    require_role(actor, "coordinator", "admin")
+    submission = lock(db.session.get(Submission, assignment.submission_id))
+    workflow.require("assign", submission.state)
+    if assignment.recommendation:
+        raise ReviewRuleError("This reviewer has already recommended; their review is kept.")
+    assignment.active = False
+    audit.record("reviewer.unassigned", actor=actor, object_type="assignment", object_id=assignment.id,
+                 submission_id=submission.id, data={"reviewer_id": assignment.reviewer_id})
+    db.session.commit()
+
+
+def review_requirements(submission: Submission) -> list[str]:
+    """What is still missing before review can start (empty when ready)."""
+    assignments = [a for a in active_assignments(submission) if a.coi_status != "declared"]
+    reviewers = [a for a in assignments if a.kind == "reviewer"]
+    missing = []
+    required = workflow.REVIEWERS_REQUIRED.get(submission.route or "standard", 2)
+    if len(reviewers) < required:
+        missing.append(f"{workflow.ROUTES[submission.route or 'standard']} needs {required} "
+                       f"reviewer{'s' if required > 1 else ''}; {len(reviewers)} assigned.")
+    if submission.security_signoff_required and not any(a.kind == "security" for a in assignments):
+        missing.append("Dual use is High: assign the security officer for the sign-off.")
+    return missing
+
+
+def start_review(submission: Submission, actor: User) -> None:
+    require_role(actor, "coordinator", "admin")
+    lock(submission)
+    target = workflow.next_state("start_review", submission.state)
+    missing = review_requirements(submission)
+    if missing:
+        raise ReviewRuleError(" ".join(missing))
+    submission.state = target.value
+    submission.updated_at = utcnow()
+    audit.record("review.started", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"route": submission.route, "round": submission.round_number})
+    _notify_team(submission, f"{submission.reference} is in review",
+                 f"Review of \"{submission.title}\" has started on the {workflow.ROUTES[submission.route].lower()} "
+                 f"route. Expected by {submission.due_on.strftime('%-d %B %Y') if submission.due_on else 'the due date'}.")
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- reviewer
+
+
+def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:
+    if assignment.reviewer_id != actor.id or not assignment.active:
+        raise Forbidden()
+    submission = lock(db.session.get(Submission, assignment.submission_id))
+    workflow.require("declare_interest", submission.state)
+    if assignment.coi_status != "pending":
+        return  # already declared: a repeated click changes nothing
+    if has_conflict and not statement.strip():
+        raise ReviewRuleError("Describe the conflict of interest so the coordinator can reassign the review.")
+    assignment.coi_status = "declared" if has_conflict else "none"
+    assignment.coi_statement = statement.strip() or None
+    assignment.coi_declared_at = utcnow()
+    if has_conflict:
+        assignment.active = False
+    audit.record("conflict.declared" if has_conflict else "conflict.none_declared", actor=actor,
+                 object_type="assignment", object_id=assignment.id, submission_id=submission.id,
+                 data={"statement": statement.strip()} if has_conflict else {})
+    if has_conflict:
+        for coordinator in _users_with_role("coordinator"):
+            notify(coordinator, f"Reassign a reviewer: {submission.reference}",
+                   f"{actor.name} declared a conflict of interest on {submission.reference} and has been recused.\n"
+                   f"Statement: {statement.strip()}\n\nAssign another reviewer: "
+                   f"{_link('reviews.triage', submission_id=submission.id)}")
+    db.session.commit()
+
+
+def add_comment(submission: Submission, actor: User, *, body: str, question_id: str | None,
+                visibility: str, parent_id: int | None) -> Comment:
+    body = body.strip()
+    if not body:
+        raise ReviewRuleError("Write a comment before sending it.")
+    if len(body) > 10000:
+        raise ReviewRuleError(f"Enter 10000 characters or fewer (you entered {len(body)}).")
+    lock(submission)
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.submission_id != submission.id:
+            raise ReviewRuleError("The comment you are replying to does not exist.")
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)
+        question_id = parent.question_id
+    team = is_team_member(actor, submission)
+    if team:
+        workflow.require("applicant_reply", submission.state)
+        # Applicants answer threads addressed to them; they cannot start committee discussions.
+        if parent is None or parent.visibility != "applicant" or parent.released_at is None:
+            raise Forbidden()
+        visibility = "applicant"
+    else:
+        require_committee_view(actor, submission)
+        workflow.require("review_comment", submission.state)
+        if parent is not None and parent.visibility == "committee":
+            visibility = "committee"
+        if visibility not in ("applicant", "committee"):
+            raise ReviewRuleError("Choose who the comment is for.")
+    if question_id is not None:
+        questionnaire = submission_services.questionnaire_for(submission)
+        try:
+            questionnaire.question(question_id)
+        except KeyError:
+            raise ReviewRuleError("That question does not exist.") from None
+    comment = Comment(submission_id=submission.id, round_number=submission.round_number, question_id=question_id,
+                      parent_id=parent.id if parent else None, author_id=actor.id, body=body,
+                      visibility=visibility, released_at=utcnow() if team else None)
+    db.session.add(comment)
+    if parent is not None and parent.resolved_at is not None and team:
+        parent.resolved_at = None  # an applicant's answer reopens the thread for the reviewer
+    db.session.flush()
+    audit.record("comment.added", actor=actor, object_type="comment", object_id=comment.id,
+                 submission_id=submission.id,
+                 data={"question": question_id, "visibility": visibility, "reply_to": parent.id if parent else None})
+    if team:
+        for assignment in active_assignments(submission):
+            notify(assignment.reviewer, f"Applicant replied: {submission.reference}",
+                   f"The applicant answered a comment on {submission.reference}"
+                   f"{' (question ' + question_id + ')' if question_id else ''}.")
+    db.session.commit()
+    return comment
+
+
+def resolve_thread(comment: Comment, actor: User) -> None:
+    submission = db.session.get(Submission, comment.submission_id)
+    require_committee_view(actor, submission)
+    if comment.parent_id is not None:
+        comment = db.session.get(Comment, comment.parent_id)
+    if comment.resolved_at is None:
+        comment.resolved_at = utcnow()
+        comment.resolved_by_id = actor.id
+        audit.record("comment.resolved", actor=actor, object_type="comment", object_id=comment.id,
+                     submission_id=submission.id, data={})
+        db.session.commit()
+
+
+def recommend(assignment: Assignment, actor: User, *, recommendation: str, summary: str) -> None:
+    if assignment.reviewer_id != actor.id or not assignment.active:
+        raise Forbidden()
+    submission = lock(db.session.get(Submission, assignment.submission_id))
+    workflow.require("recommend", submission.state)
+    if assignment.coi_status != "none":
+        raise ReviewRuleError("Declare any conflict of interest before recommending.")
+    if recommendation not in RECOMMENDATIONS:
+        raise ReviewRuleError("Choose a recommendation.")
+    if not summary.strip():
+        raise ReviewRuleError("Summarise the reasons for your recommendation.")
+    if assignment.recommendation == recommendation and assignment.summary == summary.strip():
+        return
+    changed = assignment.recommendation is not None
+    assignment.recommendation = recommendation
+    assignment.summary = summary.strip()
+    assignment.completed_at = utcnow()
+    audit.record("recommendation.changed" if changed else "recommendation.recorded", actor=actor,
+                 object_type="assignment", object_id=assignment.id, submission_id=submission.id,
+                 data={"recommendation": recommendation, "kind": assignment.kind, "round": assignment.round_number})
+    if all(a.recommendation for a in active_assignments(submission)):
+        for chair in _users_with_role("chair"):
+            if not is_team_member(chair, submission):
+                notify(chair, f"Ready for decision: {submission.reference}",
+                       f"Every reviewer has recommended on {submission.reference} \"{submission.title}\".\n"
+                       f"{_link('reviews.decide', submission_id=submission.id)}")
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- chair
+
+
+def decision_blockers(submission: Submission, outcome: str) -> list[str]:
+    assignments = active_assignments(submission)
+    blockers = []
+    reviewers = [a for a in assignments if a.kind == "reviewer"]
+    done = [a for a in reviewers if a.recommendation]
+    required = workflow.REVIEWERS_REQUIRED.get(submission.route or "standard", 2)
+    if len(done) < required:
+        blockers.append(f"{len(done)} of the {required} required reviewer recommendations are in.")
+    if outcome in ("approved", "approved_with_conditions") and submission.security_signoff_required:
+        signoff = [a for a in assignments if a.kind == "security" and a.recommendation in
+                   ("approve", "approve_with_conditions")]
+        if not signoff:
+            blockers.append("Dual use is High: the security officer must sign off before approval.")
+    return blockers
+
+
+def decide(submission: Submission, actor: User, *, outcome: str, summary: str, conditions: list[str],
+           password: str) -> Decision:
+    require_role(actor, "chair")
+    if is_team_member(actor, submission):
+        raise Forbidden()
+    lock(submission)
+    existing = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
+                                                        Decision.round_number == submission.round_number))
+    if existing is not None:
+        return existing  # a repeated click: the first decision stands
+    if outcome not in OUTCOMES:
+        raise ReviewRuleError("Choose a decision.")
+    target = workflow.next_state(f"decide:{outcome}", submission.state)
+    conditions = [c.strip() for c in conditions if c.strip()]
+    if outcome == "approved_with_conditions" and not conditions:
+        raise ReviewRuleError("List at least one condition.")
+    if outcome != "approved_with_conditions":
+        conditions = []
+    blockers = decision_blockers(submission, outcome)
+    if blockers:
+        raise ReviewRuleError(" ".join(blockers))
+    if not actor.check_password(password or ""):
+        audit.record("decision.signature_failed", actor=actor, object_type="submission", object_id=submission.id,
+                     submission_id=submission.id, data={})
+        db.session.commit()
+        raise ReviewRuleError("Your password was not right, so the decision was not signed.")
+    now = utcnow()
+    decision = Decision(submission_id=submission.id, round_number=submission.round_number, outcome=outcome,
+                        summary=summary.strip(), decided_by_id=actor.id, decided_at=now,
+                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — chair")
+    db.session.add(decision)
+    db.session.flush()
+    for text in conditions:
+        db.session.add(Condition(decision_id=decision.id, submission_id=submission.id, text=text))
+    # Comments addressed to the applicant are released with the decision.
+    for comment in db.session.scalars(select(Comment).where(
+            Comment.submission_id == submission.id, Comment.visibility == "applicant",
+            Comment.released_at.is_(None))):
+        comment.released_at = now
+    submission.state = target.value
+    submission.updated_at = now
+    audit.record("decision.recorded", actor=actor, object_type="decision", object_id=decision.id,
+                 submission_id=submission.id,
+                 data={"outcome": outcome, "round": submission.round_number, "conditions": conditions,
+                       "signature": {"name": actor.name, "at": now.isoformat(), "meaning": decision.signature_meaning}})
+    _notify_team(submission, f"Decision on {submission.reference}: {OUTCOMES[outcome]}",
+                 f"The committee has decided on \"{submission.title}\": {OUTCOMES[outcome]}.\n"
+                 + (f"\nConditions:\n" + "\n".join(f"- {c}" for c in conditions) + "\n" if conditions else "")
+                 + f"\nRead the decision and the reviewers' comments: "
+                 f"{_link('reviews.feedback', submission_id=submission.id)}")
+    db.session.commit()
+    return decision
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def report_condition(condition: Condition, actor: User, note: str) -> None:
+    submission = lock(db.session.get(Submission, condition.submission_id))
+    if submission_services.access_level(actor, submission) not in ("owner", "editor"):
+        raise Forbidden()
+    workflow.require("report_condition", submission.state)
+    if condition.reported_met_at is not None:
+        return
+    condition.reported_met_at = utcnow()
+    condition.reported_by_id = actor.id
+    condition.report_note = note.strip() or None
+    audit.record("condition.reported_met", actor=actor, object_type="condition", object_id=condition.id,
+                 submission_id=submission.id, data={"note": note.strip()})
+    for coordinator in _users_with_role("coordinator"):
+        notify(coordinator, f"Condition reported met: {submission.reference}",
+               f"The applicant reports a condition met on {submission.reference}: {condition.text}\n"
+               f"Confirm it: {_link('reviews.triage', submission_id=submission.id)}")
+    db.session.commit()
+
+
+def confirm_condition(condition: Condition, actor: User) -> bool:
+    """Confirm a condition; the last confirmation approves the application. Returns True when it did."""
+    require_role(actor, "coordinator", "admin")
+    submission = lock(db.session.get(Submission, condition.submission_id))
+    if is_team_member(actor, submission):
+        raise Forbidden()
+    workflow.require("confirm_condition", submission.state)
+    if condition.reported_met_at is None:
+        raise ReviewRuleError("The applicant has not reported this condition as met yet.")
+    if condition.confirmed_at is not None:
+        return False
+    condition.confirmed_at = utcnow()
+    condition.confirmed_by_id = actor.id
+    audit.record("condition.confirmed", actor=actor, object_type="condition", object_id=condition.id,
+                 submission_id=submission.id, data={"text": condition.text})
+    remaining = db.session.scalar(select(func.count()).select_from(Condition).where(
+        Condition.submission_id == submission.id, Condition.confirmed_at.is_(None)))
+    approved = False
+    if remaining == 0:
+        submission.state = workflow.next_state("conditions_met", submission.state).value
+        submission.updated_at = utcnow()
+        audit.record("conditions.all_met", actor=actor, object_type="submission", object_id=submission.id,
+                     submission_id=submission.id, data={"round": submission.round_number})
+        _notify_team(submission, f"{submission.reference} approved",
+                     f"Every condition on \"{submission.title}\" has been confirmed: the application is approved.")
+        approved = True
+    db.session.commit()
+    return approved
+
+
+# ---------------------------------------------------------------- rounds
+
+
+@round_submitted.connect
+def _carry_reviewers_over(submission: Submission, round: Round, actor: User, **_: Any) -> None:
+    """On resubmission the same reviewers see the new round; their conflict declarations stand."""
+    if round.number < 2:
+        return
+    for previous in active_assignments(submission, round.number - 1):
+        db.session.add(Assignment(
+            submission_id=submission.id, round_number=round.number, reviewer_id=previous.reviewer_id,
+            kind=previous.kind, assigned_by_id=previous.assigned_by_id, coi_status=previous.coi_status,
+            coi_declared_at=previous.coi_declared_at,
+            due_on=date.today() + timedelta(days=REVIEW_DAYS.get(submission.route or "", 21)),
+        ))
+        notify(previous.reviewer, f"Resubmitted: {submission.reference} (round {round.number})",
+               f"{submission.reference} \"{submission.title}\" has been revised and resubmitted. "
+               f"The changes are shown question by question: {_link('reviews.diff', submission_id=submission.id)}")
+
+
+def round_answers(submission: Submission, number: int) -> Round | None:
+    return db.session.scalar(select(Round).where(Round.submission_id == submission.id, Round.number == number))
+
+
+def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:
+    """Per-question comparison of two rounds, changed questions first, each in questionnaire order."""
+    questionnaire = submission_services.questionnaire_for(submission)
+    old, new = round_answers(submission, old_number), round_answers(submission, new_number)
+    if old is None or new is None:
+        raise LookupError()
+    rows = []
+    for question in questionnaire.questions:
+        before, after = old.answers.get(question.id), new.answers.get(question.id)
+        if before is None and after is None:
+            continue
+        rows.append({
+            "question": question,
+            "before": _display(question, before),
+            "after": _display(question, after),
+            "changed": before != after,
+        })
+    return sorted(rows, key=lambda row: not row["changed"])
+
+
+def _display(question, value) -> str:
+    if value is None or value == "" or value == []:
+        return "(no answer)"
+    try:
+        return display_value(question, value)
+    except (KeyError, TypeError, ValueError):
+        return str(value)
+
+
+# ---------------------------------------------------------------- reminders, mail
+
+
+def send_reminders(today: date | None = None) -> int:
+    """Mail reviewers whose review is due within REMIND_DAYS_BEFORE days or overdue; once a day at most."""
+    today = today or date.today()
+    horizon = today + timedelta(days=REMIND_DAYS_BEFORE)
+    start_of_day = datetime.combine(today, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+    due = db.session.scalars(
+        select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.active.is_(True), Assignment.recommendation.is_(None),
+               Assignment.round_number == Submission.round_number,
+               Submission.state.in_([State.SUBMITTED.value, State.IN_REVIEW.value]),
+               Assignment.due_on.is_not(None), Assignment.due_on <= horizon,
+               or_(Assignment.last_reminded_at.is_(None), Assignment.last_reminded_at < start_of_day))
+    ).all()
+    for assignment in due:
+        submission = db.session.get(Submission, assignment.submission_id)
+        overdue = assignment.due_on < today
+        notify(assignment.reviewer,
+               f"{'Overdue' if overdue else 'Due soon'}: review of {submission.reference}",
+               f"Your review of {submission.reference} \"{submission.title}\" "
+               f"{'was due' if overdue else 'is due'} on {assignment.due_on.strftime('%-d %B %Y')}.\n"
+               f"{_link('reviews.assignment', assignment_id=assignment.id)}", immediate=True)
+        assignment.last_reminded_at = utcnow()
+        audit.record("reminder.sent", actor=None, object_type="assignment", object_id=assignment.id,
+                     submission_id=submission.id, data={"due": assignment.due_on.isoformat(), "overdue": overdue})
+    db.session.commit()
+    return len(due)
+
+
+def notify(user: User, subject: str, body: str, *, immediate: bool = False) -> None:
+    queue_mail(user.email, subject, body, user_id=user.id, digest=user.mail_digest and not immediate)
+
+
+def _notify_team(submission: Submission, subject: str, body: str) -> None:
+    notify(submission.owner, subject, body)
+    emails = [m.email for m in submission.members]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    for email in emails:
+        if email in users:
+            notify(users[email], subject, body)
+        else:
+            queue_mail(email, subject, body)
+
+
+def _users_with_role(role: str) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role, User.active.is_(True))
+    ))
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    # From the CLI (reminders): build the path and put it under the configured public address.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
