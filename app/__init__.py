@@ -62,6 +62,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_submission_cli(app)
     register_documents_cli(app)
     register_review_cli(app)
+
+    from app.demo import register_demo_cli
+
+    register_demo_cli(app)
     register_footprint_cli(app)
     return app
 

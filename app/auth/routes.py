@@ -144,6 +144,17 @@ def account():
     )
 
 
+@bp.post("/account/mail")
+@login_required
+def mail_preference():
+    choice = request.form.get("mail_digest")
+    if choice not in ("yes", "no"):
+        abort(400)
+    services.set_mail_digest(current_user._get_current_object(), choice == "yes")
+    flash("Your mail preference has been saved.", "success")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
 @login_required
 def revoke_session(session_id: int):

@@ -340,3 +340,11 @@ def _queue_password_changed_notice(user: User) -> None:
         "If this was not you, reset your password at once and tell the research office.\n",
         user_id=user.id,
     )
+
+
+def set_mail_digest(user: User, digest: bool) -> None:
+    if user.mail_digest != digest:
+        user.mail_digest = digest
+        record("user.mail_preference_changed", actor=user, object_type="user", object_id=user.id,
+               data={"digest": digest})
+        db.session.commit()

@@ -1,4 +1,4 @@
-"""CLI: `flask questionnaire validate FILE` and `flask seed-demo`."""
+"""CLI: `flask questionnaire validate FILE`."""
 from __future__ import annotations
 
 import sys
@@ -25,11 +25,3 @@ def register_submission_cli(app: Flask) -> None:
             click.echo(f"{len(errors)} error(s) found.", err=True)
             sys.exit(1)
         click.echo(f"{path}: valid.")
-
-    @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Create the demo accounts and applications (safe to run again: nothing is duplicated)."""
-        from app.submissions.demo import seed
-
-        for line in seed():
-            click.echo(line)

@@ -26,7 +26,7 @@ DEMO_USERS = [
     ("admin@example.ac.uk", "Research Systems Admin", ["admin"], "demo-admin-crucible"),
 ]
 
-_LOW_RISK = {
+LOW_RISK_ANSWERS = {
     "A": {"A1b": ["We train a graph neural network on public DFT data to predict band gaps of halide perovskites."],
           "A2": ["property_prediction"], "A3": ["ukri"], "A4": ["no"]},
     "B": {"B1": ["materials_project", "oqmd"], "B2": ["yes"], "B3": ["allowed"],
@@ -35,8 +35,13 @@ _LOW_RISK = {
           "B8": ["open_machine_readable"], "B9": ["quantified"], "B10": ["no"]},
     "C": {"C1": ["none"], "C2": ["no"], "C3": ["no"], "C4": ["no"], "C5": ["gated"], "C6": ["no"], "C7": ["no"],
           "C8": ["no"], "C9": ["no"], "C11": ["Weights shared with named collaborators only."]},
-    "D": {"D1": ["gpu"], "D2": ["a100_pcie_80gb"], "D3": ["4"], "D4": ["48"], "D5": ["64"], "D6": ["1"],
-          "D7": ["local_server"], "D8": ["GB"], "D9": ["5"], "D10": ["We fine-tune a pre-trained model."]},
+    "D": {"D1-0-name": ["Pre-training"], "D1-0-hardware": ["a100_pcie_80gb"], "D1-0-count": ["4"],
+          "D1-0-hours": ["48"], "D1-0-memory_gb": ["64"], "D1-0-usage": ["1"], "D1-0-platform": ["local_server"],
+          "D1-0-location": ["GB"], "D1-0-runs": ["5"],
+          "D1-1-name": ["Screening campaign"], "D1-1-hardware": ["epyc_7763"], "D1-1-count": ["128"],
+          "D1-1-hours": ["24"], "D1-1-memory_gb": ["256"], "D1-1-usage": ["1"], "D1-1-platform": ["local_server"],
+          "D1-1-location": ["GB"], "D1-1-runs": ["10"],
+          "D2": ["We fine-tune a pre-trained model."]},
     "E": {"E1": ["no"], "E2": ["no"], "E3": ["no"], "E4": ["none"],
           "E5": ["Battery and photovoltaic researchers benefit; we consulted the Royce user community."]},
     "F": {"F1": ["open_at_publication"], "F2": ["open_standard"], "F3": ["gated"], "F4": ["yes"], "F5": ["yes"],
@@ -45,8 +50,8 @@ _LOW_RISK = {
 }
 
 
-def _high_risk() -> dict[str, dict[str, list[str]]]:
-    answers = {section: dict(values) for section, values in _LOW_RISK.items()}
+def high_risk_answers() -> dict[str, dict[str, list[str]]]:
+    answers = {section: dict(values) for section, values in LOW_RISK_ANSWERS.items()}
     answers["A"].update({"A2": ["generative_design"], "A3": ["ukri", "defence"], "A3a": ["Dstl (DASA call)"]})
     answers["C"].update({"C1": ["energetic"], "C2": ["yes"], "C3": ["yes"], "C5": ["none"], "C6": ["yes"],
                          "C6a": ["Self-classified under UK Military List ML8 with the export control office."],
@@ -56,10 +61,10 @@ def _high_risk() -> dict[str, dict[str, list[str]]]:
 
 DEMO_APPLICATIONS = [
     # title, answers by section (None: left as a partly completed draft), submit?, withdraw?
-    ("Graph networks for perovskite band gaps", _LOW_RISK, True, False),
-    ("Generative design of energetic co-crystals", _high_risk(), True, False),
-    ("Autonomous synthesis of solid electrolytes", {"A": _LOW_RISK["A"], "B": {"B1": ["own_experiments"]}}, False, False),
-    ("Text mining of legacy alloy datasheets", {"A": _LOW_RISK["A"]}, False, True),
+    ("Graph networks for perovskite band gaps", LOW_RISK_ANSWERS, True, False),
+    ("Generative design of energetic co-crystals", high_risk_answers(), True, False),
+    ("Autonomous synthesis of solid electrolytes", {"A": LOW_RISK_ANSWERS["A"], "B": {"B1": ["own_experiments"]}}, False, False),
+    ("Text mining of legacy alloy datasheets", {"A": LOW_RISK_ANSWERS["A"]}, False, True),
 ]
 
 

@@ -422,3 +422,13 @@ def test_withdrawal_from_review(app, make_client):
     assert state(app, submission_id) == "withdrawn"
     assert c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
                                    data={"body": "x", "question_id": "B2", "visibility": "committee"}).status_code == 409
+
+
+def test_user_chooses_digest_on_the_account_page(app, make_client):
+    reviewer = person(app, make_client, "reviewer")
+    assert reviewer.client.post("/account/mail", data={"mail_digest": "yes"}).status_code == 302
+    with app.app_context():
+        from app.auth.models import User
+        assert db.session.get(User, reviewer.user.id).mail_digest is True
+    assert reviewer.client.post("/account/mail", data={"mail_digest": "maybe"}).status_code == 400
+    assert reviewer.client.post("/account/mail", data={"mail_digest": "no"}, csrf=False).status_code == 400
