@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.auth.models import User, find_user_by_email
 from app.extensions import db
 from app.reviews import services as reviews
-from app.reviews.models import Assignment, Condition
+from app.reviews.models import Condition
 from app.submissions import services as submissions
-from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS, high_risk_answers, seed as seed_basics
+from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS, seed as seed_basics
 from app.submissions.models import Submission, SubmissionMember
 
 PASSWORDS = {email: password for email, _name, _roles, password in DEMO_USERS}

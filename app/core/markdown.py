@@ -1,6 +1,8 @@
 """Markdown for help texts and user text: rendered, then sanitised, because Markdown passes raw HTML through."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
@@ -12,7 +14,9 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str | None) -> Markup:
+    # Cached: help texts and guidance are rendered on every page view and never change; Markup is immutable.
     if not text:
         return Markup("")
     html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")

@@ -1,4 +1,6 @@
 from flask_wtf import FlaskForm
+
+from app.core.forms import choices
 from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -7,7 +9,7 @@ from app.submissions.workflow import ROUTES
 
 
 class RouteForm(FlaskForm):
-    route = SelectField("Review route", choices=list(ROUTES.items()))
+    route = SelectField("Review route", choices=choices(list(ROUTES.items())))
     reason = TextAreaField("Reason for the change", validators=[DataRequired("Give the reason for changing the route"),
                                                                 Length(max=2000)])
 
@@ -21,8 +23,8 @@ class AssignForm(FlaskForm):
 class InterestForm(FlaskForm):
     has_conflict = RadioField(
         "Do you have a conflict of interest with this application?",
-        choices=[("no", "No, I have no conflict of interest"),
-                 ("yes", "Yes: I have a personal, financial or professional interest, or collaborate with the team")],
+        choices=choices([("no", "No, I have no conflict of interest"),
+                 ("yes", "Yes: I have a personal, financial or professional interest, or collaborate with the team")]),
         validators=[DataRequired("Say whether you have a conflict of interest")],
     )
     statement = TextAreaField("If yes, describe it", validators=[Length(max=2000)])
@@ -31,8 +33,8 @@ class InterestForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired("Write a comment before sending it"),
                                                 Length(max=10000, message="Enter 10000 characters or fewer")])
-    visibility = RadioField("Who is it for?", choices=[("applicant", "To the applicant"),
-                                                       ("committee", "Committee only")], default="applicant")
+    visibility = RadioField("Who is it for?", choices=choices([("applicant", "To the applicant"),
+                                                       ("committee", "Committee only")]), default="applicant")
     question_id = HiddenField()
     parent_id = HiddenField()
 
@@ -44,14 +46,14 @@ class ReplyForm(FlaskForm):
 
 
 class RecommendationForm(FlaskForm):
-    recommendation = RadioField("Your recommendation", choices=list(RECOMMENDATIONS.items()),
+    recommendation = RadioField("Your recommendation", choices=choices(list(RECOMMENDATIONS.items())),
                                 validators=[DataRequired("Choose a recommendation")])
     summary = TextAreaField("Summary of your reasons", validators=[DataRequired("Summarise the reasons for your recommendation"),
                                                                    Length(max=10000)])
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Decision", choices=list(OUTCOMES.items()), validators=[DataRequired("Choose a decision")])
+    outcome = RadioField("Decision", choices=choices(list(OUTCOMES.items())), validators=[DataRequired("Choose a decision")])
     summary = TextAreaField("Reasons for the decision", validators=[Length(max=10000)])
     conditions = TextAreaField("Conditions (one per line; needed when approving with conditions)",
                                validators=[Length(max=10000)])
@@ -68,10 +70,10 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     search = StringField("Search reference or title", validators=[Optional(), Length(max=200)])
-    state = SelectField("State", choices=[("open", "All open"), ("triage", "Waiting for triage"),
+    state = SelectField("State", choices=choices([("open", "All open"), ("triage", "Waiting for triage"),
                                           ("in_review", "In review"), ("changes_requested", "Changes requested"),
                                           ("conditions", "Approved with conditions"), ("decided", "Decided"),
-                                          ("withdrawn", "Withdrawn")], default="open")
-    tier = SelectField("Tier", choices=[("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"), ("High", "High")],
+                                          ("withdrawn", "Withdrawn")]), default="open")
+    tier = SelectField("Tier", choices=choices([("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"), ("High", "High")]),
                        default="")
-    route = SelectField("Route", choices=[("", "Any route"), *ROUTES.items()], default="")
+    route = SelectField("Route", choices=choices([("", "Any route"), *ROUTES.items()]), default="")

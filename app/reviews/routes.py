@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.core.audit import AuditEvent
+from app.core.forms import choices
 from app.core.permissions import roles_required
 from app.extensions import db
 from app.reviews import services
@@ -109,9 +110,9 @@ def triage(submission_id: int):
 def _render_triage(submission, route_form=None, assign_form=None, security_form=None, status=200):
     route_form = route_form or RouteForm(route=submission.route)
     assign_form = assign_form or AssignForm(kind="reviewer")
-    assign_form.reviewer_id.choices = [(u.id, u.name) for u in services.reviewer_pool(submission)]
+    assign_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission))
     security_form = security_form or AssignForm(kind="security", prefix="security")
-    security_form.reviewer_id.choices = [(u.id, u.name) for u in services.reviewer_pool(submission, "security")]
+    security_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, "security"))
     assignments = db.session.scalars(select(Assignment).where(Assignment.submission_id == submission.id)
                                      .order_by(Assignment.round_number.desc(), Assignment.id)).all()
     conditions = db.session.scalars(select(Condition).where(Condition.submission_id == submission.id)
@@ -148,7 +149,7 @@ def assign(submission_id: int):
     _oversight(submission)
     kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
     form = AssignForm(prefix="security") if kind == "security" else AssignForm()
-    form.reviewer_id.choices = [(u.id, u.name) for u in services.reviewer_pool(submission, kind)]
+    form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, kind))
     if not form.validate_on_submit():
         return _render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
                               status=422)

@@ -449,7 +449,7 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
                        "signature": {"name": actor.name, "at": now.isoformat(), "meaning": decision.signature_meaning}})
     _notify_team(submission, f"Decision on {submission.reference}: {OUTCOMES[outcome]}",
                  f"The committee has decided on \"{submission.title}\": {OUTCOMES[outcome]}.\n"
-                 + (f"\nConditions:\n" + "\n".join(f"- {c}" for c in conditions) + "\n" if conditions else "")
+                 + ("\nConditions:\n" + "\n".join(f"- {c}" for c in conditions) + "\n" if conditions else "")
                  + f"\nRead the decision and the reviewers' comments: "
                  f"{_link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()

@@ -1,4 +1,6 @@
 from flask_wtf import FlaskForm
+
+from app.core.forms import choices
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
@@ -18,7 +20,7 @@ class InviteForm(FlaskForm):
     )
     role = RadioField(
         "Access",
-        choices=[("editor", "Editor – can change answers"), ("viewer", "Viewer – can read answers")],
+        choices=choices([("editor", "Editor – can change answers"), ("viewer", "Viewer – can read answers")]),
         default="editor",
         validators=[DataRequired("Choose the access to give")],
     )
