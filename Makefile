@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test setup db demo worker clean-instance
+.PHONY: run test setup db demo worker bench
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -24,10 +24,19 @@ db: setup
 	$(FLASK) db upgrade
 
 demo: db
+	$(FLASK) dev-certs
 	$(FLASK) seed-demo
+	$(FLASK) seed-demo-documents
 
 run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Renders signed assessments queued when REDIS_URL is set (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker).
+worker: setup
+	$(FLASK) worker
+
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/section_page.py
