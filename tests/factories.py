@@ -50,8 +50,10 @@ LOW_RISK_ANSWERS: dict[str, dict[str, str | list[str]]] = {
           "B8": "open_machine_readable", "B9": "quantified", "B10": "no"},
     "C": {"C1": ["none"], "C2": "no", "C3": "no", "C4": "no", "C5": "gated", "C6": "no", "C7": "no",
           "C8": "no", "C9": "no", "C11": "Weights shared with named collaborators only."},
-    "D": {"D1": "gpu", "D2": "a100_pcie_80gb", "D3": "1", "D4": "10", "D5": "16", "D6": "1",
-          "D7": "local_server", "D8": "GB", "D9": "3", "D10": "We fine-tune a pre-trained model."},
+    # One compute stage: 1 x A100 80GB, 10 h, 16 GB, PUE 1.56, GB grid, 3 runs = 14.3 kWh, 3.3 kg CO2e.
+    "D": {"D1-0-name": "Fine-tuning", "D1-0-hardware": "a100_pcie_80gb", "D1-0-count": "1", "D1-0-hours": "10",
+          "D1-0-memory_gb": "16", "D1-0-usage": "1", "D1-0-platform": "local_server", "D1-0-location": "GB",
+          "D1-0-runs": "3", "D2": "We fine-tune a pre-trained model."},
     "E": {"E1": "no", "E2": "no", "E3": "no", "E4": ["none"],
           "E5": "Battery researchers benefit; critical-mineral supply chains are considered."},
     "F": {"F1": "open_at_publication", "F2": "open_standard", "F3": "gated", "F4": "yes", "F5": "yes",

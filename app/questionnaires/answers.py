@@ -1,7 +1,8 @@
 """Turning posted form data into typed answers, and answers back into text.
 
 Stored answer values are plain JSON: str (text, markdown, choice, hardware, and dates as "YYYY-MM-DD"),
-list[str] (multi, in option order), bool (yes_no), int or float (number). None means cleared.
+list[str] (multi, in option order), bool (yes_no), int or float (number), list[dict] (footprint_stages: one
+dict of footprint.STAGE_FIELDS per compute stage). None means cleared.
 
 Form conventions (the form builder must follow them):
 - the field name of question X is exactly X; a multi posts one value per ticked box under that name;
@@ -9,6 +10,9 @@ Form conventions (the form builder must follow them):
 - a question absent from the form is "not submitted" and its stored answer is left alone. Unticked
   checkboxes and unselected radios post nothing at all, so the page also posts `__present__` with the
   ids of the questions it rendered: a multi, choice or yes_no listed there but absent is then cleared.
+- a footprint_stages question X posts one field per stage and stage field, `X-<n>-<field>` (n need not be
+  contiguous; stages keep the order of n), and optionally `X-remove=<n>` (the "Remove stage" button) to drop
+  stage n. Stages with nothing typed are dropped; listed in `__present__` with no stage fields, X is cleared.
 """
 from __future__ import annotations
 
@@ -19,14 +23,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.questionnaires import footprint
 from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
-from app.questionnaires.schema import Question, Questionnaire
+from app.questionnaires.schema import STAGES_TYPE, Question, Questionnaire
 
 __all__ = [
     "FieldError",
     "PRESENT_FIELD",
     "SectionParse",
     "display_value",
+    "incomplete_problems",
+    "is_required_error",
     "is_blank",
     "parse_section",
     "parse_value",
@@ -39,7 +46,9 @@ SectionStatus = Literal["not_started", "in_progress", "completed", "needs_attent
 
 ANSWER_REQUIRED = "Answer this question"
 MUST_CONFIRM = "You must confirm the declaration to submit"
-_CLEARABLE_WHEN_ABSENT = frozenset({"multi", "yes_no", "choice"})
+# Errors that say something is still missing (not that what was typed is wrong): the answer is still saved.
+INCOMPLETE_PREFIX = "Complete "
+_CLEARABLE_WHEN_ABSENT = frozenset({"multi", "yes_no", "choice", STAGES_TYPE})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -152,8 +161,23 @@ def _parse_date(raw: str) -> str | None:
         raise FieldError("Enter a date like 2026-03-31") from None
 
 
-def parse_value(question: Question, raw: str | list[str]) -> Any:
-    """The typed value of one raw form value (a list for multi); raises FieldError."""
+def is_required_error(message: str) -> bool:
+    """True for "answer missing" errors (the answer as typed is kept as a valid draft)."""
+    return message == ANSWER_REQUIRED or message.startswith(INCOMPLETE_PREFIX)
+
+
+def _parse_stages(raw: Any) -> list[dict[str, Any]] | None:
+    stages, errors = footprint.parse_stages(raw if isinstance(raw, list) else [], footprint.current_data())
+    if errors:
+        raise FieldError(footprint.stages_summary_error(errors))
+    return stages or None
+
+
+def parse_value(question: Question, raw: Any) -> Any:
+    """The typed value of one raw form value (a list for multi, of stage dicts for footprint_stages);
+    raises FieldError."""
+    if question.type == STAGES_TYPE:
+        return _parse_stages(raw)
     if question.type == "multi":
         return _parse_multi(question, raw if isinstance(raw, list) else [raw])
     if isinstance(raw, list):
@@ -188,8 +212,30 @@ def _present_ids(form: Mapping[str, list[str]]) -> set[str]:
     return {qid for value in _values(form, PRESENT_FIELD) for qid in re.split(r"[\s,]+", value) if qid}
 
 
-def _submitted_raw(question: Question, form: Mapping[str, list[str]], present: set[str]) -> str | list[str] | None:
+def stage_field_names(question_id: str, form: Mapping[str, Any]) -> list[str]:
+    """The posted names that belong to a footprint_stages question (its stage fields and buttons)."""
+    prefix = question_id + "-"
+    return [name for name in form if name.startswith(prefix)]
+
+
+def _submitted_stages(question: Question, form: Mapping[str, list[str]], present: set[str]) -> list[dict] | None:
+    pattern = re.compile(rf"^{re.escape(question.id)}-(\d+)-([a-z_]+)$")
+    removed = {value.strip() for value in _values(form, f"{question.id}-remove")}
+    stages: dict[int, dict[str, str]] = {}
+    for name in form:
+        match = pattern.match(name)
+        if match and match.group(2) in footprint.STAGE_FIELDS and match.group(1) not in removed:
+            values = _values(form, name)
+            stages.setdefault(int(match.group(1)), {})[match.group(2)] = values[0] if values else ""
+    if not stages and question.id not in present and not removed:
+        return None
+    return [{name: stages[n].get(name, "") for name in footprint.STAGE_FIELDS} for n in sorted(stages)]
+
+
+def _submitted_raw(question: Question, form: Mapping[str, list[str]], present: set[str]) -> str | list[Any] | None:
     """What the form posted for the question, or None when it was not submitted at all."""
+    if question.type == STAGES_TYPE:
+        return _submitted_stages(question, form, present)
     if question.id in form:
         values = _values(form, question.id)
         if question.type == "multi":
@@ -211,6 +257,7 @@ def parse_section(
     """Parse the posted fields of one section against the stored answers (see the module docstring)."""
     section = q.section(section_id)
     own_ids = {question.id for question in section.questions}
+    own_ids |= {name for q_ in section.questions if q_.type == STAGES_TYPE for name in stage_field_names(q_.id, form)}
     present = _present_ids(form)
     result = SectionParse(unknown_fields=[name for name in form if name not in own_ids and name != PRESENT_FIELD])
 
@@ -245,7 +292,24 @@ def parse_section(
             qid = question.id
             if qid in required and qid not in result.errors and is_blank(merged.get(qid)):
                 result.errors[qid] = ANSWER_REQUIRED
+        for qid, message in incomplete_problems(q, merged).items():
+            if q.section_of(qid).id == section_id:
+                result.errors.setdefault(qid, message)
     return result
+
+
+def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Visible answers that are valid drafts but not complete yet (footprint stages missing a field)."""
+    visible = visible_question_ids(q, answers)
+    problems = {}
+    for question in q.questions:
+        value = answers.get(question.id)
+        if question.type == STAGES_TYPE and question.id in visible and isinstance(value, list):
+            missing = footprint.stage_problems(value)
+            if missing:
+                problems[question.id] = INCOMPLETE_PREFIX + footprint.stages_summary_error(missing).removeprefix(
+                    "Correct ")
+    return problems
 
 
 def required_ids(q: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
@@ -270,6 +334,7 @@ def section_status(
     if all(is_blank(answers.get(qid)) for qid in visible):
         return "not_started"
     missing = [qid for qid in required_ids(q, answers) & section_ids if is_blank(answers.get(qid))]
+    missing += [qid for qid in incomplete_problems(q, answers) if qid in section_ids]
     return "in_progress" if missing else "completed"
 
 
@@ -298,6 +363,8 @@ def display_value(question: Question, value: Any) -> str:
     Blank answers give ""; the caller decides how to show "not answered"."""
     if is_blank(value):
         return ""
+    if question.type == STAGES_TYPE:
+        return footprint.describe_stages(value)
     if question.options and isinstance(value, (list, tuple)):
         return "; ".join(_label(question, item) for item in value)
     if question.options:

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 Category = Literal["data", "dual_use", "environment", "people", "openness"]
 Level = Literal["L", "M", "H", "H!"]
-QuestionType = Literal["text", "markdown", "choice", "multi", "yes_no", "number", "date", "hardware"]
+QuestionType = Literal[
+    "text", "markdown", "choice", "multi", "yes_no", "number", "date", "hardware", "footprint_stages"
+]
 
 CATEGORIES: tuple[Category, ...] = ("data", "dual_use", "environment", "people", "openness")
 
@@ -23,6 +25,10 @@ OPTION_TYPES = frozenset({"choice", "multi"})
 # "hardware" is reserved for the compute-footprint widget; until it exists it may carry options
 # (then it behaves like a choice) or none (then it is short free text).
 TEXT_TYPES = frozenset({"text", "markdown"})
+# A repeating group of compute stages (app/questionnaires/footprint.py); its answer is a list of stage dicts.
+STAGES_TYPE = "footprint_stages"
+# Calculators implemented in Python, and the question type each one reads.
+CALCULATORS = {"footprint": STAGES_TYPE}
 DEFAULT_MAX_LENGTH = {"text": 500, "markdown": 20000, "hardware": 200}
 
 ConditionValue = str | bool | int | float
@@ -192,6 +198,15 @@ class Section(_Model):
     # Name of a calculator implemented in Python (e.g. "footprint") that reads this section's answers.
     calculator: str | None = None
     questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _calculator_fits(self) -> Section:
+        if self.calculator is not None and self.calculator not in CALCULATORS:
+            raise ValueError(f"unknown calculator '{self.calculator}' (known: {', '.join(CALCULATORS)})")
+        for question in self.questions:
+            if question.type == STAGES_TYPE and CALCULATORS.get(self.calculator or "") != STAGES_TYPE:
+                raise ValueError(f"question {question.id} ({STAGES_TYPE}) needs the section's calculator: footprint")
+        return self
 
 
 class Questionnaire(_Model):

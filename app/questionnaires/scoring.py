@@ -4,6 +4,9 @@ Points: Low 0, Medium 1, High 3; "H!" is a hard trigger (3 points and the catego
 the total). A category is High at 5 points or more, Medium at 2-4, Low below. The overall tier is the
 highest category tier and chooses the route. Only visible, non-blank answers score; risk rules see
 hidden questions as unanswered.
+
+A section with a calculator adds the calculator's reasons: `calculator: footprint` scores the environmental
+impact statement of the section's stages (footprint.TIER_RISK: its tier alone sets the environment tier).
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from app.questionnaires import footprint
 from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
-from app.questionnaires.schema import CATEGORIES, Category, Level, Question, Questionnaire
+from app.questionnaires.schema import CATEGORIES, STAGES_TYPE, Category, Level, Question, Questionnaire, Section
 
 Tier = Literal["Low", "Medium", "High"]
 RouteName = Literal["expedited", "standard", "full_committee"]
@@ -107,6 +111,17 @@ def _question_reasons(question: Question, effective: Mapping[str, Any]) -> list[
     return reasons
 
 
+def _calculator_reasons(section: Section, visible: set[str], effective: Mapping[str, Any]) -> list[Reason]:
+    if section.calculator != "footprint":
+        return []
+    stage_ids = [qu.id for qu in section.questions if qu.type == STAGES_TYPE and qu.id in visible]
+    return [
+        Reason(question_id=qid, category=category, level=level, points=points,
+               text=f"{qid}: {text}" + (" — hard trigger" if level == "H!" else ""))
+        for qid, category, level, points, text in footprint.risk_reasons(stage_ids, effective)
+    ]
+
+
 def score(q: Questionnaire, answers: Mapping[str, Any]) -> RiskProfile:
     visible = visible_question_ids(q, answers)
     effective = {qid: value for qid, value in answers.items() if qid in visible and not is_blank(value)}
@@ -115,6 +130,9 @@ def score(q: Questionnaire, answers: Mapping[str, Any]) -> RiskProfile:
         if question.id in visible:
             for reason in _question_reasons(question, effective):
                 by_category[reason.category].append(reason)
+    for section in q.sections:
+        for reason in _calculator_reasons(section, visible, effective):
+            by_category[reason.category].append(reason)
 
     categories: dict[Category, CategoryResult] = {}
     for category, reasons in by_category.items():

@@ -130,6 +130,9 @@ class Round(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     sha256: Mapped[str] = mapped_column(String(64))
+    # The environmental impact statement computed at submit (footprint.statement_for_answer), with the
+    # footprint data version it used; read back as stored, never recomputed. None without section D stages.
+    footprint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
 

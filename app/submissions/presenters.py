@@ -7,8 +7,9 @@ from typing import Any, Mapping
 from app.core.markdown import render_markdown
 from app.questionnaires.answers import section_status
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires.schema import Questionnaire
-from app.submissions import services
+from app.questionnaires import footprint
+from app.questionnaires.schema import STAGES_TYPE, Questionnaire
+from app.submissions import footprint_presenter, services
 from app.submissions.models import Answer, Submission
 
 STATUS_LABELS = {
@@ -62,6 +63,7 @@ def section_context(
     section_id: str,
     rows: Mapping[str, Answer],
     result: services.SaveResult | None = None,
+    add_stage: bool = False,
 ) -> dict[str, Any]:
     section = questionnaire.section(section_id)
     values = services.answer_values(rows)
@@ -85,6 +87,9 @@ def section_context(
             "help_html": render_markdown(question.help),
             "show_if": json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else "",
         })
+        if question.type == STAGES_TYPE:
+            questions[-1].update(footprint_presenter.stages_item(
+                question, _input_value(question, row, raw), bool(questions[-1]["error"]), add_stage))
     ids = [s.id for s in questionnaire.sections]
     index = ids.index(section_id)
     visible_in_section = [q for q in questions if q["visible"]]
@@ -106,4 +111,9 @@ def section_context(
         "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows)),
         "status_labels": STATUS_LABELS,
         "base_prefix": services.BASE_FIELD_PREFIX,
+        # The environmental impact statement of what is saved (the browser recomputes it as you type).
+        "footprint": footprint_presenter.statement_view(footprint.statement_for_answer(
+            next((values.get(q.id) for q in section.questions if q.type == STAGES_TYPE and q.id in visible), None)
+        )) if section.calculator == "footprint" else None,
+        "footprint_data": footprint.current_data().to_dict() if section.calculator == "footprint" else None,
     }

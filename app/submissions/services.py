@@ -17,12 +17,14 @@ from app.core import audit
 from app.core.mail import queue_mail
 from app.core.models import utcnow
 from app.extensions import db
-from app.questionnaires.answers import parse_section, required_ids
+from app.questionnaires import footprint
+from app.questionnaires.answers import incomplete_problems, is_required_error, parse_section, required_ids
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.loader import get_questionnaire, latest_version
 from app.questionnaires.schema import Questionnaire
 from app.questionnaires.scoring import score
 from app.submissions import workflow
+from app.submissions.signals import round_submitted
 from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
 from app.submissions.workflow import State
 
@@ -247,7 +249,7 @@ def save_section(
 
 
 def _is_required_error(message: str) -> bool:
-    return message == "Answer this question"
+    return is_required_error(message)
 
 
 def _first(values: Iterable[str] | None) -> str | None:
@@ -339,6 +341,8 @@ def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]
     for qid in required_ids(questionnaire, values):
         if qid not in problems and _blank(values.get(qid)):
             problems[qid] = "Answer this question"
+    for qid, message in incomplete_problems(questionnaire, values).items():
+        problems.setdefault(qid, message)
     for question in questionnaire.questions:
         if question.must_be_true and question.id in visible and values.get(question.id) is not True:
             problems.setdefault(question.id, "You must confirm the declaration to submit")
@@ -363,6 +367,7 @@ def submit(submission: Submission, actor: User) -> Round:
     # Row lock: of two simultaneous submits, the second waits and then finds the state already changed.
     db.session.refresh(submission, with_for_update=True)
     target = workflow.next_state("submit", submission.state)
+    resubmission = submission.round_number > 0
     questionnaire = questionnaire_for(submission)
     rows = answer_rows(submission)
     problems = submission_problems(questionnaire, rows)
@@ -371,6 +376,7 @@ def submit(submission: Submission, actor: User) -> Round:
     values = answer_values(rows)
     frozen = visible_answers(questionnaire, values)
     profile = score(questionnaire, values).to_dict()
+    statement = footprint_statement(questionnaire, frozen)
     now = utcnow()
     if submission.reference is None:
         submission.reference = next_reference(now.year)
@@ -386,6 +392,7 @@ def submit(submission: Submission, actor: User) -> Round:
         submitted_at=now,
         submitted_by_id=actor.id,
         sha256=value_fingerprint_full({"answers": frozen, "risk_profile": profile}),
+        footprint=statement,
     )
     db.session.add(round_)
     submission.state = target.value
@@ -395,8 +402,10 @@ def submit(submission: Submission, actor: User) -> Round:
     submission.risk_profile = profile
     submission.submitted_at = now
     submission.updated_at = now
+    db.session.flush()
+    round_submitted.send(submission, round=round_, actor=actor)
     audit.record(
-        "submission.submitted",
+        "submission.resubmitted" if resubmission else "submission.submitted",
         actor=actor,
         object_type="submission",
         object_id=submission.id,
@@ -405,11 +414,11 @@ def submit(submission: Submission, actor: User) -> Round:
               "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
               "sha256": round_.sha256},
     )
-    _mail_team(submission, f"{submission.reference} submitted: {submission.title}",
+    _mail_team(submission, f"{submission.reference} {'resubmitted' if resubmission else 'submitted'}: {submission.title}",
                f"The ethics application \"{submission.title}\" was submitted by {actor.name} as "
                f"{submission.reference} (round {round_.number}). It will be reviewed on the "
                f"{workflow.ROUTES[round_.route].lower()} route.")
-    for coordinator in _users_with_role("coordinator"):
+    for coordinator in ([] if resubmission else _users_with_role("coordinator")):
         queue_mail(coordinator.email, f"New application to triage: {submission.reference}",
                    f"{submission.reference} \"{submission.title}\" ({round_.overall_tier} risk, "
                    f"{workflow.ROUTES[round_.route].lower()}) is waiting for triage.", user_id=coordinator.id)
@@ -428,6 +437,18 @@ def withdraw(submission: Submission, actor: User, reason: str) -> None:
     _mail_team(submission, f"Application withdrawn: {submission.title}",
                f"{actor.name} withdrew the ethics application \"{submission.title}\".\nReason: {reason or 'none given'}")
     db.session.commit()
+
+
+def footprint_statement(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The environmental impact statement of the answers, computed with the current footprint data
+    (it records the data version; a frozen statement is read back, never recomputed)."""
+    for section in questionnaire.sections:
+        if section.calculator != "footprint":
+            continue
+        for question in section.questions:
+            if question.type == "footprint_stages" and question.id in answers:
+                return footprint.statement_for_answer(answers[question.id], footprint.current_data())
+    return None
 
 
 class IncompleteSubmission(Exception):

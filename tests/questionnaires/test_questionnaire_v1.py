@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.questionnaires import footprint
 from app.questionnaires.answers import parse_section, required_ids
 from app.questionnaires.conditions import is_blank, visible_question_ids
 from app.questionnaires.loader import QUESTIONNAIRE_ROOT, get_questionnaire, latest_version, validate_file
@@ -19,7 +20,9 @@ BRIEF_IDS = {
     "A": ["A1", "A2", "A3", "A4"],
     "B": [f"B{n}" for n in range(1, 11)],
     "C": [f"C{n}" for n in range(1, 12)],
-    "D": [f"D{n}" for n in range(1, 11)],
+    # Section D: the compute stages (hardware, count, hours, memory, usage, platform/PUE, grid, runs per stage)
+    # and the reduction measures.
+    "D": ["D1", "D2"],
     "E": [f"E{n}" for n in range(1, 6)],
     "F": [f"F{n}" for n in range(1, 7)],
     "G": ["G1", "G2", "G3"],
@@ -55,8 +58,8 @@ def test_every_question_and_section_explains_itself() -> None:
 def test_question_types_follow_the_brief() -> None:
     expected = {
         "A2": "choice", "A3": "multi", "A4": "yes_no", "B1": "multi", "B2": "yes_no", "B3": "choice",
-        "B4": "markdown", "B10": "yes_no", "C1": "multi", "C5": "choice", "C11": "markdown", "D1": "choice",
-        "D3": "number", "D9": "number", "D10": "markdown", "E4": "multi", "E5": "markdown", "F3": "choice",
+        "B4": "markdown", "B10": "yes_no", "C1": "multi", "C5": "choice", "C11": "markdown",
+        "D1": "footprint_stages", "D2": "markdown", "E4": "multi", "E5": "markdown", "F3": "choice",
         "G1": "yes_no", "G3": "date",
     }
     assert {qid: Q.question(qid).type for qid in expected} == expected
@@ -70,15 +73,16 @@ def test_c1_levels_match_the_brief() -> None:
 
 
 def test_footprint_inputs() -> None:
+    # The hardware, platform and grid lists now live in the footprint data file (tests/questionnaires/
+    # test_footprint*.py); the questionnaire names the calculator and holds the repeating stages question.
     assert Q.section("D").calculator == "footprint"
-    devices = {option.value for option in Q.question("D2").options}
-    assert {"a100_pcie_80gb", "v100", "tpu_v4", "epyc_7763", "other"} <= devices
-    assert len(devices) == 24
-    grids = [option.value for option in Q.question("D8").options]
-    assert grids[0] == "GB" and Q.question("D8").default == "GB" and "NO" in grids and "WORLD" in grids
-    assert Q.question("D6").default == 1.0
-    assert visible_question_ids(Q, {"D2": "other"}) >= {"D2a"}
-    assert "D2a" not in visible_question_ids(Q, {"D2": "v100"})
+    assert Q.question("D1").type == "footprint_stages" and Q.question("D1").required
+    data = footprint.current_data()
+    assert {"a100_pcie_80gb", "v100", "tpu_v4", "epyc_7763"} <= set(data.devices)
+    assert len(data.devices) == 23  # the 23 listed devices; "other" is given in watts
+    assert list(data.grids)[0] == "GB" and data.constants["default_location"] == "GB"
+    assert {"NO", "WORLD"} <= set(data.grids)
+    assert data.constants["default_usage"] == 1.0
 
 
 # --- realistic answer sets --------------------------------------------------------------------------
@@ -110,14 +114,9 @@ def low_risk_project() -> dict[str, Any]:
         "C7": True,  # public repository: leaves the UK, which alone is only a small signal
         "C8": False,
         "C9": False,
-        "D1": "gpu",
-        "D2": "a100_pcie_80gb",
-        "D3": 4,
-        "D4": 48.0,
-        "D5": 64.0,
-        "D7": "local_server",
-        "D8": "GB",
-        "D9": 20,
+        "D1": [{"name": None, "hardware": "a100_pcie_80gb", "power_w": None, "count": 4, "hours": 48.0,
+                "memory_gb": 64.0, "usage": None, "platform": "local_server", "pue": None, "location": "GB",
+                "runs": 3}],  # footprint.md worked example 1 three times: 63.5 kg CO2e, Low
         "E1": False,
         "E2": False,
         "E3": False,
@@ -262,6 +261,16 @@ def test_hidden_follow_up_answers_do_not_count() -> None:
     assert "F4" in reason_ids(score(Q, {**low_risk_project(), "F4": False}), "openness")
 
 
+def test_the_footprint_estimate_sets_the_environment_tier() -> None:
+    stage = low_risk_project()["D1"][0]
+    medium = score(Q, {**low_risk_project(), "D1": [{**stage, "runs": 20}]})  # 423.6 kg CO2e
+    assert tiers(medium)["environment"] == "Medium" and medium.route == "standard"
+    high = score(Q, {**low_risk_project(), "D1": [{**stage, "runs": 200}]})  # 4.2 t CO2e
+    assert tiers(high)["environment"] == "High" and high.categories["environment"].hard_trigger
+    # A hidden or blank stages answer scores nothing.
+    assert score(Q, {**low_risk_project(), "D1": []}).categories["environment"].reasons == []
+
+
 def test_data_hazard_labels_feed_their_categories() -> None:
     profile = score(Q, {**low_risk_project(), "E4": ["high_environmental_cost", "risk_to_privacy", "danger_of_misuse"]})
     assert tiers(profile)["environment"] == "Medium"
@@ -289,7 +298,11 @@ def test_low_risk_answers_parse_back_from_a_form(section: str) -> None:
         value = answers.get(question.id)
         if value is None:
             continue
-        if isinstance(value, bool):
+        if question.type == "footprint_stages":
+            for index, stage in enumerate(footprint.stages_to_form(value)):
+                form.update({f"{question.id}-{index}-{name}": [text] for name, text in stage.items()})
+            form["__present__"] = [question.id]
+        elif isinstance(value, bool):
             form[question.id] = ["yes" if value else "no"]
         elif isinstance(value, list):
             form[question.id] = value
@@ -297,4 +310,4 @@ def test_low_risk_answers_parse_back_from_a_form(section: str) -> None:
             form[question.id] = [str(value)]
     result = parse_section(Q, section, form, answers, check_required=True)
     assert result.errors == {}
-    assert result.values == {qid: answers[qid] for qid in form}
+    assert result.values == {qid: answers[qid] for qid in answers if qid in {q.id for q in Q.section(section).questions}}

@@ -99,14 +99,15 @@ def test_missing_required_answers_show_summary_and_field_messages(app, client):
 def test_number_of_wrong_type_is_kept_and_explained(app, client):
     _signed_in(app, client)
     submission_id = create_application(client)
-    response = post_section(client, submission_id, "D", {"D3": "four", "D4": "12"}, button="save")
+    # Section D's numbers are fields of the compute stages (D1-<n>-<field>).
+    response = post_section(client, submission_id, "D", {"D1-0-count": "four", "D1-0-hours": "12"}, button="save")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'value="four"' in html
     assert "Enter a number" in html
-    value, invalid_input, message = _answer(app, submission_id, "D3")
-    assert value is None and invalid_input == "four" and "number" in message
-    assert _answer(app, submission_id, "D4")[0] == 12
+    value, invalid_input, message = _answer(app, submission_id, "D1")
+    assert value is None and invalid_input[0]["count"] == "four" and "number" in message
+    assert invalid_input[0]["hours"] == "12"
     # Reloading the page still shows the typed text and the message; the section needs attention.
     reloaded = client.get(f"/applications/{submission_id}/sections/D").get_data(as_text=True)
     assert 'value="four"' in reloaded and "Enter a number" in reloaded
@@ -116,10 +117,10 @@ def test_number_of_wrong_type_is_kept_and_explained(app, client):
 def test_number_out_of_bounds(app, client):
     _signed_in(app, client)
     submission_id = create_application(client)
-    response = post_section(client, submission_id, "D", {"D6": "7"}, button="save")
+    response = post_section(client, submission_id, "D", {"D1-0-hardware": "v100", "D1-0-usage": "7"}, button="save")
     assert response.status_code == 200
-    assert "between" in page_text(response)
-    assert _answer(app, submission_id, "D6")[1] == "7"
+    assert "Enter a number more than 0 and at most 1" in page_text(response)
+    assert _answer(app, submission_id, "D1")[1][0]["usage"] == "7"
 
 
 def test_text_too_long_is_refused_but_kept(app, client):

@@ -159,22 +159,22 @@ def test_autosave_saves_reports_errors_and_returns_new_bases(app, client):
     login(client, make_user(app))
     submission_id = create_application(client)
     data = section_form(client, submission_id, "D")
-    data.update({"D3": "2", "D4": "lots"})
+    data.update({"D2": "Reuse a pre-trained model.", "D1-0-count": "2", "D1-0-hours": "lots"})
     response = client.post(f"/applications/{submission_id}/sections/D/autosave", data=data,
                            headers={"Accept": "application/json"})
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "saved"
-    assert set(body["saved"]) == {"D3", "D4"}
-    assert body["errors"]["D4"].startswith("Enter a number")
-    assert body["bases"]["D3"].startswith("1:")
+    assert set(body["saved"]) == {"D1", "D2"}
+    assert body["errors"]["D1"] == "Correct stage 1 (hours per run)"
+    assert body["bases"]["D2"].startswith("1:")
     assert body["section_status"] == "needs_attention"
-    assert _value(app, submission_id, "D3") == 2
+    assert _value(app, submission_id, "D2") == "Reuse a pre-trained model."
     # A second autosave from the same page, with the bases it was given back, is not a conflict.
     data.update({f"__base__{k}": v for k, v in body["bases"].items()})
-    data["D3"] = "3"
+    data["D2"] = "Reuse a pre-trained model; early stopping."
     again = client.post(f"/applications/{submission_id}/sections/D/autosave", data=data)
-    assert again.status_code == 200 and again.get_json()["saved"] == ["D3"]
+    assert again.status_code == 200 and again.get_json()["saved"] == ["D2"]
 
 
 def test_autosave_conflict_is_reported_not_applied(app, make_client):

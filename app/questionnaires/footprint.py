@@ -1,0 +1,622 @@
+"""The compute-footprint calculator: the environmental impact statement of section D (Green Algorithms).
+
+Pure Python, no Flask. The reference data (device power, PUE per platform, grid carbon intensity,
+constants) lives in a versioned YAML file under questionnaires/data/footprint/, never in code:
+
+    power_W    = PUE * (n_devices * watts_per_device * usage + memory_GB * memory_W_per_GB)
+    energy_kWh = hours * power_W * runs / 1000
+    co2e_g     = energy_kWh * carbon_intensity_g_per_kWh
+
+For CPUs, watts_per_device is the TDP per core and n_devices the number of cores. A measured average
+power per device replaces the rated figure when given; the statement says which one it used.
+
+A *stage* is one kind of computing (pre-training, fine-tuning, an inference campaign) with its own
+hardware. Stored answers are lists of stage dicts (STAGE_FIELDS, None where blank). A *statement* is a
+plain JSON-able dict summing the stages, and it always records `data_version`: a stored statement is read
+back as it is, never recomputed with newer data.
+
+Callers read the data through `current_data()` (module attribute) so tests can swap it.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "questionnaires" / "data" / "footprint"
+DATA_FILE = DATA_DIR / "green-algorithms-v3.0.yaml"
+
+OTHER_HARDWARE = "other"
+STAGE_FIELDS = (
+    "name", "hardware", "power_w", "count", "hours", "memory_gb", "usage", "platform", "pue", "location", "runs",
+)
+# Fields a stage needs before it can be computed (power_w too when the hardware is "other").
+REQUIRED_STAGE_FIELDS = ("hardware", "count", "hours", "memory_gb", "platform")
+# Fields that, when all blank, make a stage "not started" (dropped when saved); the others carry defaults.
+_TYPED_FIELDS = ("name", "hardware", "power_w", "count", "hours", "memory_gb", "pue")
+MAX_STAGES = 20
+MAX_NAME_LENGTH = 100
+
+MISSING_MESSAGES = {
+    "hardware": "Select the hardware",
+    "count": "Enter the number of devices or cores",
+    "hours": "Enter the hours one run takes",
+    "memory_gb": "Enter the memory in GB (0 if you do not know)",
+    "platform": "Select where the computing runs",
+    "power_w": "Enter the power per device in watts (for CPUs, per core)",
+}
+FIELD_LABELS = {
+    "name": "Stage name",
+    "hardware": "Hardware",
+    "power_w": "Power per device",
+    "count": "Number of devices or cores",
+    "hours": "Hours per run",
+    "memory_gb": "Memory",
+    "usage": "Usage factor",
+    "platform": "Platform",
+    "pue": "PUE",
+    "location": "Grid location",
+    "runs": "Number of runs",
+    "intensity": "Carbon intensity",
+}
+
+
+class FootprintError(ValueError):
+    """An input the calculator cannot use; `field` names it (a STAGE_FIELDS name or "intensity")."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        self.message = message
+        super().__init__(f"{FIELD_LABELS.get(field_name, field_name)}: {message}")
+
+
+# --- numeric bounds -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bounds:
+    low: float
+    high: float
+    low_inclusive: bool = True
+    integer: bool = False
+    unit: str = ""
+
+    def message(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        kind = "a whole number" if self.integer else "a number"
+        low = _plain(self.low)
+        if self.low_inclusive:
+            return f"Enter {kind} from {low} to {_plain(self.high)}{unit}"
+        return f"Enter {kind} more than {low} and at most {_plain(self.high)}{unit}"
+
+
+BOUNDS: dict[str, Bounds] = {
+    "count": Bounds(1, 1_000_000, integer=True),
+    "hours": Bounds(0, 100_000, low_inclusive=False, unit="hours"),
+    "memory_gb": Bounds(0, 100_000, unit="GB"),
+    "usage": Bounds(0, 1, low_inclusive=False),
+    "pue": Bounds(1, 3),
+    "power_w": Bounds(0, 2_000, low_inclusive=False, unit="W"),
+    "runs": Bounds(1, 1_000_000, integer=True),
+    "intensity": Bounds(0, 2_000, unit="g CO2e/kWh"),
+}
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.10g}"
+
+
+def parse_number(field_name: str, raw: Any) -> int | float | None:
+    """The number typed into a field, checked against its bounds; None when blank. Raises FootprintError."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise FootprintError(field_name, "Enter a number")
+    if isinstance(raw, (int, float)):
+        number = float(raw)
+    else:
+        text = str(raw).strip().replace(",", "").replace("_", "").replace(" ", "")
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise FootprintError(field_name, "Enter a number") from None
+    bounds = BOUNDS[field_name]
+    if not math.isfinite(number):
+        raise FootprintError(field_name, "Enter a number")
+    if bounds.integer and not number.is_integer():
+        raise FootprintError(field_name, "Enter a whole number")
+    too_low = number < bounds.low if bounds.low_inclusive else number <= bounds.low
+    if too_low or number > bounds.high:
+        raise FootprintError(field_name, bounds.message())
+    return int(number) if bounds.integer else number
+
+
+# --- reference data -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FootprintData:
+    data_version: str
+    label: str
+    source: str
+    licence: str
+    attribution: str
+    constants: dict[str, Any]
+    tiers: dict[str, float]
+    devices: dict[str, dict[str, Any]]
+    platforms: dict[str, dict[str, Any]]
+    grids: dict[str, dict[str, Any]]
+    path: str = field(default="", compare=False)
+
+    def device_watts(self, key: str) -> float:
+        """Rated watts per counted unit: TDP per device, or per core for CPUs."""
+        device = self.devices[key]
+        return float(device["tdp_w"]) / int(device.get("cores") or 1)
+
+    def device_kind(self, key: str) -> str:
+        return self.devices[key]["kind"] if key in self.devices else OTHER_HARDWARE
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the browser needs to compute the same figures as the server."""
+        return {
+            "data_version": self.data_version,
+            "label": self.label,
+            "constants": self.constants,
+            "tiers": self.tiers,
+            "devices": {key: {**d, "watts": self.device_watts(key)} for key, d in self.devices.items()},
+            "platforms": self.platforms,
+            "grids": self.grids,
+        }
+
+
+class FootprintDataError(ValueError):
+    pass
+
+
+def load_data(path: str | Path) -> FootprintData:
+    """Read and check a footprint data file; raises FootprintDataError naming every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FootprintDataError(f"{path}: cannot read footprint data ({exc})") from exc
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise FootprintDataError(f"{path}: expected a mapping")
+    for key in ("data_version", "label", "source", "licence", "attribution", "constants", "tiers",
+                "devices", "platforms", "grids"):
+        if key not in raw:
+            problems.append(f"{key}: required")
+    if problems:
+        raise FootprintDataError(f"{path}: " + "; ".join(problems))
+    for key, device in raw["devices"].items():
+        if device.get("kind") not in {"gpu", "tpu", "cpu"}:
+            problems.append(f"devices.{key}.kind: gpu, tpu or cpu")
+        if not isinstance(device.get("tdp_w"), (int, float)) or device["tdp_w"] <= 0:
+            problems.append(f"devices.{key}.tdp_w: a positive number")
+        if device.get("kind") == "cpu" and not isinstance(device.get("cores"), int):
+            problems.append(f"devices.{key}.cores: CPUs need their number of cores")
+        if not device.get("name"):
+            problems.append(f"devices.{key}.name: required")
+    if OTHER_HARDWARE in raw["devices"]:
+        problems.append(f"devices.{OTHER_HARDWARE}: reserved for hardware given in watts")
+    for key, platform in raw["platforms"].items():
+        if not isinstance(platform.get("pue"), (int, float)) or platform["pue"] < 1:
+            problems.append(f"platforms.{key}.pue: a number of 1 or more")
+    for key, grid in raw["grids"].items():
+        if not isinstance(grid.get("g_per_kwh"), (int, float)) or grid["g_per_kwh"] < 0:
+            problems.append(f"grids.{key}.g_per_kwh: a number of 0 or more")
+    constants = raw["constants"]
+    for key in ("memory_w_per_gb", "default_usage", "tree_g_per_year", "car_g_per_km"):
+        if not isinstance(constants.get(key), (int, float)):
+            problems.append(f"constants.{key}: a number")
+    if constants.get("default_platform") not in raw["platforms"]:
+        problems.append("constants.default_platform: must name a platform")
+    if constants.get("default_location") not in raw["grids"]:
+        problems.append("constants.default_location: must name a grid")
+    if problems:
+        raise FootprintDataError(f"{path}: " + "; ".join(problems))
+    return FootprintData(
+        data_version=str(raw["data_version"]),
+        label=str(raw["label"]),
+        source=" ".join(str(raw["source"]).split()),
+        licence=str(raw["licence"]),
+        attribution=" ".join(str(raw["attribution"]).split()),
+        constants=dict(constants),
+        tiers={k: float(v) for k, v in raw["tiers"].items()},
+        devices={str(k): dict(v) for k, v in raw["devices"].items()},
+        platforms={str(k): dict(v) for k, v in raw["platforms"].items()},
+        grids={str(k): dict(v) for k, v in raw["grids"].items()},
+        path=str(path),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(path: str) -> FootprintData:
+    return load_data(path)
+
+
+def current_data() -> FootprintData:
+    """The data new statements are computed with (the file is read once per process)."""
+    return _load_cached(str(DATA_FILE))
+
+
+# --- looking things up by name --------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def find_device(data: FootprintData, name: str) -> str:
+    """The device key for a key or a display name ("a100_pcie_80gb", "NVIDIA A100 80GB PCIe")."""
+    wanted = _norm(name)
+    for key, device in data.devices.items():
+        if wanted in (_norm(key), _norm(device["name"])):
+            return key
+    raise FootprintError("hardware", f"unknown hardware {name!r}; choose one of: {', '.join(data.devices)}")
+
+
+def find_platform(data: FootprintData, name: str) -> str:
+    wanted = _norm(name)
+    for key, platform in data.platforms.items():
+        if wanted in (_norm(key), _norm(platform["name"])):
+            return key
+    raise FootprintError("platform", f"unknown platform {name!r}; choose one of: {', '.join(data.platforms)}")
+
+
+def find_location(data: FootprintData, code: str) -> str:
+    wanted = code.strip().upper()
+    if wanted in data.grids:
+        return wanted
+    for key, grid in data.grids.items():
+        if _norm(grid["name"]) == _norm(code):
+            return key
+    raise FootprintError("location", f"unknown location {code!r}; use a code such as {', '.join(list(data.grids)[:6])} "
+                                     f"(all: {', '.join(data.grids)})")
+
+
+# --- stages: parsing what was typed -------------------------------------------------------------------
+
+def blank_stage() -> dict[str, Any]:
+    return {name: None for name in STAGE_FIELDS}
+
+
+def stage_is_blank(stage: Mapping[str, Any]) -> bool:
+    return all(_blank(stage.get(name)) for name in _TYPED_FIELDS)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_stage(raw: Mapping[str, Any], data: FootprintData) -> tuple[dict[str, Any], dict[str, str]]:
+    """(stage value, field -> error) for one stage's typed fields. Blank fields are None; missing
+    required fields are not errors here (see `missing_fields`)."""
+    value = blank_stage()
+    errors: dict[str, str] = {}
+    name = str(raw.get("name") or "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        errors["name"] = f"Enter {MAX_NAME_LENGTH} characters or fewer"
+    value["name"] = name or None
+    hardware = str(raw.get("hardware") or "").strip()
+    if hardware and hardware != OTHER_HARDWARE and hardware not in data.devices:
+        errors["hardware"] = "Select one of the listed hardware, or Other"
+    value["hardware"] = hardware or None
+    platform = str(raw.get("platform") or "").strip()
+    if platform and platform not in data.platforms:
+        errors["platform"] = "Select one of the platforms"
+    value["platform"] = platform or None
+    location = str(raw.get("location") or "").strip().upper()
+    if location and location not in data.grids:
+        errors["location"] = "Select one of the locations"
+    value["location"] = location or None
+    for number_field in ("power_w", "count", "hours", "memory_gb", "usage", "pue", "runs"):
+        try:
+            value[number_field] = parse_number(number_field, raw.get(number_field))
+        except FootprintError as exc:
+            errors[number_field] = exc.message
+    return value, errors
+
+
+def missing_fields(stage: Mapping[str, Any]) -> dict[str, str]:
+    """field -> message for each field the stage still needs before it can be computed."""
+    missing = {name: MISSING_MESSAGES[name] for name in REQUIRED_STAGE_FIELDS if _blank(stage.get(name))}
+    if stage.get("hardware") == OTHER_HARDWARE and _blank(stage.get("power_w")):
+        missing["power_w"] = MISSING_MESSAGES["power_w"]
+    return missing
+
+
+def parse_stages(
+    raw_stages: Sequence[Mapping[str, Any]], data: FootprintData
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
+    """Parse every stage; stages with nothing typed are dropped. Errors are keyed by the index of the
+    stage in the returned list."""
+    stages: list[dict[str, Any]] = []
+    errors: dict[int, dict[str, str]] = {}
+    for raw in raw_stages:
+        if stage_is_blank(raw):
+            continue
+        value, stage_errors = parse_stage(raw, data)
+        if stage_errors:
+            errors[len(stages)] = stage_errors
+        stages.append(value)
+    return stages, errors
+
+
+def stage_problems(stages: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, str]]:
+    """index -> missing fields, for the stages that are not complete."""
+    return {index: missing for index, stage in enumerate(stages) if (missing := missing_fields(stage))}
+
+
+def stages_summary_error(errors: Mapping[int, Mapping[str, str]]) -> str:
+    """One line naming the stages to correct, for the error summary and the stored message."""
+    parts = []
+    for index in sorted(errors):
+        fields = ", ".join(FIELD_LABELS[f].lower() for f in errors[index])
+        parts.append(f"stage {index + 1} ({fields})")
+    return "Correct " + "; ".join(parts)
+
+
+def stages_to_form(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Stage values (or kept raw input) as the strings the form fields show."""
+    shown = []
+    for stage in stages:
+        row = {}
+        for name in STAGE_FIELDS:
+            value = stage.get(name) if isinstance(stage, Mapping) else None
+            if value is None:
+                row[name] = ""
+            elif isinstance(value, float) and value.is_integer():
+                row[name] = str(int(value))
+            elif isinstance(value, float):
+                row[name] = f"{value:.10g}"
+            else:
+                row[name] = str(value)
+        shown.append(row)
+    return shown
+
+
+# --- computing ----------------------------------------------------------------------------------------
+
+def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, Any]:
+    """The figures of one complete stage. Raises FootprintError for anything missing, unknown or out of range.
+
+    Besides the STAGE_FIELDS keys a stage may carry `intensity` (g CO2e/kWh), which replaces the grid's.
+    """
+    missing = missing_fields(stage)
+    if missing:
+        name, message = next(iter(missing.items()))
+        raise FootprintError(name, message)
+    hardware = str(stage["hardware"])
+    power_given = parse_number("power_w", stage.get("power_w"))
+    if hardware == OTHER_HARDWARE:
+        kind, hardware_name = OTHER_HARDWARE, "Other hardware"
+        watts, watts_source = float(power_given or 0), "given"
+    elif hardware in data.devices:
+        kind, hardware_name = data.devices[hardware]["kind"], data.devices[hardware]["name"]
+        if power_given is not None:
+            watts, watts_source = float(power_given), "measured"
+        else:
+            watts, watts_source = data.device_watts(hardware), "rated"
+    else:
+        raise FootprintError("hardware", f"unknown hardware {hardware!r}")
+    count = parse_number("count", stage["count"])
+    hours = parse_number("hours", stage["hours"])
+    memory_gb = parse_number("memory_gb", stage["memory_gb"])
+    usage = parse_number("usage", stage.get("usage"))
+    usage = float(data.constants["default_usage"]) if usage is None else float(usage)
+    runs = parse_number("runs", stage.get("runs"))
+    runs = 1 if runs is None else int(runs)
+    platform = str(stage["platform"])
+    if platform not in data.platforms:
+        raise FootprintError("platform", f"unknown platform {platform!r}")
+    pue_given = parse_number("pue", stage.get("pue"))
+    pue = float(pue_given) if pue_given is not None else float(data.platforms[platform]["pue"])
+    intensity_given = parse_number("intensity", stage.get("intensity"))
+    location = stage.get("location") or None
+    if intensity_given is not None:
+        intensity, location_name = float(intensity_given), "Given carbon intensity"
+        location = location or None
+    else:
+        location = str(location or data.constants["default_location"]).upper()
+        if location not in data.grids:
+            raise FootprintError("location", f"unknown location {location!r}")
+        intensity, location_name = float(data.grids[location]["g_per_kwh"]), data.grids[location]["name"]
+    assert count is not None and hours is not None and memory_gb is not None
+
+    memory_w = float(memory_gb) * float(data.constants["memory_w_per_gb"])
+    power_w = pue * (count * watts * usage + memory_w)
+    energy_kwh = hours * power_w * runs / 1000
+    co2e_kg = energy_kwh * intensity / 1000
+    return {
+        "name": stage.get("name") or None,
+        "hardware": hardware,
+        "hardware_name": hardware_name,
+        "kind": kind,
+        "count": count,
+        "count_unit": "cores" if kind == "cpu" else "devices",
+        "watts_per_device": watts,
+        "watts_source": watts_source,
+        "hours": float(hours),
+        "memory_gb": float(memory_gb),
+        "usage": usage,
+        "platform": platform,
+        "platform_name": data.platforms[platform]["name"],
+        "pue": pue,
+        "pue_source": "given" if pue_given is not None else "platform",
+        "location": location,
+        "location_name": location_name,
+        "intensity_g_per_kwh": intensity,
+        "runs": runs,
+        "power_w": power_w,
+        "energy_kwh": energy_kwh,
+        "co2e_kg": co2e_kg,
+    }
+
+
+def equivalents(co2e_kg: float, data: FootprintData) -> dict[str, float]:
+    grams = co2e_kg * 1000
+    return {
+        "tree_months": grams / (float(data.constants["tree_g_per_year"]) / 12),
+        "car_km": grams / float(data.constants["car_g_per_km"]),
+    }
+
+
+def tier_for(energy_kwh: float, co2e_kg: float, data: FootprintData) -> str:
+    """Environment tier of a statement: Low below 100 kg CO2e; High above 1 t or above 10 MWh; else Medium."""
+    tiers = data.tiers
+    if co2e_kg > tiers["high_kg"] or energy_kwh > tiers["high_kwh"]:
+        return "High"
+    if co2e_kg >= tiers["medium_kg"]:
+        return "Medium"
+    return "Low"
+
+
+def statement(stages: Sequence[Mapping[str, Any]], data: FootprintData | None = None) -> dict[str, Any]:
+    """The environmental impact statement of complete stages (raises FootprintError on a bad stage)."""
+    data = data or current_data()
+    results = [compute_stage(stage, data) for stage in stages]
+    return _summarise(results, [], data)
+
+
+def statement_for_answer(value: Any, data: FootprintData | None = None) -> dict[str, Any] | None:
+    """The statement of a stored stages answer, computed from its complete stages; None when none is.
+
+    Incomplete stages are listed (1-based) under `incomplete_stages` rather than failing the whole statement,
+    so a half-filled draft still shows the figures of what is there.
+    """
+    data = data or current_data()
+    if not isinstance(value, list):
+        return None
+    results, incomplete = [], []
+    for index, stage in enumerate(value):
+        if not isinstance(stage, Mapping):
+            incomplete.append(index + 1)
+            continue
+        try:
+            results.append(compute_stage(stage, data))
+        except FootprintError:
+            incomplete.append(index + 1)
+    if not results:
+        return None
+    return _summarise(results, incomplete, data)
+
+
+def _summarise(results: list[dict[str, Any]], incomplete: list[int], data: FootprintData) -> dict[str, Any]:
+    energy = sum(stage["energy_kwh"] for stage in results)
+    co2e = sum(stage["co2e_kg"] for stage in results)
+    for index, stage in enumerate(results):
+        stage["label"] = stage["name"] or f"Stage {index + 1}"
+        stage["share"] = stage["co2e_kg"] / co2e if co2e else (1.0 / len(results) if results else 0.0)
+    dominant = max(range(len(results)), key=lambda i: (results[i]["co2e_kg"], results[i]["energy_kwh"]), default=None)
+    return {
+        "data_version": data.data_version,
+        "data_label": data.label,
+        "attribution": data.attribution,
+        "stages": results,
+        "incomplete_stages": incomplete,
+        "energy_kwh": energy,
+        "co2e_kg": co2e,
+        **equivalents(co2e, data),
+        "tier": tier_for(energy, co2e, data),
+        "dominant_stage": dominant,
+    }
+
+
+# --- the risk model's hook ----------------------------------------------------------------------------
+
+# A calculator tier is turned into the points that put the category at that tier on its own:
+# Low 0 points, Medium 2 (the Medium threshold), High a hard trigger.
+TIER_RISK = {"Low": ("L", 0), "Medium": ("M", 2), "High": ("H!", 3)}
+
+
+def risk_reasons(stage_question_ids: Sequence[str], effective: Mapping[str, Any],
+                 data: FootprintData | None = None) -> list[tuple[str, str, str, int, str]]:
+    """(question id, category, level, points, text) for each answered stages question."""
+    found = []
+    for qid in stage_question_ids:
+        result = statement_for_answer(effective.get(qid), data)
+        if result is None:
+            continue
+        level, points = TIER_RISK[result["tier"]]
+        text = (f"estimated footprint {format_carbon(result['co2e_kg'])}, {format_energy(result['energy_kwh'])} "
+                f"({result['tier']}: {TIER_RULES[result['tier']]})")
+        found.append((qid, "environment", level, points, text))
+    return found
+
+
+TIER_RULES = {
+    "Low": "below 100 kg CO2e",
+    "Medium": "100 kg to 1 t CO2e",
+    "High": "above 1 t CO2e or 10 MWh",
+}
+
+
+# --- display --------------------------------------------------------------------------------------------
+
+def format_number(value: float) -> str:
+    """Figures as people read them: 3-4 significant digits, thousands separators."""
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:,.1f}"
+    if size >= 1:
+        return f"{value:,.2f}"
+    if size == 0:
+        return "0"
+    return f"{value:.3g}"
+
+
+def format_energy(kwh: float) -> str:
+    return f"{format_number(kwh)} kWh"
+
+
+def format_carbon(kg: float) -> str:
+    if abs(kg) >= 1000:
+        return f"{format_number(kg / 1000)} t CO2e"
+    return f"{format_number(kg)} kg CO2e"
+
+
+def describe_stage(stage: Mapping[str, Any], data: FootprintData | None = None) -> str:
+    """One line for a stored (or raw) stage: what was entered, for the answers list."""
+    data = data or current_data()
+    hardware = str(stage.get("hardware") or "")
+    if hardware == OTHER_HARDWARE:
+        hardware_name = "other hardware"
+    else:
+        hardware_name = data.devices.get(hardware, {}).get("name", hardware or "hardware not given")
+    unit = "cores" if data.device_kind(hardware) == "cpu" else "devices"
+    parts = [f"{stage.get('count') or '?'} × {hardware_name}" + (f" ({unit})" if unit == "cores" else "")]
+    if not _blank(stage.get("power_w")):
+        parts.append(f"{stage['power_w']} W per {'core' if unit == 'cores' else 'device'}"
+                     + ("" if hardware == OTHER_HARDWARE else " measured"))
+    parts.append(f"{stage.get('hours') or '?'} h per run")
+    parts.append(f"{stage.get('memory_gb') if not _blank(stage.get('memory_gb')) else '?'} GB memory")
+    if not _blank(stage.get("usage")):
+        parts.append(f"usage {stage['usage']}")
+    platform = str(stage.get("platform") or "")
+    parts.append(data.platforms.get(platform, {}).get("name", platform or "platform not given"))
+    if not _blank(stage.get("pue")):
+        parts.append(f"PUE {stage['pue']}")
+    location = str(stage.get("location") or data.constants["default_location"])
+    parts.append(f"grid {location}")
+    parts.append(f"{stage.get('runs') or 1} run(s)")
+    return ", ".join(str(part) for part in parts)
+
+
+def describe_stages(value: Any, data: FootprintData | None = None) -> str:
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for index, stage in enumerate(value):
+        if isinstance(stage, Mapping):
+            name = stage.get("name") or f"Stage {index + 1}"
+            lines.append(f"{name}: {describe_stage(stage, data)}")
+    return "; ".join(lines)

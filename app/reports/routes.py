@@ -1,0 +1,42 @@
+"""Reports for the research office: institution-wide footprint of submitted and approved work."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+
+from app.core.permissions import roles_required
+from app.questionnaires import footprint
+from app.reports.services import APPROVED_STATES, REPORTED_STATES, footprint_csv, footprint_report
+from app.submissions.footprint_presenter import chart
+from app.submissions.workflow import STATE_LABELS
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+
+@bp.route("/")
+@roles_required("coordinator", "admin")
+def index():
+    return redirect(url_for(".footprint_page"))
+
+
+@bp.route("/footprint")
+@roles_required("coordinator", "admin")
+def footprint_page():
+    report = footprint_report()
+    over_time = chart(
+        [(quarter, totals.co2e_kg, footprint.format_carbon(totals.co2e_kg)) for quarter, totals in report.by_quarter.items()],
+        "Carbon footprint of submitted work by quarter",
+    )
+    return render_template(
+        "reports/footprint.html", report=report, over_time=over_time, fmt_energy=footprint.format_energy,
+        fmt_carbon=footprint.format_carbon, reported_states=[STATE_LABELS[s] for s in REPORTED_STATES],
+        approved_states=[STATE_LABELS[s] for s in APPROVED_STATES], attribution=footprint.current_data().attribution,
+        page_title="Environmental footprint of research",
+    )
+
+
+@bp.route("/footprint.csv")
+@roles_required("coordinator", "admin")
+def footprint_csv_download():
+    body = footprint_csv(footprint_report())
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="crucible-footprint.csv"'})

@@ -1,0 +1,309 @@
+"""The compute-footprint calculator (Green Algorithms): worked examples, validation, stages, tiers, data."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+import yaml
+
+from app.questionnaires import footprint
+from app.questionnaires.answers import display_value, parse_section, section_status
+from app.questionnaires.loader import get_questionnaire
+from app.questionnaires.scoring import score
+
+DATA = footprint.current_data()
+Q = get_questionnaire("ml-materials-ethics", 1)
+
+
+def stage(**fields):
+    base = {"hardware": "a100_pcie_80gb", "count": 4, "hours": 48, "memory_gb": 64, "usage": 1,
+            "platform": "local_server", "location": "GB", "runs": 1}
+    base.update(fields)
+    return base
+
+
+def close(actual: float, expected: float, tolerance: float = 0.001) -> bool:
+    return abs(actual - expected) <= abs(expected) * tolerance
+
+
+# --- the worked examples of footprint.md --------------------------------------------------------------
+
+def test_worked_example_1_four_a100_on_the_gb_grid() -> None:
+    result = footprint.statement([stage()], DATA)
+    only = result["stages"][0]
+    assert close(only["power_w"], 1909.19)
+    assert close(result["energy_kwh"], 91.641)
+    assert close(result["co2e_kg"], 21.18)
+    assert close(result["tree_months"], 23.11)
+    assert close(result["car_km"], 121.0)
+    assert only["pue"] == 1.56 and only["watts_source"] == "rated" and only["intensity_g_per_kwh"] == 231.12
+    assert result["data_version"] == "green-algorithms-v3.0"
+    assert result["tier"] == "Low"
+
+
+def test_worked_example_2_cpu_cores_given_in_watts_on_the_world_grid() -> None:
+    result = footprint.statement([stage(hardware="other", power_w=7.5, count=12, hours=12, pue=1.67,
+                                        location="WORLD")], DATA)
+    assert close(result["energy_kwh"], 2.2814)
+    assert close(result["co2e_kg"] * 1000, 1083.6)
+    assert result["stages"][0]["watts_source"] == "given" and result["stages"][0]["pue_source"] == "given"
+
+
+def test_worked_example_3_published_large_run_measured_and_rated() -> None:
+    # 10,000 V100 for 14.8 days at a measured 330 W, PUE 1.10, 0.429 kg CO2e/kWh. The published figures
+    # (about 1,287 MWh and 552 t) are rounded; the formula gives 1,289.4 MWh and 553.1 t (0.2% above).
+    measured = footprint.statement([stage(hardware="v100", power_w=330, count=10_000, hours=14.8 * 24, memory_gb=0,
+                                          pue=1.10, intensity=429)], DATA)
+    assert close(measured["energy_kwh"] / 1000, 1287, tolerance=0.005)
+    assert close(measured["co2e_kg"] / 1000, 552, tolerance=0.005)
+    assert close(measured["energy_kwh"], 1_289_376)  # exactly 355.2 h x 3.63 MW
+    assert measured["stages"][0]["watts_source"] == "measured"
+    assert measured["tier"] == "High"
+    rated = footprint.statement([stage(hardware="v100", count=10_000, hours=14.8 * 24, memory_gb=0, pue=1.10,
+                                       intensity=429)], DATA)
+    assert rated["stages"][0]["watts_source"] == "rated" and rated["stages"][0]["watts_per_device"] == 300
+    assert close(1 - rated["energy_kwh"] / measured["energy_kwh"], 0.0909, tolerance=0.01)  # "about 9% lower"
+
+
+def test_cpu_tdp_is_shared_by_its_cores() -> None:
+    result = footprint.statement([stage(hardware="xeon_gold_6148", count=20, memory_gb=0, platform="personal")], DATA)
+    only = result["stages"][0]
+    assert only["watts_per_device"] == 7.5 and only["count_unit"] == "cores"
+    assert close(only["power_w"], 150)
+
+
+# --- validation of every input ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field_name, bad, message", [
+    ("count", "0", "Enter a whole number from 1 to 1,000,000"),
+    ("count", "2.5", "Enter a whole number"),
+    ("count", "-3", "Enter a whole number from 1 to 1,000,000"),
+    ("count", "10000001", "Enter a whole number from 1 to 1,000,000"),
+    ("hours", "0", "Enter a number more than 0 and at most 100,000 hours"),
+    ("hours", "-1", "Enter a number more than 0 and at most 100,000 hours"),
+    ("hours", "1e9", "Enter a number more than 0 and at most 100,000 hours"),
+    ("hours", "a week", "Enter a number"),
+    ("memory_gb", "-1", "Enter a number from 0 to 100,000 GB"),
+    ("memory_gb", "inf", "Enter a number"),
+    ("usage", "0", "Enter a number more than 0 and at most 1"),
+    ("usage", "1.5", "Enter a number more than 0 and at most 1"),
+    ("pue", "0.9", "Enter a number from 1 to 3"),
+    ("pue", "12", "Enter a number from 1 to 3"),
+    ("power_w", "0", "Enter a number more than 0 and at most 2,000 W"),
+    ("power_w", "50000", "Enter a number more than 0 and at most 2,000 W"),
+    ("runs", "0", "Enter a whole number from 1 to 1,000,000"),
+    ("runs", "1.5", "Enter a whole number"),
+    ("intensity", "-5", "Enter a number from 0 to 2,000 g CO2e/kWh"),
+    ("intensity", "nan", "Enter a number"),
+])
+def test_every_number_is_checked(field_name: str, bad: str, message: str) -> None:
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.parse_number(field_name, bad)
+    assert caught.value.field == field_name and caught.value.message == message
+    with pytest.raises(footprint.FootprintError):
+        footprint.compute_stage(stage(**{field_name: bad}), DATA)
+
+
+def test_numbers_accept_thousands_separators_and_blank() -> None:
+    assert footprint.parse_number("count", "10,000") == 10_000
+    assert footprint.parse_number("hours", " ") is None
+    assert footprint.parse_number("usage", "0.5") == 0.5
+
+
+@pytest.mark.parametrize("field_name, value, message", [
+    ("hardware", "a100_pcie_81gb", "Select one of the listed hardware, or Other"),
+    ("platform", "moon_base", "Select one of the platforms"),
+    ("location", "XX", "Select one of the locations"),
+    ("name", "x" * 101, "Enter 100 characters or fewer"),
+])
+def test_unknown_names_are_refused(field_name: str, value: str, message: str) -> None:
+    _, errors = footprint.parse_stage(footprint.stages_to_form([stage(**{field_name: value})])[0], DATA)
+    assert errors == {field_name: message}
+
+
+def test_missing_fields_and_other_hardware_needs_watts() -> None:
+    assert footprint.missing_fields({"hardware": "other"}) == {
+        "count": "Enter the number of devices or cores", "hours": "Enter the hours one run takes",
+        "memory_gb": "Enter the memory in GB (0 if you do not know)", "platform": "Select where the computing runs",
+        "power_w": "Enter the power per device in watts (for CPUs, per core)",
+    }
+    assert footprint.missing_fields(stage()) == {}
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.compute_stage(stage(hardware="other"), DATA)
+    assert caught.value.field == "power_w"
+
+
+def test_lookup_by_name_for_scripts() -> None:
+    assert footprint.find_device(DATA, "NVIDIA A100 80GB PCIe") == "a100_pcie_80gb"
+    assert footprint.find_platform(DATA, "aws") == "aws"
+    assert footprint.find_location(DATA, "gb") == "GB"
+    for finder, name in ((footprint.find_device, "A200"), (footprint.find_platform, "attic"),
+                         (footprint.find_location, "Atlantis")):
+        with pytest.raises(footprint.FootprintError, match="unknown"):
+            finder(DATA, name)
+
+
+# --- stages, defaults, tiers --------------------------------------------------------------------------
+
+def test_defaults_usage_runs_location_and_platform_pue() -> None:
+    result = footprint.statement([stage(usage=None, runs=None, location=None, platform="gcp")], DATA)
+    only = result["stages"][0]
+    assert (only["usage"], only["runs"], only["location"], only["pue"]) == (1.0, 1, "GB", 1.12)
+
+
+def test_several_stages_are_summed_and_the_dominant_one_named() -> None:
+    stages = [
+        stage(name="Pre-training"),
+        stage(name="Fine-tuning", count=1, hours=10),
+        stage(name="Screening", hardware="epyc_7763", count=128, hours=24, memory_gb=256, runs=10),
+    ]
+    result = footprint.statement(stages, DATA)
+    singles = [footprint.statement([s], DATA) for s in stages]
+    assert close(result["energy_kwh"], sum(s["energy_kwh"] for s in singles), 1e-9)
+    assert close(result["co2e_kg"], sum(s["co2e_kg"] for s in singles), 1e-9)
+    assert [s["label"] for s in result["stages"]] == ["Pre-training", "Fine-tuning", "Screening"]
+    assert result["dominant_stage"] == 2  # 128 cores x 10 runs outweigh the A100 run
+    assert close(sum(s["share"] for s in result["stages"]), 1.0, 1e-9)
+
+
+def test_statement_of_a_draft_counts_complete_stages_only() -> None:
+    result = footprint.statement_for_answer([stage(), {"hardware": "v100", "count": 2}], DATA)
+    assert result is not None and result["incomplete_stages"] == [2]
+    assert close(result["co2e_kg"], 21.18)
+    assert footprint.statement_for_answer([{"hardware": "v100"}], DATA) is None
+    assert footprint.statement_for_answer(None, DATA) is None
+
+
+@pytest.mark.parametrize("energy_kwh, co2e_kg, expected", [
+    (10, 99.99, "Low"),
+    (10, 100, "Medium"),
+    (10, 1000, "Medium"),
+    (10, 1000.01, "High"),
+    (10_000, 50, "Low"),
+    (10_000.1, 50, "High"),  # above 10 MWh on a low-carbon grid is still High
+])
+def test_environment_tiers(energy_kwh: float, co2e_kg: float, expected: str) -> None:
+    assert footprint.tier_for(energy_kwh, co2e_kg, DATA) == expected
+
+
+def test_tier_of_whole_statements() -> None:
+    assert footprint.statement([stage(runs=4)], DATA)["tier"] == "Low"      # 84.7 kg
+    assert footprint.statement([stage(runs=5)], DATA)["tier"] == "Medium"   # 105.9 kg
+    assert footprint.statement([stage(runs=48)], DATA)["tier"] == "High"    # 1.02 t
+    # 12 MWh in Iceland: almost no carbon, but the energy alone makes it High.
+    iceland = footprint.statement([stage(runs=131, location="IS")], DATA)
+    assert iceland["co2e_kg"] < 2 and iceland["energy_kwh"] > 10_000 and iceland["tier"] == "High"
+
+
+def test_the_tier_feeds_the_environment_category() -> None:
+    def environment(stages):
+        return score(Q, {"D1": stages}).categories["environment"]
+
+    low = environment([stage()])
+    assert low.tier == "Low" and [(r.question_id, r.level, r.points) for r in low.reasons] == [("D1", "L", 0)]
+    assert "21.2 kg CO2e" in low.reasons[0].text
+    medium = environment([stage(runs=5)])
+    assert medium.tier == "Medium" and medium.points == 2
+    high = environment([stage(runs=48)])
+    assert high.tier == "High" and high.hard_trigger and high.reasons[0].text.endswith("— hard trigger")
+
+
+# --- data: versioned file, source and licence, pinning ------------------------------------------------
+
+def test_data_file_states_version_source_and_licence() -> None:
+    assert DATA.data_version == "green-algorithms-v3.0"
+    assert DATA.licence == "CC BY 4.0"
+    assert "Lannelongue" in DATA.source and "CC BY 4.0" in DATA.attribution
+    assert DATA.devices["a100_pcie_80gb"] == {"name": "NVIDIA A100 80GB PCIe", "kind": "gpu", "tdp_w": 300}
+    assert DATA.grids["GB"]["g_per_kwh"] == 231.12 and DATA.platforms["local_server"]["pue"] == 1.56
+    exported = DATA.to_dict()
+    assert exported["devices"]["epyc_7763"]["watts"] == 280 / 64 and exported["data_version"] == DATA.data_version
+
+
+def test_adding_a_device_is_a_data_change_only(tmp_path) -> None:
+    copy = tmp_path / "green-algorithms-v9.9.yaml"
+    shutil.copy(footprint.DATA_FILE, copy)
+    raw = yaml.safe_load(copy.read_text())
+    raw["data_version"] = "green-algorithms-v9.9"
+    raw["devices"]["b200"] = {"name": "NVIDIA B200", "kind": "gpu", "tdp_w": 1000}
+    copy.write_text(yaml.safe_dump(raw))
+    data = footprint.load_data(copy)
+    result = footprint.statement([stage(hardware="b200", count=1, memory_gb=0, platform="personal", hours=1)], data)
+    assert close(result["energy_kwh"], 1.0) and result["data_version"] == "green-algorithms-v9.9"
+
+
+def test_a_broken_data_file_is_refused_with_every_problem(tmp_path) -> None:
+    raw = yaml.safe_load(footprint.DATA_FILE.read_text())
+    raw["devices"]["bad"] = {"name": "Bad", "kind": "fpga", "tdp_w": -1}
+    raw["platforms"]["bad"] = {"name": "Bad", "pue": 0.5}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(footprint.FootprintDataError) as caught:
+        footprint.load_data(path)
+    assert "devices.bad.kind" in str(caught.value) and "devices.bad.tdp_w" in str(caught.value)
+    assert "platforms.bad.pue" in str(caught.value)
+
+
+def test_statements_record_the_data_version_they_used() -> None:
+    newer = dataclasses.replace(DATA, data_version="green-algorithms-v3.1",
+                                grids={**DATA.grids, "GB": {"name": "United Kingdom", "g_per_kwh": 200.0}})
+    old = footprint.statement([stage()], DATA)
+    new = footprint.statement([stage()], newer)
+    assert (old["data_version"], new["data_version"]) == ("green-algorithms-v3.0", "green-algorithms-v3.1")
+    assert close(new["co2e_kg"], 91.641 * 0.2)
+    # The old statement is a plain dict: nothing in it refers back to the data it was computed from.
+    assert old["co2e_kg"] == pytest.approx(21.1801, rel=1e-4)
+
+
+# --- the stages question in the form parser -----------------------------------------------------------
+
+def _form(stages: list[dict], qid: str = "D1") -> dict[str, list[str]]:
+    form: dict[str, list[str]] = {"__present__": [qid]}
+    for index, fields in enumerate(footprint.stages_to_form(stages)):
+        form.update({f"{qid}-{index}-{name}": [text] for name, text in fields.items()})
+    return form
+
+
+def test_stages_round_trip_through_the_form() -> None:
+    stages = [stage(name="Pre-training"), stage(name="Inference", hardware="t4", count=8, hours=2.5, runs=100)]
+    result = parse_section(Q, "D", _form(stages), {}, check_required=True)
+    assert result.errors == {} and result.unknown_fields == []
+    saved = result.values["D1"]
+    assert [s["name"] for s in saved] == ["Pre-training", "Inference"]
+    assert saved[1] == {"name": "Inference", "hardware": "t4", "power_w": None, "count": 8, "hours": 2.5,
+                        "memory_gb": 64.0, "usage": 1.0, "platform": "local_server", "pue": None, "location": "GB",
+                        "runs": 100}
+
+
+def test_remove_button_drops_its_stage_and_blank_stages_are_dropped() -> None:
+    form = _form([stage(name="A"), stage(name="B"), stage(name="C")])
+    form["D1-remove"] = ["1"]
+    form.update({"D1-7-usage": ["1"], "D1-7-runs": ["1"], "D1-7-location": ["GB"]})  # an added, untouched stage
+    result = parse_section(Q, "D", form, {}, check_required=False)
+    assert [s["name"] for s in result.values["D1"]] == ["A", "C"]
+    cleared = parse_section(Q, "D", {"__present__": ["D1"]}, {"D1": [stage()]}, check_required=False)
+    assert cleared.values == {"D1": None}
+
+
+def test_stage_errors_are_reported_per_stage_and_kept() -> None:
+    form = _form([stage(), stage(count="four", hours="-2")])
+    result = parse_section(Q, "D", form, {}, check_required=False)
+    assert result.errors == {"D1": "Correct stage 2 (number of devices or cores, hours per run)"}
+    assert result.raw["D1"][1]["count"] == "four"
+
+
+def test_incomplete_stages_are_a_required_error_only_when_continuing() -> None:
+    form = _form([{"hardware": "v100", "count": 2}])
+    draft = parse_section(Q, "D", form, {}, check_required=False)
+    assert draft.errors == {} and draft.values["D1"][0]["count"] == 2
+    finishing = parse_section(Q, "D", form, {}, check_required=True)
+    assert finishing.errors == {"D1": "Complete stage 1 (hours per run, memory, platform)"}
+    assert section_status(Q, "D", {"D1": draft.values["D1"]}, set()) == "in_progress"
+    assert section_status(Q, "D", {"D1": [stage()]}, set()) == "completed"
+
+
+def test_stages_are_displayed_as_text() -> None:
+    text = display_value(Q.question("D1"), [stage(name="Pre-training"), stage(hardware="epyc_7763", count=64)])
+    assert text.startswith("Pre-training: 4 × NVIDIA A100 80GB PCIe, 48 h per run, 64 GB memory")
+    assert "Stage 2: 64 × AMD EPYC 7763 (cores)" in text

@@ -1,0 +1,80 @@
+"""`flask footprint`: one stage from the command line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("cli")
+    app = create_app({"TESTING": True, "SECRET_KEY": "cli-test", "INSTANCE_DIR": str(instance),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'cli.sqlite3'}"})
+    return app.test_cli_runner()
+
+
+def run_json(runner, *args):
+    result = runner.invoke(args=["footprint", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_worked_example_1_as_json(runner) -> None:
+    out = run_json(runner, "--hardware", "a100_pcie_80gb", "--count", "4", "--hours", "48", "--memory-gb", "64",
+                   "--platform", "local_server", "--location", "GB")
+    assert set(out) == {"energy_kwh", "co2e_kg", "tree_months", "car_km", "data_version"}
+    assert out["energy_kwh"] == pytest.approx(91.641, rel=1e-3)
+    assert out["co2e_kg"] == pytest.approx(21.18, rel=1e-3)
+    assert out["tree_months"] == pytest.approx(23.11, rel=1e-3)
+    assert out["car_km"] == pytest.approx(121.0, rel=1e-3)
+    assert out["data_version"] == "green-algorithms-v3.0"
+
+
+def test_worked_example_2_with_watts_pue_and_defaults(runner) -> None:
+    out = run_json(runner, "--watts", "7.5", "--count", "12", "--hours", "12", "--memory-gb", "64", "--pue", "1.67",
+                   "--location", "WORLD")
+    assert out["energy_kwh"] == pytest.approx(2.2814, rel=1e-3)
+    assert out["co2e_kg"] * 1000 == pytest.approx(1083.6, rel=1e-3)
+    # Defaults: memory 0, usage 1, runs 1, local server (PUE 1.56), GB grid.
+    plain = run_json(runner, "--hardware", "NVIDIA V100", "--count", "1", "--hours", "10")
+    assert plain["energy_kwh"] == pytest.approx(10 * 1.56 * 300 / 1000)
+    assert plain["co2e_kg"] == pytest.approx(plain["energy_kwh"] * 231.12 / 1000)
+
+
+def test_worked_example_3_measured_power_and_intensity(runner) -> None:
+    out = run_json(runner, "--hardware", "v100", "--watts", "330", "--count", "10000", "--hours", "355.2",
+                   "--pue", "1.1", "--intensity", "429", "--runs", "1")
+    assert out["energy_kwh"] == pytest.approx(1_289_376, rel=1e-6)
+    assert out["co2e_kg"] / 1000 == pytest.approx(552, rel=5e-3)
+
+
+def test_text_output_says_which_power_figure_was_used(runner) -> None:
+    result = runner.invoke(args=["footprint", "--hardware", "v100", "--watts", "330", "--count", "1", "--hours", "1"])
+    assert result.exit_code == 0
+    assert "330 W per device (measured)" in result.output and "CC BY 4.0" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hardware", "a200", "--count", "1", "--hours", "1"], "--hardware: unknown hardware 'a200'"),
+    (["--count", "1", "--hours", "1"], "give --hardware NAME or --watts W"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--location", "XX"], "--location: unknown location 'XX'"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--platform", "attic"], "--platform: unknown platform"),
+    (["--hardware", "v100", "--count", "-4", "--hours", "1"], "--count: Enter a whole number from 1 to 1,000,000"),
+    (["--hardware", "v100", "--count", "1", "--hours", "-1"], "--hours: Enter a number more than 0"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1e12"], "--hours: Enter a number more than 0"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--memory-gb", "-2"], "--memory-gb: Enter a number"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--usage", "3"], "--usage: Enter a number more than 0"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--pue", "0.5"], "--pue: Enter a number from 1 to 3"),
+    (["--watts", "99999", "--count", "1", "--hours", "1"], "--watts: Enter a number more than 0"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--runs", "0"], "--runs: Enter a whole number"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--intensity", "-3"], "--intensity: Enter a number"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--location", "GB", "--intensity", "3"], "not both"),
+    (["--hardware", "v100", "--count", "two", "--hours", "1"], "--count: Enter a number"),
+])
+def test_bad_input_exits_2_with_a_clear_message(runner, args, message) -> None:
+    result = runner.invoke(args=["footprint", *args, "--json"])
+    assert result.exit_code == 2
+    assert message in result.output
