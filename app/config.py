@@ -55,6 +55,28 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "TESTING": False,
+        # Signed assessments (app/documents): the institution's certificate and key, PEM files.
+        "SIGNING_CERT": os.environ.get("SIGNING_CERT", str(instance_dir / "signing" / "signing-cert.pem")),
+        "SIGNING_KEY": os.environ.get("SIGNING_KEY", str(instance_dir / "signing" / "signing-key.pem")),
+        "SIGNING_KEY_PASSPHRASE": os.environ.get("SIGNING_KEY_PASSPHRASE") or None,
+        # Issuer certificates sent with each signature, and the roots verification trusts (os.pathsep-separated).
+        "SIGNING_CHAIN": os.environ.get("SIGNING_CHAIN", str(instance_dir / "signing" / "root-ca.pem")),
+        "SIGNING_TRUST_ROOTS": os.environ.get("SIGNING_TRUST_ROOTS", str(instance_dir / "signing" / "root-ca.pem")),
+        "SIGNING_ORGANISATION": os.environ.get("SIGNING_ORGANISATION", "Research Ethics Committee"),
+        # The archive of signed PDFs (app/archive): "local" (ARCHIVE_DIR) or "s3" (the S3_* settings).
+        "ARCHIVE_BACKEND": os.environ.get("ARCHIVE_BACKEND", "local"),
+        "ARCHIVE_DIR": os.environ.get("ARCHIVE_DIR", str(instance_dir / "archive")),
+        "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
+        "S3_PREFIX": os.environ.get("S3_PREFIX", "assessments/"),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        # Largest PDF accepted by the verification page, in bytes.
+        "MAX_UPLOAD": int(os.environ.get("MAX_UPLOAD", str(20 * 1024 * 1024))),
+        "RENDER_QUEUE": os.environ.get("RENDER_QUEUE", "crucible-documents"),
+        # Seconds between the RQ retries of a failed render (three retries).
+        "RENDER_RETRY_INTERVALS": os.environ.get("RENDER_RETRY_INTERVALS", "10,60,300"),
     }
     if overrides:
         config.update(overrides)

@@ -1,0 +1,1 @@
+"""The archive of signed assessments: write-once storage, search, download, BagIt export, verification."""

@@ -1,0 +1,175 @@
+"""Archive pages. Search and export: coordinators and admins. Download: them, or the application's team.
+Verification: any signed-in user."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from app.archive.services import archive as archive_services
+from app.archive.services.verification import verify_pdf_bytes
+from app.archive.storage import NotFound, get_storage
+from app.core.permissions import roles_required
+from app.documents.models import DOCUMENT_KINDS, Document, RenderJob
+from app.documents.services import document_filename, documents_for
+from app.extensions import csrf, db
+from app.reviews.models import OUTCOMES
+from app.submissions.models import Submission
+from app.submissions.services import access_level
+
+bp = Blueprint("archive", __name__, template_folder="templates")
+
+ARCHIVE_ROLES = ("coordinator", "admin")
+PER_PAGE = 25
+MAX_EXPORT_DAYS = 3660
+
+
+def _parse_date(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _can_read(submission: Submission) -> bool:
+    return current_user.has_any_role(*ARCHIVE_ROLES) or access_level(current_user, submission) is not None
+
+
+@bp.route("/archive")
+@roles_required(*ARCHIVE_ROLES)
+def search():
+    filters = archive_services.SearchFilters(
+        reference=(request.args.get("reference") or "").strip()[:64],
+        title=(request.args.get("title") or "").strip()[:200],
+        applicant=(request.args.get("applicant") or "").strip()[:200],
+        outcome=(request.args.get("outcome") or "").strip(),
+        date_from=_parse_date("date_from"),
+        date_to=_parse_date("date_to"),
+    )
+    page = db.paginate(archive_services.search_statement(filters), per_page=PER_PAGE, max_per_page=PER_PAGE,
+                       error_out=False, count=True)
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    decisions = archive_services.decisions_for(page.items)
+    rows = [(d, d.submission, d.submission.owner, decisions.get((d.submission_id, d.round_number))) for d in page.items]
+    return render_template(
+        "archive/search.html", page=page, rows=rows, filters=filters, args=args, outcomes=OUTCOMES,
+        kinds=DOCUMENT_KINDS, page_title="Archive",
+    )
+
+
+@bp.route("/archive/export")
+@roles_required(*ARCHIVE_ROLES)
+def export():
+    date_from, date_to = _parse_date("date_from"), _parse_date("date_to")
+    if date_from is None or date_to is None or date_to < date_from:
+        abort(400)
+    if date_to - date_from > timedelta(days=MAX_EXPORT_DAYS):
+        abort(400)
+    documents = archive_services.export_documents(date_from, date_to)
+    name = archive_services.bag_name(date_from, date_to)
+    # Plain dicts: the generator only reads storage, so it needs no open session.
+    stream = archive_services.stream_bag(
+        documents, date_from, date_to, organisation=current_app.config.get("SIGNING_ORGANISATION", "Crucible"),
+        base_url=current_app.config["BASE_URL"],
+    )
+    from app.core import audit
+
+    audit.record("archive.exported", actor=current_user, object_type="archive", object_id=name,
+                 data={"from": date_from.isoformat(), "to": date_to.isoformat(), "documents": len(documents)})
+    db.session.commit()
+    return Response(
+        stream_with_context(stream), mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
+    )
+
+
+@bp.route("/archive/documents/<int:document_id>/download")
+@login_required
+def download(document_id: int):
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    if not _can_read(document.submission):
+        abort(403)
+    try:
+        chunks = get_storage().iter_chunks(document.storage_key)
+        first = next(chunks, b"")
+    except NotFound:
+        current_app.logger.error("archived file missing for document %s (%s)", document.id, document.storage_key)
+        abort(500)
+
+    def body():
+        yield first
+        yield from chunks
+
+    return Response(
+        body(), mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document_filename(document)}"',
+            "Content-Length": str(document.size),
+            "X-Content-SHA256": document.sha256,
+        },
+    )
+
+
+@bp.route("/applications/<int:submission_id>/documents")
+@login_required
+def application_documents(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    if not _can_read(submission):
+        abort(403)
+    jobs = db.session.scalars(db.select(RenderJob).where(RenderJob.submission_id == submission_id,
+                                                         RenderJob.status != "done")).all()
+    return render_template(
+        "archive/application_documents.html", submission=submission, documents=documents_for(submission_id),
+        jobs=jobs, kinds=DOCUMENT_KINDS, page_title=f"Signed assessments – {submission.reference or submission.title}",
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@csrf.exempt  # checked below, after this view has raised the body-size limit (the global check reads the form first)
+@login_required
+def verify():
+    expected = None
+    uid = (request.args.get("document") or "").strip()[:36]
+    if uid:
+        expected = db.session.scalar(db.select(Document).where(Document.uid == uid))
+    result = None
+    error = None
+    if request.method == "POST":
+        # This page alone accepts larger bodies than the app-wide MAX_CONTENT_LENGTH; beyond MAX_UPLOAD: 413.
+        request.max_content_length = current_app.config["MAX_UPLOAD"] + 64 * 1024
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = "Choose the PDF file to check."
+        else:
+            data = upload.read(current_app.config["MAX_UPLOAD"] + 1)
+            if len(data) > current_app.config["MAX_UPLOAD"]:
+                abort(413)
+            result = verify_pdf_bytes(data)
+            from app.core import audit
+
+            audit.record("document.verified", actor=current_user, object_type="document",
+                         object_id=result.document.id if result.document else None,
+                         submission_id=result.document.submission_id if result.document else None,
+                         data={"sha256": result.sha256, "ok": result.ok, "reason": result.reason[:300]})
+            db.session.commit()
+            if result.document is not None and not _can_read(result.document.submission):
+                # Say that it is archived, but not what it is, to someone outside the application.
+                result.document_hidden = True
+    return render_template(
+        "archive/verify.html", result=result, error=error, expected=expected,
+        max_upload_mb=current_app.config["MAX_UPLOAD"] // (1024 * 1024), page_title="Verify a signed assessment",
+    ), (400 if error else 200)

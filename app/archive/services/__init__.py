@@ -1,0 +1,1 @@
+"""Archive services: search and export (`archive`), signature verification (`verification`)."""

@@ -1,0 +1,159 @@
+"""HTML -> PDF/A-3b with WeasyPrint, reproducibly and without reaching outside the app.
+
+- Only the app's own static files can be fetched (`StaticOnlyFetcher`); anything else is refused and
+  recorded, so a URL typed into an answer can never make the renderer open a file or a connection.
+- Fonts come from app/static/fonts through @font-face; the finisher refuses a PDF that uses any other
+  font (a system fallback would make the output depend on what the machine has installed).
+- A glyph missing from those fonts is an error (`MissingGlyphError`), not a silent .notdef box.
+- The finisher removes WeasyPrint's duplicate /AF entry and the Info /Producer, which pyHanko's XMP
+  update would otherwise contradict.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import render_template
+
+STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
+FONT_DIR = STATIC_DIR / "fonts"
+# The CSS font families declared in static/css/assessment.css; Pango names fonts "<family>-<style>".
+FONT_FAMILY_PREFIX = "Crucible-"
+ATTACHMENT_NAME = "assessment.json"
+
+log = logging.getLogger("crucible.documents")
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+class MissingGlyphError(RenderError):
+    pass
+
+
+class ForeignFontError(RenderError):
+    pass
+
+
+def _fetcher_base():
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher
+
+
+class StaticOnlyFetcher(_fetcher_base()):  # type: ignore[misc]
+    """Serves file:// URLs inside app/static and refuses everything else (recording what it refused)."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
+        self.fetched: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        from weasyprint.urls import URLFetcherResponse
+
+        path = self.static_path(url)
+        if path is None:
+            self.refused.append(url)
+            log.info("refused to fetch %s while rendering", url[:200])
+            raise ValueError(f"only the application's static files can be used in documents: {url[:200]}")
+        self.fetched.append(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+
+    @staticmethod
+    def static_path(url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(unquote(parts.path)).resolve()
+        except (OSError, ValueError):
+            return None
+        if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+            return None
+        return path
+
+
+class _GlyphWatch(logging.Handler):
+    """Collects WeasyPrint's missing-glyph warnings raised by this thread's rendering."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread = threading.get_ident()
+        self.missing: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and ".notdef glyph" in str(record.msg):
+            try:
+                self.missing.append(record.getMessage())
+            except Exception:  # noqa: BLE001 - a broken record must not hide the others
+                self.missing.append(str(record.msg))
+
+
+def _finisher(document, pdf) -> None:
+    import pydyf
+
+    # WeasyPrint 70 lists each attachment twice in the catalog's /AF array.
+    if "AF" in pdf.catalog:
+        unique = []
+        for item in pdf.catalog["AF"]:
+            if item not in unique:
+                unique.append(item)
+        pdf.catalog["AF"] = pydyf.Array(unique)
+    # pyHanko rewrites the XMP producer but not this one; PDF/A requires them to agree.
+    pdf.info.pop("Producer", None)
+    foreign = set()
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/FontDescriptor":
+            name = obj.get("FontName", b"")
+            name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+            base = name.lstrip("/").split("+", 1)[-1]
+            if not base.startswith(FONT_FAMILY_PREFIX):
+                foreign.add(base)
+    if foreign:
+        raise ForeignFontError(
+            "the document would use fonts not shipped with Crucible: " + ", ".join(sorted(foreign))
+        )
+
+
+def html_for(context: dict[str, Any]) -> str:
+    return render_template("documents/assessment.html", **context)
+
+
+def render_pdf(context: dict[str, Any]) -> bytes:
+    """The unsigned PDF/A-3b of an assessment context, with its data attached as assessment.json."""
+    from weasyprint import HTML, Attachment
+    from weasyprint.logger import LOGGER
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per page otherwise
+    html = html_for(context)
+    payload = json.dumps(context["data"], sort_keys=True, indent=2, ensure_ascii=False, default=str)
+    fetcher = StaticOnlyFetcher()
+    watch = _GlyphWatch()
+    LOGGER.addHandler(watch)
+    try:
+        pdf = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+            pdf_variant="pdf/a-3b",
+            attachments=[Attachment(
+                string=payload,
+                name=ATTACHMENT_NAME,
+                description="Frozen answers, risk scores, footprint and decision (machine-readable)",
+                relationship="Data",
+                url_fetcher=fetcher,
+            )],
+            finisher=_finisher,
+        )
+    finally:
+        LOGGER.removeHandler(watch)
+    if watch.missing:
+        raise MissingGlyphError(
+            "characters missing from the document fonts: " + "; ".join(sorted(set(watch.missing)))[:2000]
+        )
+    return pdf

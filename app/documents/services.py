@@ -1,0 +1,259 @@
+"""Producing signed assessments: the one entry point the review workflow calls, and the job it runs.
+
+    job = request_assessment(submission_id, round_number, "decision", actor_id)
+
+is called after the decision (or the last condition's confirmation) is committed. It commits a RenderJob
+and then renders on RQ when REDIS_URL is set (a `make worker` process picks it up, with up to three
+retries), or inline otherwise (one immediate retry). Every failure is kept on the job with its error and
+an audit event `document.failed`; success adds a Document row and `document.created`. A failed job can be
+retried with `retry_job` (a button on the job page, or `flask documents retry JOB_ID`).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.core import audit
+from app.core.models import utcnow
+from app.documents.context import assessment_context
+from app.documents.models import DOCUMENT_KINDS, Document, RenderJob
+from app.extensions import db
+
+log = logging.getLogger("crucible.documents")
+
+# The archived document is the one the applicant downloads, so it is written for them: reviewers appear as
+# "Reviewer 1", "Reviewer 2" and committee members' names are not printed beside their comments.
+DOCUMENT_AUDIENCE = "applicant"
+# A job "running" or "queued" for longer than this is presumed lost (killed worker) and may be retried.
+STALE_AFTER = timedelta(minutes=15)
+RQ_RETRIES = 3
+
+
+class DocumentError(RuntimeError):
+    pass
+
+
+def verify_url(document_uid: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify?document={document_uid}"
+
+
+def document_filename(document: Document) -> str:
+    reference = document.submission.reference or f"application-{document.submission_id}"
+    return f"{reference}-round{document.round_number}-{document.kind.replace('_', '-')}.pdf"
+
+
+# ---------------------------------------------------------------- producing one document
+
+
+def produce_document(submission_id: int, round_number: int, kind: str, *, document_uid: str,
+                     actor_id: int | None) -> Document:
+    """Render, sign and archive; adds the Document row and its audit event to the session (caller commits)."""
+    from app.archive.storage import get_storage, sha256_of
+    from app.documents.signing import sign_pdf, signer_subject
+
+    if kind not in DOCUMENT_KINDS:
+        raise DocumentError(f"unknown document kind {kind!r}")
+    started = time.perf_counter()
+    context = assessment_context(submission_id, round_number, audience=DOCUMENT_AUDIENCE, kind=kind,
+                                 document_uid=document_uid, verify_url=verify_url(document_uid))
+    unsigned = _render(context)
+    rendered = time.perf_counter()
+    signed = sign_pdf(unsigned, reason=f"{context['reference']} round {round_number}: {context['kind_label']} — "
+                                      f"{context['outcome_label']}")
+    signing_done = time.perf_counter()
+    digest = sha256_of(signed)
+    storage = get_storage()
+    key = storage.put(signed)
+    document = Document(
+        uid=document_uid, submission_id=submission_id, round_number=round_number, kind=kind, sha256=digest,
+        size=len(signed), storage_key=key, signed_by=signer_subject(), audit_head=context["audit_head"] or None,
+        created_by_id=actor_id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("document.created", actor=actor_id, object_type="document", object_id=document.id,
+                 submission_id=submission_id,
+                 data={"uid": document_uid, "kind": kind, "round": round_number, "sha256": digest,
+                       "size": len(signed), "storage": storage.name})
+    log.info("document %s (%s round %s, %s): %d bytes, rendered in %.2fs, signed in %.2fs", document_uid,
+             context["reference"], round_number, kind, len(signed), rendered - started, signing_done - rendered)
+    return document
+
+
+def _render(context: dict) -> bytes:
+    # Indirection so tests can make a rendering fail once and watch the retry.
+    from app.documents.render import render_pdf
+
+    return render_pdf(context)
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def request_assessment(submission_id: int, round_number: int, kind: str, actor_id: int | None, *,
+                       inline: bool = False) -> RenderJob:
+    """Ask for the signed assessment of a round; call after the decision is committed. Commits.
+
+    kind: "decision" or "conditions_met". Idempotent: asking again for the same (application, round, kind)
+    returns the existing job, and retries it when it had failed. inline=True renders in this process even
+    when a queue is configured (the CLI).
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise DocumentError(f"unknown document kind {kind!r}")
+    existing = _job_for(submission_id, round_number, kind)
+    if existing is not None:
+        return retry_job(existing.id, actor_id, inline=inline) if _retryable(existing) else existing
+    job = RenderJob(submission_id=submission_id, round_number=round_number, kind=kind, status="queued",
+                    document_uid=str(uuid.uuid4()), requested_by_id=actor_id, attempts=0)
+    db.session.add(job)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Requested at the same moment by someone else: theirs stands.
+        db.session.rollback()
+        existing = _job_for(submission_id, round_number, kind)
+        if existing is None:
+            raise
+        return existing
+    _dispatch(job, inline=inline)
+    return job
+
+
+def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False) -> RenderJob:
+    """Run a failed (or stalled) job again. Commits."""
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        raise LookupError(job_id)
+    if not _retryable(job):
+        return job
+    job.status = "queued"
+    job.started_at = None
+    job.finished_at = None
+    audit.record("document.retry_requested", actor=actor_id, object_type="render_job", object_id=job.id,
+                 submission_id=job.submission_id, data={"attempts": job.attempts, "last_error": job.error})
+    db.session.commit()
+    _dispatch(job, inline=inline)
+    return job
+
+
+def _retryable(job: RenderJob) -> bool:
+    if job.status == "failed":
+        return True
+    if job.status in ("queued", "running"):
+        since = job.started_at or job.created_at
+        return since is not None and utcnow() - since > STALE_AFTER
+    return False
+
+
+def _job_for(submission_id: int, round_number: int, kind: str) -> RenderJob | None:
+    return db.session.scalar(select(RenderJob).where(
+        RenderJob.submission_id == submission_id, RenderJob.round_number == round_number, RenderJob.kind == kind))
+
+
+def _dispatch(job: RenderJob, *, inline: bool = False) -> None:
+    url = current_app.config.get("REDIS_URL")
+    if url and not inline:
+        try:
+            rq_id = enqueue(job.id, url)
+        except Exception as error:  # noqa: BLE001 - Redis down must not lose the job: render here instead
+            log.warning("could not enqueue render job %s (%s); rendering inline", job.id, error)
+        else:
+            job.rq_job_id = rq_id
+            db.session.commit()
+            return
+    run_inline(job.id)
+
+
+def enqueue(job_id: int, redis_url: str) -> str:
+    from redis import Redis
+    from rq import Queue, Retry
+
+    config = current_app.config
+    intervals = [int(x) for x in str(config.get("RENDER_RETRY_INTERVALS", "10,60,300")).split(",") if x.strip()]
+    queue = Queue(config.get("RENDER_QUEUE", "crucible-documents"), connection=Redis.from_url(redis_url))
+    rq_job = queue.enqueue(
+        "app.documents.jobs.render_assessment", job_id,
+        retry=Retry(max=RQ_RETRIES, interval=intervals if any(intervals) else 0),
+        job_timeout=600, result_ttl=86400, failure_ttl=30 * 86400,
+        description=f"render assessment job {job_id}",
+    )
+    return rq_job.id
+
+
+def run_inline(job_id: int) -> RenderJob:
+    """Without a queue: try, and on failure try once more at once; a second failure stays visible."""
+    try:
+        return run_job(job_id, final=False)
+    except Exception:  # noqa: BLE001 - recorded on the job by run_job
+        try:
+            return run_job(job_id, final=True)
+        except Exception:  # noqa: BLE001
+            return db.session.get(RenderJob, job_id)
+
+
+def run_job(job_id: int, *, final: bool) -> RenderJob:
+    """One attempt at a job (inline or in the worker). Re-raises a failure after recording it."""
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        raise LookupError(f"render job {job_id} does not exist")
+    if job.status == "done":
+        return job
+    job.status = "running"
+    job.attempts += 1
+    job.started_at = utcnow()
+    db.session.commit()
+    try:
+        document = produce_document(job.submission_id, job.round_number, job.kind,
+                                    document_uid=job.document_uid, actor_id=job.requested_by_id)
+        job.status = "done"
+        job.document_id = document.id
+        job.error = None
+        job.finished_at = utcnow()
+        db.session.commit()
+        return job
+    except Exception as error:
+        db.session.rollback()
+        job = db.session.get(RenderJob, job_id)
+        message = f"{type(error).__name__}: {error}"[:4000]
+        log.exception("render job %s attempt %s failed", job_id, job.attempts)
+        job.error = message
+        job.status = "failed" if final else "queued"
+        job.finished_at = utcnow()
+        audit.record("document.failed", actor=job.requested_by_id, object_type="render_job", object_id=job.id,
+                     submission_id=job.submission_id,
+                     data={"kind": job.kind, "round": job.round_number, "attempt": job.attempts,
+                           "final": final, "error": message[:500]})
+        db.session.commit()
+        raise
+
+
+def job_status(job: RenderJob) -> dict:
+    """What the progress page polls."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "attempts": job.attempts,
+        "error": job.error if job.status == "failed" or job.error else None,
+        "document_id": job.document_id,
+        "retryable": _retryable(job),
+        "kind": job.kind,
+        "round": job.round_number,
+    }
+
+
+def documents_for(submission_id: int) -> list[Document]:
+    return list(db.session.scalars(
+        select(Document).where(Document.submission_id == submission_id).order_by(Document.created_at.desc())
+    ))
+
+
+def document_bytes(document: Document) -> bytes:
+    from app.archive.storage import get_storage
+
+    return get_storage().get(document.storage_key)
