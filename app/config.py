@@ -54,6 +54,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Decisions produce their signed assessment straight away (queued with Redis, inline without).
+        "ASSESSMENT_AUTO_RENDER": _bool("ASSESSMENT_AUTO_RENDER", True),
         "TESTING": False,
         # Signed assessments (app/documents): the institution's certificate and key, PEM files.
         "SIGNING_CERT": os.environ.get("SIGNING_CERT", str(instance_dir / "signing" / "signing-cert.pem")),

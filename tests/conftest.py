@@ -70,6 +70,9 @@ def app(request, tmp_path_factory):
             # Fast hashing keeps the suite quick; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "MAIL_SERVER": None,
+            # Rendering a PDF per decision would slow every review test; tests/reviews/test_documents_wiring.py
+            # switches it on to prove decisions produce their signed assessment.
+            "ASSESSMENT_AUTO_RENDER": False,
             "SERVER_NAME": "localhost",
         }
     )

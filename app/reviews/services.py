@@ -14,6 +14,7 @@ from app.auth.models import User, UserRole
 from app.core import audit
 from app.core.mail import queue_mail
 from app.core.models import utcnow
+from app.documents.services import request_assessment
 from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Condition, Decision
@@ -453,6 +454,7 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
                  + f"\nRead the decision and the reviewers' comments: "
                  f"{_link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()
+    _request_assessment(submission, decision.round_number, "decision", actor)
     return decision
 
 
@@ -505,6 +507,8 @@ def confirm_condition(condition: Condition, actor: User) -> bool:
                      f"Every condition on \"{submission.title}\" has been confirmed: the application is approved.")
         approved = True
     db.session.commit()
+    if approved:
+        _request_assessment(submission, submission.round_number, "conditions_met", actor)
     return approved
 
 
@@ -590,6 +594,17 @@ def send_reminders(today: date | None = None) -> int:
                      submission_id=submission.id, data={"due": assignment.due_on.isoformat(), "overdue": overdue})
     db.session.commit()
     return len(due)
+
+
+def _request_assessment(submission: Submission, round_number: int, kind: str, actor: User) -> None:
+    """Produce the signed assessment for the archive once the decision is committed.
+
+    With Redis this only queues a job; without, it renders in this request. A rendering failure is recorded
+    on the job (and retried) by the documents service, never lost, and never undoes the decision.
+    """
+    if not current_app.config.get("ASSESSMENT_AUTO_RENDER", True):
+        return
+    request_assessment(submission.id, round_number, kind, actor.id)
 
 
 def notify(user: User, subject: str, body: str, *, immediate: bool = False) -> None:
