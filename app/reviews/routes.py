@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.forms import choices
 from app.core.permissions import roles_required
+from app.documents.models import RenderJob
 from app.extensions import db
 from app.reviews import services
 from app.reviews.forms import (
@@ -418,6 +419,12 @@ def decide(submission_id: int):
                                    password=form.password.data)
             if not error:
                 flash(f"Decision recorded and signed: {OUTCOMES[decision.outcome]}.", "success")
+                job = db.session.scalar(select(RenderJob).where(
+                    RenderJob.submission_id == submission.id, RenderJob.round_number == decision.round_number,
+                    RenderJob.kind == "decision"))
+                if job is not None and job.status != "done":
+                    # Queued on the worker (or failed and awaiting retry): show its progress.
+                    return redirect(url_for("documents.job", job_id=job.id))
                 return redirect(url_for(".application", submission_id=submission.id))
         form.password.data = ""
     elif not workflow.can("decide:approved", submission.state):

@@ -58,3 +58,31 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
         kinds = db.session.scalars(select(Document.kind).where(Document.submission_id == submission_id)
                                    .order_by(Document.id)).all()
     assert kinds == ["decision", "conditions_met"]
+
+
+def test_with_a_queue_the_chair_sees_the_rendering_progress(rendering_app, make_client):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/14"
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        if __import__("os").environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    connection.flushdb()
+    app = rendering_app
+    app.config["REDIS_URL"] = url
+    try:
+        submission_id, _owner, c = in_review(app, make_client)
+        recommend(app, submission_id, c.reviewer1)
+        response = decide(c, submission_id, "approved")
+        assert response.status_code == 302
+        assert "/documents/jobs/" in response.headers["Location"]
+        progress = c.chair.client.get(response.headers["Location"])
+        assert progress.status_code == 200
+        assert "Waiting for the document service" in page_text(progress)
+        assert state(app, submission_id) == "approved"
+    finally:
+        app.config["REDIS_URL"] = None
+        connection.flushdb()
