@@ -29,6 +29,15 @@ def _load(submission_id: int, **required) -> Submission:
         abort(403)
 
 
+def _questionnaire_with_section(submission: Submission, section_id: str):
+    questionnaire = services.questionnaire_for(submission)
+    try:
+        questionnaire.section(section_id)
+    except KeyError:
+        abort(404)
+    return questionnaire
+
+
 def _conflict(message: str):
     abort(409, description=message)
 
@@ -77,11 +86,7 @@ def task_list(submission_id: int):
 @login_required
 def section(submission_id: int, section_id: str):
     submission = _load(submission_id)
-    questionnaire = services.questionnaire_for(submission)
-    try:
-        questionnaire.section(section_id)
-    except KeyError:
-        abort(404)
+    questionnaire = _questionnaire_with_section(submission, section_id)
     level = services.access_level(current_user, submission)
     editable = level != "viewer" and workflow.State(submission.state) in workflow.EDITABLE_STATES
     if request.method == "GET":
@@ -122,11 +127,7 @@ def section(submission_id: int, section_id: str):
 @login_required
 def autosave(submission_id: int, section_id: str):
     submission = _load(submission_id, edit=True)
-    questionnaire = services.questionnaire_for(submission)
-    try:
-        questionnaire.section(section_id)
-    except KeyError:
-        abort(404)
+    questionnaire = _questionnaire_with_section(submission, section_id)
     if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
         return jsonify(status="locked", message="This application has been submitted and can no longer be changed."), 409
     form = request.form.to_dict(flat=False)
@@ -153,11 +154,7 @@ def autosave(submission_id: int, section_id: str):
 def resolve(submission_id: int, section_id: str):
     """The conflict page's answer: for each conflicting question, keep mine or keep theirs."""
     submission = _load(submission_id, edit=True)
-    questionnaire = services.questionnaire_for(submission)
-    try:
-        questionnaire.section(section_id)
-    except KeyError:
-        abort(404)
+    questionnaire = _questionnaire_with_section(submission, section_id)
     if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
         _conflict("This application has been submitted, so its answers cannot be changed.")
     form = request.form.to_dict(flat=False)
