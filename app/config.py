@@ -50,6 +50,29 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A sign-in ends after this long without a request, and this long after it began (seconds; 0: never).
+        # Activity is noted at most every 5 minutes, so the idle limit holds to within 5 minutes.
+        "SESSION_IDLE_TIMEOUT": int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60))),
+        "SESSION_MAX_AGE": int(os.environ.get("SESSION_MAX_AGE", str(12 * 3600))),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none). Behind
+        # one proxy set 1, so the client address (sign-in throttling, audit) and HTTPS (HSTS) are right.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Sign-in throttling (app/auth/throttle.py): this many failed sign-ins for one account, or from one
+        # address, within the window, and further attempts are refused with 429 even with the right password.
+        "LOGIN_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10")),
+        "LOGIN_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "10")),
+        "LOGIN_FAILURE_WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", "900")),
+        # Password-reset mails one address may ask for (stops mail flooding); Flask-Limiter syntax.
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
+        # Flask-Limiter (per-address limits): shared through Redis when REDIS_URL is set, else per process.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_KEY_PREFIX": "crucible",
+        # If Redis goes away, limit in memory instead of failing every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),

@@ -4,6 +4,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 from app.core.models import Base
 
@@ -12,3 +14,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+# No default limits: only the routes that name a limit are limited (sign-in, password reset requests).
+# Storage, strategy and the on/off switch come from the RATELIMIT_* settings in config.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -18,6 +18,9 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 
+# The settings each app was created with, restored after every test.
+PRISTINE_CONFIG: dict = {}
+
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -74,9 +77,12 @@ def app(request, tmp_path_factory):
             # switches it on to prove decisions produce their signed assessment.
             "ASSESSMENT_AUTO_RENDER": False,
             "SERVER_NAME": "localhost",
+            # Links in mail are built from BASE_URL, never from the request's Host header.
+            "BASE_URL": "http://localhost",
         }
     )
     application.test_client_class = CrucibleClient
+    PRISTINE_CONFIG[application] = dict(application.config)
     with application.app_context():
         if request.param == "postgresql":
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -96,6 +102,11 @@ def _empty_tables_after_test(request):
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    # Tests may change the shared app's settings (signing keys, BASE_URL, queues): the next test starts
+    # from the settings the app was created with.
+    application.config.clear()
+    application.config.update(PRISTINE_CONFIG[application])
+    application.extensions.pop("crucible_archive_storage", None)
     with application.app_context():
         db.session.rollback()
         tables = list(reversed(db.metadata.sorted_tables))
@@ -106,6 +117,16 @@ def _empty_tables_after_test(request):
             for table in tables:
                 db.session.execute(table.delete())
         db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Sign-in throttling stays on in tests; each test starts with no attempts counted against 127.0.0.1."""
+    if "app" in request.fixturenames:
+        from app.extensions import limiter
+
+        limiter.reset()
+    yield
 
 
 @pytest.fixture

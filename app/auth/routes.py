@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from app.auth import services
+from app.auth import services, throttle
 from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from app.core.errors import render_error
+from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -65,6 +67,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.address_limit, methods=["POST"], deduct_when=throttle.failure_counts,
+               on_breach=throttle.on_address_limit)
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -75,6 +79,8 @@ def login():
         if user is not None:
             services.sign_in(user)
             return redirect(next_url or _home())
+        if reason == "throttled":
+            return render_error(429)
         form.email.errors.append(INACTIVE if reason == "inactive" else BAD_CREDENTIALS)
     return render_template("auth/login.html", form=form, next_url=next_url, page_title="Sign in")
 
@@ -90,6 +96,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"), methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

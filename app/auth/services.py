@@ -11,7 +11,7 @@ import hmac
 from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app, g, request, session, url_for
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
+from app.auth import throttle
 from app.core.audit import record
 from app.core.mail import queue_mail
+from app.core.web import external_url
 from app.core.models import utcnow
 from app.core.permissions import GRANTABLE_ROLES
 from app.extensions import db, login_manager
@@ -52,8 +54,26 @@ def load_user(token: str) -> User | None:
     if row is None:
         return None
     user_session, user = row
+    if _session_expired(user_session):
+        # Idle too long, or signed in too long ago: revoke it, so the cookie never works again.
+        user_session.revoked_at = utcnow()
+        record("user.session_expired", actor=user, object_type="user", object_id=user.id,
+               data={"session_id": user_session.id})
+        db.session.commit()
+        return None
     user.current_session = user_session
     return user
+
+
+def _session_expired(user_session: UserSession) -> bool:
+    """Past SESSION_IDLE_TIMEOUT since last seen, or SESSION_MAX_AGE since sign-in (seconds; 0: never)."""
+    now = utcnow()
+    idle = current_app.config.get("SESSION_IDLE_TIMEOUT", 0)
+    max_age = current_app.config.get("SESSION_MAX_AGE", 0)
+    if idle and user_session.last_seen_at is not None and now - user_session.last_seen_at > timedelta(seconds=idle):
+        return True
+    return bool(max_age and user_session.created_at is not None
+                and now - user_session.created_at > timedelta(seconds=max_age))
 
 
 def touch_session(user: User) -> None:
@@ -137,9 +157,15 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     The reason is 'inactive' only when the password was right, so the page may say so without revealing
     anything to someone who does not know the password; every other failure reads the same to the user.
     A failed attempt is audited with the address tried, never the password.
+
+    After LOGIN_FAILURES_PER_ACCOUNT failed attempts for the address within the window, the reason is
+    'throttled' and the password is not even checked (see throttle.py).
     """
     email = normalise_email(email or "")
     password = password or ""
+    if throttle.account_locked(email):
+        throttle.refuse("account", email)
+        return None, "throttled"
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response times do not reveal which addresses exist.
@@ -151,6 +177,8 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
         reason = "inactive"
     else:
         return user, None
+    if reason != "inactive":
+        throttle.note_failure()
     record(
         "user.sign_in_failed",
         actor=None,
@@ -303,7 +331,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email or "")
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("auth.reset_password", token=make_reset_token(user))
     minutes = max(1, current_app.config.get("PASSWORD_RESET_MAX_AGE", 3600) // 60)
     queue_mail(
         user.email,

@@ -1,7 +1,7 @@
 """Request hooks shared by every page: security headers, template helpers, outbox delivery."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from app.core.markdown import render_markdown
@@ -13,6 +13,23 @@ CSP = (
 )
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail: the configured BASE_URL plus the route's path.
+
+    Never built from the request's Host header, which the client chooses: a password-reset link built
+    from it could point at another site (host header poisoning).
+    """
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+# Features this app never uses are switched off for its pages and anything they might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
+
+
 def register_web_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -20,10 +37,17 @@ def register_web_hooks(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if request.is_secure:
+            # Only over HTTPS (behind a proxy: TRUSTED_PROXIES makes X-Forwarded-Proto count).
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if current_user.is_authenticated and not request.path.startswith(("/static/", "/bootstrap/")):
+        # Static files first: no need to load the user for them.
+        if not request.path.startswith(("/static/", "/bootstrap/")) and current_user.is_authenticated:
+            # Pages of a signed-in user stay out of every cache (shared computers, back button after sign-out).
             response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         return response
 
     @app.teardown_request

@@ -281,7 +281,7 @@ def _read(path: Path) -> tuple[bytes | None, Any, list[str]]:
     except OSError as exc:
         return None, None, [f"{path}: cannot read file ({exc.strerror or exc})"]
     try:
-        return raw, yaml.load(raw, Loader=_StrictLoader), []  # noqa: S506 - a SafeLoader subclass
+        return raw, yaml.load(raw, Loader=_StrictLoader), []  # noqa: S506 - a SafeLoader subclass  # nosec B506
     except yaml.YAMLError as exc:
         return raw, None, [_yaml_error(exc)]
 
