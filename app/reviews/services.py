@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User, UserRole
 from app.core import audit
 from app.core.mail import queue_mail
+from app.core.web import external_url
 from app.core.models import utcnow
 from app.documents.services import request_assessment
 from app.extensions import db
@@ -64,6 +66,7 @@ def active_assignments(submission: Submission, round_number: int | None = None) 
         .where(Assignment.submission_id == submission.id, Assignment.round_number == number,
                Assignment.active.is_(True))
         .order_by(Assignment.id)
+        .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
     ))
 
 
@@ -112,6 +115,8 @@ class QueueFilters:
     search: str = ""
     page: int = 1
     per_page: int = 25
+    sort: str = "waiting"  # a key of QUEUE_SORTS
+    direction: str = "asc"
 
 
 QUEUE_STATES = {
@@ -135,11 +140,22 @@ def coordinator_queue(filters: QueueFilters) -> tuple[list[Submission], int]:
         like = f"%{filters.search.strip().lower()}%"
         query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    column = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
+    order = column.desc() if filters.direction == "desc" else column.asc()
     rows = db.session.scalars(
-        query.order_by(Submission.submitted_at.asc().nulls_last(), Submission.id)
+        query.order_by(order.nulls_last(), Submission.id)
         .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
     ).all()
     return list(rows), total or 0
+
+
+# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
+QUEUE_SORTS = {
+    "reference": Submission.reference, "title": Submission.title,
+    "tier": case({"Low": 1, "Medium": 2, "High": 3}, value=Submission.overall_tier),
+    "route": Submission.route, "state": Submission.state, "waiting": Submission.submitted_at,
+    "due": Submission.due_on,
+}
 
 
 def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
@@ -629,8 +645,5 @@ def _users_with_role(role: str) -> list[User]:
 
 
 def _link(endpoint: str, **values: Any) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    # From the CLI (reminders): build the path and put it under the configured public address.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    # Always under the configured public address, never the request's Host header (and the same from the CLI).
+    return external_url(endpoint, **values)

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from flask import url_for
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User, UserRole, find_user_by_email, normalise_email
 from app.core import audit
 from app.core.mail import queue_mail
+from app.core.web import external_url
 from app.core.models import utcnow
 from app.extensions import db
 from app.questionnaires import footprint
@@ -66,6 +67,7 @@ def submissions_for(user: User) -> list[tuple[Submission, str]]:
         select(Submission)
         .where(or_(Submission.owner_id == user.id, Submission.id.in_(member_ids)))
         .order_by(Submission.updated_at.desc())
+        .options(selectinload(Submission.members))  # access_level() reads them for every row
     ).all()
     return [(s, access_level(user, s) or "viewer") for s in rows]
 
@@ -293,9 +295,9 @@ def invite_member(submission: Submission, actor: User, email: str, role: str) ->
     audit.record("member.invited", actor=actor, object_type="submission", object_id=submission.id,
                  submission_id=submission.id, data={"email": email, "role": role})
     existing = find_user_by_email(email)
-    link = url_for("submissions.task_list", submission_id=submission.id, _external=True)
+    link = external_url("submissions.task_list", submission_id=submission.id)
     if existing is None:
-        link = url_for("auth.register", _external=True)
+        link = external_url("auth.register")
     queue_mail(
         email,
         f"You have been invited to an ethics application: {submission.title}",

@@ -1,0 +1,287 @@
+"""`make bench`: real pages under gunicorn on PostgreSQL, each against its floor, measured with wrk in one run.
+
+    .venv/bin/python bench/http_pages.py --applications 1000 --audit-events 10000     # quick
+    .venv/bin/python bench/http_pages.py                                                # 10,000 / 100,000
+
+Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 on 127.0.0.1 with
+bench/floor_app.py (the real app plus floor routes), signs in as the seeded users, and runs wrk -t2 -c16
+-d10s --latency on each real page and on its floor. Prints requests/s, p50/p95/p99, the ratio of each page to
+its floor (target >= 0.5x) and p99/p50 (target < 3x), and the trivial route as the ceiling. Never asserts
+times. Writes the table to bench/RESULTS.md (--results).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+LUA = r"""
+local counter = 0
+local paths = {%(paths)s}
+local body_field = "%(field)s"
+local thread_id = 0
+local threads = {}
+setup = function(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+init = function(args)
+  thread_id = tonumber(wrk.thread:get("id")) or 0
+end
+request = function()
+  counter = counter + 1
+  local path = paths[((counter * 2 + thread_id) %% #paths) + 1]
+  if body_field ~= "" then
+    local body = body_field .. "=" .. "Revised+description+of+the+training+data+and+its+provenance%%2C+edit+" .. thread_id .. "-" .. counter
+    -- A headers table replaces wrk.headers (the -H cookie and CSRF token): copy them in.
+    local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    return wrk.format("POST", path, headers, body)
+  end
+  return wrk.format("GET", path)
+end
+done = function(summary, latency, requests)
+  local non2xx = 0
+  io.write(string.format("RESULT {\"requests\": %%d, \"seconds\": %%f, \"p50\": %%f, \"p95\": %%f, \"p99\": %%f, \"status\": %%d, \"errors\": %%d}\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+class Session:
+    """A signed-in browser: the session cookie and a CSRF token for wrk's headers."""
+
+    def __init__(self, base: str, email: str, password: str) -> None:
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        token = self.token("/login")
+        data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
+        self.opener.open(base + "/login", data=data).read()
+        self.csrf = self.token("/")
+
+    def token(self, path: str) -> str:
+        page = self.opener.open(self.base + path).read().decode()
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        if not match:
+            raise RuntimeError(f"no CSRF token on {path}")
+        return match.group(1)
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def run_wrk(base: str, paths: list[str], *, cookie: str | None, csrf: str | None, field: str, duration: str,
+            threads: int, connections: int, workdir: Path) -> dict:
+    script = workdir / f"wrk-{abs(hash((tuple(paths), field)))}.lua"
+    script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "field": field})
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", "--timeout", "10s",
+               "-s", str(script)]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if csrf:
+        command += ["-H", f"X-CSRFToken: {csrf}"]
+    command.append(base)
+    output = subprocess.run(command, capture_output=True, text=True, timeout=600).stdout
+    line = next((l for l in output.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{output}")
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+    return result
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {seconds}s")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    postgres = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
+    return (f"{cpu}, {os.cpu_count()} CPUs{memory}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; {postgres}; {' '.join(wrk)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench")
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--audit-events", type=int, default=100_000)
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the database and bench/.seed.json")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", default="10s")
+    parser.add_argument("--only", nargs="*", help="page names to measure (default: all)")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"),
+                        help="Markdown file the table is written to ('' to skip)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    seed_file = ROOT / "bench" / ".seed.json"
+    seed_seconds = None
+    if not args.skip_seed:
+        started = time.perf_counter()
+        subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), "--database-url", args.database_url,
+                        "--applications", str(args.applications), "--audit-events", str(args.audit_events),
+                        "--out", str(seed_file)], check=True, cwd=ROOT)
+        seed_seconds = time.perf_counter() - started
+    seed = json.loads(seed_file.read_text())
+
+    instance = Path(tempfile.mkdtemp(prefix="crucible-bench-"))
+    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-secret-not-for-production",
+           "INSTANCE_DIR": str(instance), "RATELIMIT_ENABLED": "0", "REDIS_URL": "", "MAIL_SERVER": "",
+           "CRUCIBLE_ENV": "development"}
+    base = f"http://127.0.0.1:{args.port}"
+    gunicorn = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+         "--log-level", "warning", "bench.floor_app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(instance / "gunicorn.log", "w"),
+        start_new_session=True)
+    rows = []
+    try:
+        wait_for(base + "/_floor/trivial")
+        password = seed["password"]
+        applicant = Session(base, seed["users"]["applicant"], password)
+        reviewer = Session(base, seed["users"]["reviewer"], password)
+        coordinator = Session(base, seed["users"]["coordinator"], password)
+        drafts = seed.get("draft_submissions") or [seed["draft_submission"]]
+        review_id = seed["review_submission"]
+        # Each page: (name, real paths, floor paths, session, form field for POSTs)
+        pages = [
+            ("section page", [f"/applications/{s}/sections/B" for s in drafts],
+             [f"/_floor/section/{s}/B" for s in drafts], applicant, ""),
+            ("save (autosave)", [f"/applications/{s}/sections/A/autosave" for s in drafts],
+             [f"/_floor/save/{s}/A" for s in drafts], applicant, "A1b"),
+            ("coordinator queue", ["/review/queue"], ["/_floor/queue"], coordinator, ""),
+            ("reviewer's page", [f"/review/applications/{review_id}"], [f"/_floor/review/{review_id}"], reviewer, ""),
+            ("reports (footprint)", ["/reports/footprint"], ["/_floor/reports"], coordinator, ""),
+        ]
+        if args.only:
+            pages = [p for p in pages if p[0] in args.only]
+        workdir = instance
+        common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir)
+        ceiling = run_wrk(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
+        log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
+        for name, real_paths, floor_paths, session, field in pages:
+            # Warm both (questionnaire files, template compilation, connection pools) before measuring.
+            for path in (real_paths[0], floor_paths[0]):
+                request = urllib.request.Request(base + path, headers={"Cookie": session.cookie()})
+                try:
+                    session.opener.open(request, timeout=30).read() if not field else None
+                except urllib.error.HTTPError as error:
+                    log(f"warning: {path} answered {error.code}")
+            floor = run_wrk(base, floor_paths, cookie=None, csrf=None, field=field, **common)
+            real = run_wrk(base, real_paths, cookie=session.cookie(), csrf=session.csrf if field else None,
+                           field=field, **common)
+            rows.append((name, real, floor))
+            log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['rps'] / floor['rps']:.2f}x), "
+                f"p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, p99 {real['p99']:.1f} ms, "
+                f"non-2xx {real['status']}, socket errors {real['errors']}")
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(gunicorn.pid, signal.SIGKILL)
+    server_errors = (instance / "gunicorn.log").read_text()
+    table = render_table(rows, ceiling)
+    print()
+    print(table)
+    if "Traceback" in server_errors:
+        print("gunicorn logged errors; see", instance / "gunicorn.log")
+    if args.results:
+        command = "make bench" if os.environ.get("MAKELEVEL") else " ".join(["bench/http_pages.py", *sys.argv[1:]])
+        write_results(Path(args.results), table, seed, command, seed_seconds, args)
+
+
+def render_table(rows, ceiling) -> str:
+    lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | non-2xx | floor req/s | floor p50 ms | page/floor | target met |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for name, real, floor in rows:
+        ratio = real["rps"] / floor["rps"] if floor["rps"] else 0
+        spread = real["p99"] / real["p50"] if real["p50"] else 0
+        met = "yes" if ratio >= 0.5 and spread < 3 else ("no: throughput" if ratio < 0.5 else "no: p99")
+        if ratio < 0.5 and spread >= 3:
+            met = "no: both"
+        if real["status"] or real["errors"]:
+            met = "INVALID: errors"
+        lines.append(f"| {name} | {real['rps']:.0f} | {real['p50']:.1f} | {real['p95']:.1f} | {real['p99']:.1f} | "
+                     f"{spread:.1f}x | {real['status']} | {floor['rps']:.0f} | {floor['p50']:.1f} | {ratio:.2f}x | {met} |")
+    lines.append(f"| trivial route (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50']:.1f} | {ceiling['p95']:.1f} | "
+                 f"{ceiling['p99']:.1f} | {ceiling['p99'] / ceiling['p50'] if ceiling['p50'] else 0:.1f}x | "
+                 f"{ceiling['status']} | | | | |")
+    return "\n".join(lines)
+
+
+def write_results(path: Path, table: str, seed: dict, command: str, seed_seconds, args) -> None:
+    counts = ", ".join(f"{v:,} {k}" for k, v in seed.get("counts", {}).items())
+    section = (
+        f"## HTTP pages against their floors — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
+        f"- Command: `{command}`\n"
+        f"- Machine: {machine()}\n"
+        f"- Server: gunicorn -w {args.workers} (sync) on 127.0.0.1, PostgreSQL on 127.0.0.1; "
+        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration} --latency\n"
+        f"- Data: {counts}" + (f" (seeded in {seed_seconds:.0f} s)" if seed_seconds else "") + "\n\n"
+        f"{table}\n"
+    )
+    marker = "<!-- http-pages -->"
+    existing = path.read_text() if path.exists() else "# Benchmark results\n"
+    if marker in existing:
+        head, _, rest = existing.partition(marker)
+        tail = rest.split("<!-- /http-pages -->", 1)[1] if "<!-- /http-pages -->" in rest else ""
+        existing = head + marker + "\n" + section + "<!-- /http-pages -->" + tail
+    else:
+        existing = existing.rstrip() + "\n\n" + marker + "\n" + section + "<!-- /http-pages -->\n"
+    path.write_text(existing)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
