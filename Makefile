@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test setup db demo worker bench
+.PHONY: run test e2e setup db demo worker bench security
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -35,8 +35,32 @@ run: demo
 worker: setup
 	$(FLASK) worker
 
+# The browser suite (tests/e2e) needs Debian's chromium (apt-get install -y chromium) and axe-core from npm;
+# without chromium it is skipped, except with CI=true. Screenshots land in test-artifacts/screenshots/.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/e2e/package.json
+	cd tests/e2e && npm install --no-package-lock --no-audit --no-fund --silent
+	touch $@
+
 test: setup
+	@if [ -x /usr/bin/chromium ] || [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory $(AXE); fi
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+e2e: setup $(AXE)
+	$(BIN)/python -m pytest -q tests/e2e $(PYTEST_ARGS)
+
+# HTTP pages against their floors needs PostgreSQL on 127.0.0.1 and wrk; BENCH_ARGS="--applications 1000" is quicker.
 bench: setup
 	$(BIN)/python bench/section_page.py
+	$(BIN)/python bench/http_pages.py $(BENCH_ARGS)
+
+# bandit (no medium or high finding), the access-matrix, CSRF, throttling, header and XSS-corpus tests, then
+# bounded wapiti and sqlmap scans of a throwaway server on 127.0.0.1 (reports in security-reports/).
+# The scans need Debian's wapiti and sqlmap: apt-get install -y wapiti sqlmap. See SECURITY.md.
+SECURITY_TESTS := tests/test_access_matrix.py tests/security tests/auth/test_throttling.py
+security: setup
+	$(BIN)/bandit -q -r app -ll
+	$(BIN)/python -m pytest -q -p no:warnings $(SECURITY_TESTS)
+	$(BIN)/python -m pytest -q -p no:warnings tests -k csrf --ignore=tests/e2e --ignore=tests/security
+	scripts/security-scan.sh

@@ -14,12 +14,19 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app.extensions import bootstrap, csrf, db, login_manager, migrate
+    from app.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     # Batch mode lets SQLite apply ALTERs by copying tables; compare_type makes autogenerate see type changes.
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -58,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.submissions.cli import register_submission_cli
 
     register_core_cli(app)
+    from app.admin.backup import register_backup_cli
+
+    register_backup_cli(app)
     register_auth_cli(app)
     register_submission_cli(app)
     register_documents_cli(app)

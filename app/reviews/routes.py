@@ -6,7 +6,8 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core.audit import AuditEvent
@@ -89,15 +90,45 @@ def _back(submission_id: int, fallback: str = "reviews.application"):
 @roles_required("coordinator", "admin")
 def queue():
     form = QueueFilterForm(request.args)
+    table = _table_state(services.QUEUE_SORTS, "waiting")
     filters = services.QueueFilters(
         state=form.state.data or "open", tier=form.tier.data or "", route=form.route.data or "",
-        search=(form.search.data or "")[:200], page=request.args.get("page", 1, type=int) or 1,
+        search=(form.search.data or "")[:200], page=table["page"], sort=table["sort"],
+        direction=table["direction"],
     )
     rows, total = services.coordinator_queue(filters)
     pages = max(1, -(-total // filters.per_page))
-    return render_template("reviews/queue.html", form=form, rows=rows, total=total, page=filters.page, pages=pages,
-                           today=date.today(), routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS,
-                           page_title="Applications queue")
+    template = "reviews/_queue_results.html" if _wants_fragment() else "reviews/queue.html"
+    return render_template(template, form=form, rows=rows, total=total, page=filters.page, pages=pages,
+                           table=table, today=date.today(), routes=workflow.ROUTES,
+                           state_labels=workflow.STATE_LABELS, page_title="Applications queue")
+
+
+def _wants_fragment() -> bool:
+    """static/js/live-table.js asks for the results alone (the table and its pages) to swap them in place."""
+    return request.headers.get("X-Requested-With") == "live-table"
+
+
+def _table_state(sorts, default_sort: str) -> dict:
+    """Sorting and paging from the query string, and a helper that links to the same list changed."""
+    sort = request.args.get("sort", default_sort)
+    sort = sort if sort in sorts else default_sort
+    direction = "desc" if request.args.get("dir") == "desc" else "asc"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    current = {k: v for k, v in request.args.items() if v and k not in ("page",)}
+
+    def link(**changes) -> str:
+        args = {**current, **{k: v for k, v in changes.items()}}
+        return url_for(request.endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+
+    def sort_link(key: str) -> str:
+        return link(sort=key, dir="desc" if key == sort and direction == "asc" else "asc", page=None)
+
+    def aria_sort(key: str) -> str | None:
+        return ("descending" if direction == "desc" else "ascending") if key == sort else None
+
+    return {"sort": sort, "direction": direction, "page": page, "link": link, "sort_link": sort_link,
+            "aria_sort": aria_sort}
 
 
 @bp.route("/review/applications/<int:submission_id>/triage")
@@ -214,17 +245,41 @@ def confirm_condition(condition_id: int):
 @bp.route("/review/mine")
 @roles_required("reviewer", "chair", "security_officer")
 def mine():
-    assignments = db.session.scalars(
+    table = _table_state(MINE_SORTS, "due")
+    show = request.args.get("show", "all")
+    show = show if show in MINE_FILTERS else "all"
+    search = (request.args.get("search") or "").strip()[:200]
+    query = (
         select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
         .where(Assignment.reviewer_id == current_user.id, Assignment.active.is_(True),
                Assignment.round_number == Submission.round_number)
-        .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
+    )
+    if show == "todo":
+        query = query.where(Assignment.recommendation.is_(None))
+    elif show == "done":
+        query = query.where(Assignment.recommendation.is_not(None))
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = MINE_SORTS[table["sort"]]
+    order = column.desc() if table["direction"] == "desc" else column.asc()
+    assignments = db.session.scalars(
+        query.order_by(order.nulls_last(), Assignment.id).limit(MINE_PER_PAGE)
+        .offset((table["page"] - 1) * MINE_PER_PAGE)
     ).all()
     submissions = {s.id: s for s in db.session.scalars(
         select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
-    return render_template("reviews/mine.html", assignments=assignments, submissions=submissions, today=date.today(),
-                           recommendations=RECOMMENDATIONS, state_labels=workflow.STATE_LABELS,
-                           page_title="My reviews")
+    template = "reviews/_mine_results.html" if _wants_fragment() else "reviews/mine.html"
+    return render_template(template, assignments=assignments, submissions=submissions, today=date.today(),
+                           recommendations=RECOMMENDATIONS, state_labels=workflow.STATE_LABELS, table=table,
+                           show=show, search=search, filters=MINE_FILTERS, total=total, page=table["page"],
+                           pages=max(1, -(-total // MINE_PER_PAGE)), page_title="My reviews")
+
+
+MINE_PER_PAGE = 25
+MINE_FILTERS = {"all": "All", "todo": "Still to recommend", "done": "Recommended"}
+MINE_SORTS = {"reference": Submission.reference, "title": Submission.title, "due": Assignment.due_on}
 
 
 @bp.route("/review/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -253,7 +308,7 @@ def assignment(assignment_id: int):
 
 def _threads(submission: Submission, *, committee: bool) -> dict[str | None, list[dict]]:
     comments = db.session.scalars(select(Comment).where(Comment.submission_id == submission.id)
-                                  .order_by(Comment.id)).all()
+                                  .order_by(Comment.id).options(joinedload(Comment.author))).all()
     if not committee:
         comments = [c for c in comments if c.visibility == "applicant" and c.released_at is not None]
     replies = defaultdict(list)

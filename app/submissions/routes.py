@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.models import utcnow
 from app.extensions import db
@@ -102,7 +103,7 @@ def section(submission_id: int, section_id: str):
     continuing = "continue" in request.form
     # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage.
     adding_stage = any(key.endswith("-add") for key in request.form)
-    result = services.save_section(submission, section_id, form, current_user, check_required=continuing)
+    result = _save_section(submission, section_id, form, check_required=continuing)
     if result.conflicts:
         return _render_conflict(submission, questionnaire, section_id, form, result)
     for qid in result.ignored_hidden:
@@ -131,7 +132,7 @@ def autosave(submission_id: int, section_id: str):
     if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
         return jsonify(status="locked", message="This application has been submitted and can no longer be changed."), 409
     form = request.form.to_dict(flat=False)
-    result = services.save_section(submission, section_id, form, current_user, check_required=False, autosave=True)
+    result = _save_section(submission, section_id, form, check_required=False, autosave=True)
     rows = services.answer_rows(submission)
     body: dict[str, Any] = {
         "status": "conflict" if result.conflicts else "saved",
@@ -170,6 +171,16 @@ def resolve(submission_id: int, section_id: str):
         return _render_conflict(submission, questionnaire, section_id, form, result)
     flash("Your choices have been saved.", "success")
     return redirect(url_for(".section", submission_id=submission.id, section_id=section_id))
+
+
+def _save_section(submission, section_id, form, **options) -> services.SaveResult:
+    """save_section, once more if another request (an autosave still on its way when the page's own button was
+    pressed) changed the same answers between our read and our write: the second attempt sees its result."""
+    try:
+        return services.save_section(submission, section_id, form, current_user, **options)
+    except StaleDataError:
+        db.session.rollback()
+        return services.save_section(submission, section_id, form, current_user, **options)
 
 
 def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None,

@@ -126,6 +126,7 @@
             if (base) { base.value = token; }
           });
           wrappers.forEach((w) => showFieldError(w.dataset.question, (data.errors || {})[w.dataset.question]));
+          if (dirty) { save(); return; }  // typed while this save was on its way: not "all saved" yet
           const problems = Object.keys(data.errors || {}).length;
           if (data.changed_elsewhere && data.changed_elsewhere.length) {
             say("Saved at " + data.saved_at + ". A team member has changed other answers in this section: reload the page to see them.");

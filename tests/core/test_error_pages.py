@@ -1,0 +1,85 @@
+"""Every error a person can meet gets a friendly page with a reference id for support, and no stack trace."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import abort
+
+from app import create_app
+from tests.conftest import page_text
+
+REFERENCE = re.compile(r"reference ([0-9A-F]{8})")
+
+
+@pytest.fixture(scope="module")
+def error_app(app):
+    """The test app's configuration, with routes that fail on purpose (added before its first request)."""
+    application = create_app(dict(app.config))
+    application.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @application.route("/_test/abort/<int:code>", methods=["GET", "POST"])
+    def _abort(code: int):
+        abort(code)
+
+    @application.route("/_test/crash")
+    def _crash():
+        raise RuntimeError("secret internal detail")
+
+    return application
+
+
+@pytest.mark.parametrize("code, title", [
+    (400, "Something in the request was not right"),
+    (403, "You do not have access to this page"),
+    (404, "Page not found"),
+    (409, "That cannot be done right now"),
+    (413, "The file or form is too large"),
+    (429, "Too many attempts"),
+])
+def test_friendly_page_with_reference(error_app, code, title):
+    response = error_app.test_client().get(f"/_test/abort/{code}")
+    assert response.status_code == code
+    text = page_text(response)
+    assert title in text
+    assert f"Error {code}" in text
+    assert REFERENCE.search(text), text
+    assert "Traceback" not in text
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<main id=\"main\"" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_is_a_friendly_500_without_details(error_app):
+    response = error_app.test_client().get("/_test/crash")
+    assert response.status_code == 500
+    text = page_text(response)
+    assert "Something went wrong on our side" in text
+    assert REFERENCE.search(text)
+    assert "secret internal detail" not in text and "RuntimeError" not in text
+
+
+def test_unknown_address_is_404(error_app):
+    response = error_app.test_client().get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in page_text(response)
+
+
+def test_request_body_over_the_limit_is_413(error_app):
+    limit = error_app.config["MAX_CONTENT_LENGTH"]
+    response = error_app.test_client().post("/_test/abort/200", data={"big": "x" * (limit + 10)})
+    assert response.status_code == 413
+    assert "The file or form is too large" in page_text(response)
+
+
+def test_each_error_gets_its_own_reference(error_app):
+    client = error_app.test_client()
+    first = REFERENCE.search(page_text(client.get("/_test/abort/404"))).group(1)
+    second = REFERENCE.search(page_text(client.get("/_test/abort/404"))).group(1)
+    assert first != second
+
+
+def test_json_clients_get_json_with_the_reference(error_app):
+    response = error_app.test_client().get("/_test/abort/429", headers={"Accept": "application/json"})
+    assert response.status_code == 429
+    body = response.get_json()
+    assert body["error"] == "Too many attempts" and re.fullmatch(r"[0-9A-F]{8}", body["reference"])

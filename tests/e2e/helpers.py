@@ -1,0 +1,37 @@
+"""Helpers for the browser suite: answering sections the way a person would, and small waits."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def answer(page: Page, answers: dict[str, str | list[str]]) -> None:
+    """Answer questions in order, through the visible controls (conditional questions appear as we go)."""
+    for name, value in answers.items():
+        controls = page.locator(f'[name="{name}"]:not([type="hidden"])')
+        first = controls.first
+        expect(first).to_be_visible()
+        kind = first.evaluate("el => el.tagName.toLowerCase() === 'input' ? el.type : el.tagName.toLowerCase()")
+        if kind in ("radio", "checkbox"):
+            values = value if isinstance(value, list) else [value]
+            for index in range(controls.count()):
+                control = controls.nth(index)
+                wanted = control.get_attribute("value") in values
+                if control.is_checked() != wanted:
+                    control.set_checked(wanted)
+        elif kind == "select":
+            first.select_option(value)
+        else:
+            first.fill(value)
+    # Leaving the last field lets autosave see the change (it saves on change and focus-out).
+    page.keyboard.press("Tab")
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_contain_text(re.compile(r"(All changes saved|Saved) at"), timeout=15000)
+
+
+def continue_to(page: Page, heading: str) -> None:
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)

@@ -1,0 +1,248 @@
+"""The whole journey in a real browser: an applicant registers, answers every section and submits; the
+coordinator triages and assigns; reviewers declare no conflict, comment and recommend; the chair asks for
+changes; the applicant answers, revises and resubmits; the reviewer sees the diff; the chair approves with a
+condition; the condition is met; the signed PDF is downloaded and verified. axe runs on every page visited."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD
+from tests.e2e.helpers import answer, continue_to, wait_saved
+from tests.factories import LOW_RISK_ANSWERS
+
+TITLE = "Graph networks for perovskite band gaps"
+APPLICANT = {"name": "Priya Applicant", "email": "priya@e2e.example.ac.uk"}
+
+
+def test_whole_journey(people, staff, tmp_path):
+    applicant = people("applicant")
+    page = applicant.page
+
+    # ---- register
+    applicant.visit("/register", "register")
+    page.get_by_label("Full name").fill(APPLICANT["name"])
+    page.get_by_label("Email address").fill(APPLICANT["email"])
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status").filter(has_text="Your account is ready")).to_be_visible()
+    applicant.check("dashboard-empty")
+
+    # ---- start an application
+    page.get_by_role("link", name=re.compile("Start a new application")).first.click()
+    applicant.check("new-application")
+    page.get_by_label("Project title").fill(TITLE)
+    page.get_by_role("button", name="Start application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator("#overall-progress")).to_have_attribute("value", "0")
+    applicant.check("task-list-empty")
+    task_list_url = page.url
+    submission_id = int(task_list_url.rstrip("/").split("/")[-1])
+
+    # ---- section A: conditional questions appear as they become relevant; autosave survives a reload
+    page.get_by_role("link", name="Project context").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Project context")
+    expect(page.get_by_label(re.compile("Describe the role of machine learning"))).to_be_hidden()
+    section_a = dict(LOW_RISK_ANSWERS["A"])
+    section_a["A2"] = "other"
+    section_a["A2a"] = "Active learning loop that chooses the next DFT calculation."
+    section_a["A4"] = "yes"
+    section_a["A4a"] = "- Universität Beispiel, Germany"
+    answer(page, {k: section_a[k] for k in ("A1", "A1b", "A2")})
+    expect(page.get_by_label(re.compile("Describe the role of machine learning"))).to_be_visible()
+    answer(page, {k: section_a[k] for k in ("A2a", "A3", "A4")})
+    expect(page.get_by_label(re.compile("List every partner institution"))).to_be_visible()
+    answer(page, {"A4a": section_a["A4a"]})
+    wait_saved(page)
+    applicant.check("section-a-saved")
+    page.reload()
+    expect(page.get_by_label(re.compile("Describe the role of machine learning"))).to_have_value(section_a["A2a"])
+    expect(page.get_by_label(re.compile("List every partner institution"))).to_have_value(section_a["A4a"])
+    expect(page.locator("#A1b")).to_have_value(section_a["A1b"])
+    continue_to(page, "Data provenance and FAIR data")
+
+    # ---- section B, C
+    answer(page, LOW_RISK_ANSWERS["B"])
+    applicant.check("section-b")
+    continue_to(page, "Dual use and security")
+    # Partners abroad (A4) make the Trusted Research question (C10) required.
+    answer(page, {**LOW_RISK_ANSWERS["C"], "C10": "yes"})
+    continue_to(page, "Environmental cost")
+
+    # ---- section D: footprint stages, live figures, a validation error recovered without losing text
+    applicant.check("section-d-empty")
+    stage = {k: v for k, v in LOW_RISK_ANSWERS["D"].items() if k.startswith("D1-0-")}
+    answer(page, stage)
+    statement = page.locator("#footprint-statement")
+    expect(statement.locator('[data-fp="carbon"]')).to_have_text("3.31 kg CO2e")
+    page.get_by_role("button", name="Add another stage").click()
+    expect(page.locator('[data-stage]')).to_have_count(2)
+    expect(page.locator("#D1-1-name")).to_be_focused()
+    reasons = "We fine-tune a pre-trained model and stop early when the validation loss stops improving."
+    answer(page, {"D1-1-name": "Screening", "D1-1-hardware": "a100_pcie_80gb", "D1-1-count": "2",
+                  "D1-1-hours": "ten", "D1-1-memory_gb": "32", "D1-1-platform": "local_server", "D2": reasons})
+    page.get_by_role("button", name="Save and continue").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    applicant.check("section-d-error")
+    expect(page.locator("#D2")).to_have_value(reasons)
+    expect(page.locator("#D1-1-name")).to_have_value("Screening")
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#D1-1-hours")).to_be_focused()
+    page.locator("#D1-1-hours").fill("20")
+    expect(statement.locator('[data-fp="dominant"]')).to_contain_text("Screening")
+    continue_to(page, "People and society")
+
+    # ---- E, F, G
+    answer(page, LOW_RISK_ANSWERS["E"])
+    continue_to(page, "Open science")
+    answer(page, LOW_RISK_ANSWERS["F"])
+    continue_to(page, "Declaration")
+    answer(page, LOW_RISK_ANSWERS["G"])
+    page.get_by_role("button", name="Save and continue").click()
+
+    # ---- check answers, submit
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    applicant.check("check-answers")
+    page.get_by_role("button", name="Submit application").click()
+    expect(page.get_by_role("status").filter(has_text="Application submitted as")).to_be_visible()
+    reference = re.search(r"ETH-\d{4}-\d{4}", page.get_by_role("status").first.inner_text()).group(0)
+    expect(page.locator("#overall-progress")).to_have_attribute("value", "7")
+    applicant.check("task-list-submitted")
+
+    # ---- coordinator: queue (filter without reload), triage, assign two reviewers, start
+    coordinator = people("coordinator")
+    cpage = coordinator.page
+    coordinator.login(staff["coordinator"]["email"])
+    coordinator.visit("/review/queue", "queue")
+    cpage.evaluate("window.__sameDocument = true")
+    cpage.get_by_label("Search reference or title").fill("no such application")
+    expect(cpage.locator("#queue-results")).to_contain_text("No applications match")
+    cpage.get_by_label("Search reference or title").fill(reference)
+    expect(cpage.locator("#queue-results tbody tr")).to_have_count(1)
+    cpage.get_by_role("link", name=re.compile("^Reference")).click()
+    expect(cpage.locator("th[aria-sort='ascending']")).to_contain_text("Reference")
+    expect(cpage.get_by_role("link", name=re.compile("^Reference"))).to_be_focused()
+    expect(cpage).to_have_url(re.compile(r"sort=reference"))
+    assert cpage.evaluate("window.__sameDocument") is True, "filtering reloaded the page"
+    coordinator.check("queue-filtered")
+    cpage.get_by_role("link", name=reference).click()
+    coordinator.check("triage")
+    for person in ("reviewer", "reviewer2"):
+        cpage.get_by_label("Reviewer", exact=True).select_option(label=staff[person]["name"])
+        cpage.get_by_role("button", name="Assign", exact=True).click()
+        expect(cpage.get_by_role("status").filter(has_text=f"{staff[person]['name']} assigned")).to_be_visible()
+    cpage.get_by_role("button", name="Start review").click()
+    expect(cpage.get_by_role("status").filter(has_text="Review has started")).to_be_visible()
+    coordinator.check("triage-started")
+
+    # ---- reviewers: no conflict, a comment on one answer, a recommendation
+    reviewer = people("reviewer")
+    reviewer2 = people("reviewer2")
+    comment = "Please give the exact Materials Project release and the query used."
+    for who, person, recommendation in ((reviewer, "reviewer", "Changes requested"),
+                                        (reviewer2, "reviewer2", "Changes requested")):
+        who.login(staff[person]["email"])
+        who.visit("/review/mine", "my-reviews")
+        who.page.get_by_role("link", name=reference).click()
+        who.check("conflict-declaration")
+        who.page.get_by_label("No, I have no conflict of interest").check()
+        who.page.get_by_role("button", name="Confirm declaration").click()
+        expect(who.page.get_by_role("heading", level=1)).to_have_text(TITLE)
+        if person == "reviewer":
+            who.check("review-application")
+            who.page.locator("#q-B4 summary").click()
+            who.page.get_by_label("Comment on B4").fill(comment)
+            who.page.locator("#q-B4").get_by_role("button", name="Add comment").click()
+            expect(who.page.locator("#q-B4 .comment-body")).to_contain_text("exact Materials Project release")
+        who.page.get_by_label(recommendation).check()
+        who.page.get_by_label("Summary of your reasons").fill("The provenance record needs the release and query.")
+        who.page.get_by_role("button", name="Record recommendation").click()
+        expect(who.page.get_by_role("status").filter(has_text="recommendation has been recorded")).to_be_visible()
+    reviewer.check("review-recommended")
+
+    # ---- chair: changes requested, signed with the password
+    chair = people("chair")
+    chair.login(staff["chair"]["email"])
+    chair.visit("/review/chair", "chair-queue")
+    chair.page.get_by_role("link", name=reference).click()
+    chair.check("decide")
+    _decide(chair.page, "Revise and resubmit", "Answer the reviewers' comment on the data provenance.")
+    chair.check("decided-changes")
+
+    # ---- applicant: reads the decision, answers the comment, revises, resubmits
+    applicant.visit(task_list_url, "task-list-changes-requested")
+    page.get_by_role("link", name="Read the decision and comments").click()
+    expect(page.get_by_role("heading", name=re.compile("Round 1: Revise and resubmit"))).to_be_visible()
+    applicant.check("feedback-round-1")
+    page.get_by_label("Your answer").first.fill("Release v2023.11.1; the query is now recorded in B4.")
+    page.get_by_role("button", name="Send answer").first.click()
+    expect(page.get_by_role("status").filter(has_text="answer has been sent")).to_be_visible()
+    page.get_by_role("link", name="Revise your answers").click()
+    page.get_by_role("link", name="Data provenance and FAIR data").click()
+    revised = "Materials Project database v2023.11.1 (doi:10.1063/1.4812323), query: band_gap > 0, ABX3 perovskites."
+    page.locator("#B4").fill(revised)
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_role("status").filter(has_text="Your answers have been saved")).to_be_visible()
+    applicant.visit(f"/applications/{submission_id}/check", "check-answers-round-2")
+    page.get_by_role("button", name="Submit application").click()
+    expect(page.get_by_role("status").filter(has_text="round 2")).to_be_visible()
+
+    # ---- round 2 goes straight back to the same reviewers; the reviewer sees the diff and recommends
+    reviewer.visit("/review/mine")
+    reviewer.page.get_by_role("link", name=reference).click()
+    reviewer.page.get_by_role("link", name="Changes since round 1").click()
+    changed = reviewer.page.locator("tr.table-warning")
+    expect(changed).to_have_count(1)
+    expect(changed.locator("ins")).to_contain_text("query: band_gap > 0")
+    reviewer.check("diff")
+    reviewer.page.get_by_role("link", name="Answers and comments").click()
+    reviewer.page.get_by_label("Approve with conditions").check()
+    reviewer.page.get_by_label("Summary of your reasons").fill("Provenance is now complete.")
+    reviewer.page.get_by_role("button", name=re.compile("(Record|Update) recommendation")).click()
+    expect(reviewer.page.get_by_role("status").filter(has_text="recommendation has been recorded")).to_be_visible()
+
+    # ---- chair approves with a condition
+    chair.visit(f"/review/applications/{submission_id}/decide")
+    condition = "Deposit the trained model in NOMAD before publication."
+    _decide(chair.page, "Approved with conditions", "Approved.", conditions=condition)
+
+    # ---- the applicant reports the condition met, the coordinator confirms it
+    applicant.visit(f"/applications/{submission_id}/feedback", "feedback-conditions")
+    page.get_by_label("How condition 1 was met").fill("Deposited: NOMAD upload 7f3a.")
+    page.get_by_role("button", name="Report as met").click()
+    expect(page.get_by_role("status").filter(has_text="research office will confirm")).to_be_visible()
+    coordinator.visit(f"/review/applications/{submission_id}/triage", "triage-conditions")
+    cpage.get_by_role("button", name="Confirm met").click()
+    expect(cpage.get_by_role("status").filter(has_text="application is approved")).to_be_visible()
+
+    # ---- the signed PDF: found from the task list, downloaded, verified
+    applicant.visit(task_list_url, "task-list-approved")
+    page.get_by_role("link", name=re.compile("Signed assessments")).click()
+    applicant.check("signed-assessments")
+    links = page.get_by_role("link", name=re.compile("Download PDF"))
+    expect(links.first).to_be_visible()
+    with page.expect_download() as download_info:
+        links.last.click()
+    pdf = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    page.get_by_role("link", name=re.compile("Check that a PDF is an authentic")).click()
+    applicant.check("verify")
+    page.get_by_label("PDF file").set_input_files(str(pdf))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name=re.compile("Authentic"))).to_be_visible()
+    applicant.check("verified")
+
+
+def _decide(page, outcome: str, reasons: str, conditions: str = "") -> None:
+    page.get_by_label(outcome, exact=True).check()
+    page.get_by_label("Reasons for the decision").fill(reasons)
+    if conditions:
+        page.get_by_label(re.compile("^Conditions")).fill(conditions)
+    page.get_by_label("Your password, to sign the decision").fill(PASSWORD)
+    page.get_by_role("button", name="Sign and record decision").click()
+    expect(page.get_by_role("status").filter(has_text="Decision recorded and signed")).to_be_visible(timeout=60000)

@@ -1,0 +1,127 @@
+"""The same product used other ways: two windows editing one section, no JavaScript, a narrow phone screen."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import answer, wait_saved
+
+
+def _new_application(person, title: str) -> str:
+    page = person.page
+    person.visit("/applications/new")
+    page.get_by_label("Project title").fill(title)
+    page.get_by_role("button", name="Start application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    return page.url
+
+
+def test_two_windows_editing_the_same_section(people, staff):
+    first, second = people("window-1"), people("window-2")
+    for person in (first, second):
+        person.login(staff["applicant2"]["email"])
+    task_list = _new_application(first, "Two windows on one application")
+    section = task_list + "/sections/A"
+    first.visit(section)
+    second.visit(section)
+
+    first.page.locator("#A1b").fill("Summary written in the first window.")
+    first.page.keyboard.press("Tab")
+    wait_saved(first.page)
+
+    # The second window still shows the old answer; its change to the same answer, and one to another answer.
+    second.page.locator("#A1b").fill("Summary written in the second window, which should win.")
+    answer(second.page, {"A2": "text_mining"})
+    expect(second.page.locator("#save-status")).to_contain_text("Someone else has changed an answer")
+    second.page.get_by_role("button", name="Save as draft").click()
+    expect(second.page.get_by_role("heading", level=1)).to_have_text(
+        "Someone else changed these answers while you were editing")
+    conflict = second.page.locator("fieldset").filter(has_text="A1b.")
+    expect(conflict).to_contain_text("Summary written in the first window.")
+    expect(conflict).to_contain_text("Summary written in the second window, which should win.")
+    second.check("conflict-page")
+    second.page.get_by_label("Keep my answer").check()
+    second.page.get_by_role("button", name="Save my choices").click()
+    expect(second.page.get_by_role("status").filter(has_text="Your choices have been saved")).to_be_visible()
+
+    # Nothing is lost: the chosen text and the other answer typed in the second window are both saved.
+    first.page.reload()
+    expect(first.page.locator("#A1b")).to_have_value("Summary written in the second window, which should win.")
+    expect(first.page.get_by_label("Text mining", exact=False).first).to_be_checked()
+    first.check("section-after-conflict")
+
+
+def test_forms_work_without_javascript(people, staff):
+    person = people("no-js", java_script_enabled=False)
+    page = person.page
+    person.login(staff["applicant2"]["email"], check=True)
+    task_list = _new_application(person, "An application without JavaScript")
+    person.visit(task_list + "/sections/A", "section-a")
+    other = page.get_by_label(re.compile("Describe the role of machine learning"))
+    expect(other).to_be_hidden()
+    # The server applies the conditions: "Other" shows its follow-up question after saving.
+    page.locator('[name="A2"][value="other"]').check()
+    page.get_by_role("button", name="Save as draft").click()
+    expect(other).to_be_visible()
+    page.locator("#A1b").fill("Written without JavaScript.")
+    other.fill("Symbolic regression of defect energies.")
+    page.locator('[name="A3"][value="internal"]').check()
+    page.locator('[name="A4"][value="no"]').check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Data provenance and FAIR data")
+
+    # Section D: "Add another stage" is an ordinary submit button; a missing answer gives the error summary.
+    person.visit(task_list + "/sections/D")
+    page.locator("#D1-0-hardware").select_option("a100_pcie_80gb")
+    page.locator("#D1-0-count").fill("1")
+    page.get_by_role("button", name="Add another stage").click()
+    expect(page.locator("[data-stage]")).to_have_count(2)
+    expect(page.locator("#D1-0-count")).to_have_value("1")
+    person.check("section-d-two-stages")
+    page.get_by_role("button", name="Save and continue").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link").first).to_have_attribute("href", re.compile("^#"))
+    person.check("section-d-errors")
+
+    # The coordinator's queue filters with the plain form.
+    coordinator = people("no-js-coordinator", java_script_enabled=False)
+    coordinator.login(staff["coordinator"]["email"])
+    coordinator.visit("/review/queue")
+    coordinator.page.get_by_label("Search reference or title").fill("nothing like this")
+    coordinator.page.get_by_role("button", name="Filter").click()
+    expect(coordinator.page).to_have_url(re.compile(r"search=nothing"))
+    expect(coordinator.page.get_by_text("No applications match")).to_be_visible()
+    coordinator.check("queue-no-js")
+
+
+def test_narrow_mobile_screen(people, staff):
+    person = people("mobile", viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
+                    has_touch=True)
+    page = person.page
+    person.login(staff["applicant2"]["email"])
+    task_list = _new_application(person, "Application on a phone")
+
+    def fits() -> None:
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+    person.visit("/", "dashboard")
+    fits()
+    menu = page.get_by_role("button", name="Show or hide navigation")
+    expect(menu).to_be_visible()
+    expect(page.get_by_role("link", name="My applications", exact=True)).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="My applications", exact=True)).to_be_visible()
+    person.check("menu-open")
+    for path, name in ((task_list, "task-list"), (task_list + "/check", "check-answers"),
+                       (task_list + "/sections/D", "section-d")):
+        person.visit(path, name)
+        fits()
+    answer(page, {"D1-0-hardware": "a100_pcie_80gb", "D1-0-count": "1", "D1-0-hours": "5", "D1-0-memory_gb": "8",
+                  "D1-0-platform": "local_server"})
+    expect(page.locator('#footprint-statement [data-fp="energy"]')).not_to_be_empty()
+    fits()
+    person.check("section-d-figures")
