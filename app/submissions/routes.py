@@ -15,7 +15,7 @@ from app.questionnaires.scoring import score
 from app.submissions import services, workflow
 from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Round, Submission
-from app.submissions.footprint_presenter import statement_view
+from app.submissions.footprint_presenter import chart, statement_view
 from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
@@ -278,6 +278,7 @@ def check_answers(submission_id: int):
         sections.append({"section": section, "items": items})
     return render_template(
         "submissions/check.html", submission=submission, sections=sections, profile=profile,
+        risk_chart=risk_chart(profile),
         problems=problems, editable=editable and level != "viewer", level=level, form=ConfirmForm(),
         footprint=statement_view(statement),
         routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS, questionnaire=questionnaire,
@@ -360,6 +361,19 @@ def remove_member(submission_id: int, member_id: int):
         abort(404)
     flash("Team member removed.", "success")
     return redirect(url_for(".team", submission_id=submission.id))
+
+
+CATEGORY_LABELS = {"data": "Data and FAIR", "dual_use": "Dual use and security", "environment": "Environment",
+                   "people": "People and society", "openness": "Openness"}
+
+
+def risk_chart(profile: dict) -> dict:
+    """The risk profile as a bar chart of points per category, drawn on the server as SVG."""
+    bars = [(label, profile["categories"][key]["points"],
+             f"{profile['categories'][key]['points']} pt · {profile['categories'][key]['tier']}"
+             + (" (hard trigger)" if profile["categories"][key].get("hard_trigger") else ""))
+            for key, label in CATEGORY_LABELS.items()]
+    return chart(bars, "Risk points per category")
 
 
 @bp.app_context_processor

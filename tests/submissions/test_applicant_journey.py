@@ -373,3 +373,17 @@ def test_every_state_change_is_audited_and_chain_verifies(app, client):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "BROKEN" in result.output
+
+
+def test_check_answers_draws_the_risk_profile_as_svg_with_a_text_alternative(app, client):
+    _signed_in(app, client)
+    submission_id = create_application(client)
+    answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
+    answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8."})
+    fill_application(client, submission_id, answers)
+    html = client.get(f"/applications/{submission_id}/check").get_data(as_text=True)
+    chart = html[html.index('id="risk-chart"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert "<svg" in chart and 'role="img"' in chart
+    assert "Dual use and security" in chart and "High (hard trigger)" in chart
+    assert chart.count("<rect") == 5
