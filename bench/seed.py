@@ -132,7 +132,8 @@ def main() -> None:
         template_answers = [(a.question_id, a.value) for a in db.session.scalars(
             select(Answer).where(Answer.submission_id == template_id).order_by(Answer.id))]
         round_fields = {c: getattr(template_round, c) for c in
-                        ("questionnaire_version_id", "risk_profile", "route", "overall_tier", "sha256", "footprint")}
+                        ("questionnaire_version_id", "risk_profile", "route", "overall_tier", "sha256", "footprint",
+                         "footprint_energy_kwh", "footprint_co2e_kg", "footprint_tier", "footprint_data_version")}
         qv_id = template.questionnaire_version_id
         risk_profile = template.risk_profile
         db.session.remove()
@@ -205,7 +206,9 @@ def main() -> None:
             if submitted:
                 rounds.append((round_id, sid, 1, qv_id, json.dumps(frozen), json.dumps(round_fields["risk_profile"]),
                                round_fields["route"], round_fields["overall_tier"], created + timedelta(days=3), owner,
-                               round_fields["sha256"], json.dumps(round_fields["footprint"])))
+                               round_fields["sha256"], json.dumps(round_fields["footprint"]),
+                               round_fields["footprint_energy_kwh"], round_fields["footprint_co2e_kg"],
+                               round_fields["footprint_tier"], round_fields["footprint_data_version"]))
                 round_id += 1
             if state in ("in_review", "changes_requested", "approved", "approved_with_conditions", "rejected"):
                 chosen = rng.sample(all_reviewers, 2)
@@ -237,7 +240,8 @@ def main() -> None:
                                  "updated_at"], answer_rows)
         _copy(cursor, "round", ["id", "submission_id", "number", "questionnaire_version_id", "answers",
                                 "risk_profile", "route", "overall_tier", "submitted_at", "submitted_by_id", "sha256",
-                                "footprint"], rounds)
+                                "footprint", "footprint_energy_kwh", "footprint_co2e_kg", "footprint_tier",
+                                "footprint_data_version"], rounds)
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM assignment")
         offset = cursor.fetchone()[0]
         _copy(cursor, "assignment", ["id", "submission_id", "round_number", "reviewer_id", "kind", "assigned_by_id",

@@ -3,8 +3,9 @@
 Which statements count: the latest round of every application that is submitted, in review, sent back for
 changes, approved or approved with conditions — the work the institution is doing or about to do. Drafts have
 no statement yet; withdrawn and rejected applications are left out because that computing will not happen.
-Each figure is the statement frozen with the round (`Round.footprint`), never a recomputation, so the totals
-are exactly the sum of the statements they cover. Periods follow the date the latest round was submitted;
+Each figure is the statement frozen with the round (`Round.footprint`, whose headline figures the round also
+keeps as plain columns), never a recomputation, so the totals are exactly the sum of the statements they
+cover. Periods follow the date the latest round was submitted;
 the department is the owner's (`User.department`, "Unassigned" when empty).
 
 One query per page whatever the number of applications.
@@ -101,8 +102,9 @@ def _latest_rounds():
         .subquery()
     )
     return (
-        select(Round.footprint, Round.submitted_at, Submission.id, Submission.reference, Submission.title,
-               Submission.state, User.department)
+        select(Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.footprint_tier,
+               Round.footprint_data_version, Round.submitted_at, Submission.id, Submission.reference,
+               Submission.title, Submission.state, User.department)
         .join(latest, and_(Round.submission_id == latest.c.submission_id, Round.number == latest.c.number))
         .join(Submission, Submission.id == Round.submission_id)
         .join(User, User.id == Submission.owner_id)
@@ -117,17 +119,15 @@ def footprint_report() -> FootprintReport:
     by_year: dict[int, Totals] = defaultdict(Totals)
     by_quarter: dict[str, Totals] = defaultdict(Totals)
     versions: set[str] = set()
-    for statement, submitted_at, submission_id, reference, title, state, department in db.session.execute(
-        _latest_rounds()
-    ):
-        if not statement:
+    for (energy_kwh, co2e_kg, tier, data_version, submitted_at, submission_id, reference, title, state,
+         department) in db.session.execute(_latest_rounds()):
+        if energy_kwh is None:
             report.without_statement += 1
             continue
         project = ProjectFigure(
             submission_id=submission_id, reference=reference or "", title=title, state=state,
             department=(department or "").strip() or UNASSIGNED, submitted_at=submitted_at,
-            energy_kwh=float(statement["energy_kwh"]), co2e_kg=float(statement["co2e_kg"]),
-            tier=str(statement.get("tier", "")), data_version=str(statement.get("data_version", "")),
+            energy_kwh=energy_kwh, co2e_kg=co2e_kg, tier=tier or "", data_version=data_version or "",
         )
         report.projects.append(project)
         versions.add(project.data_version)

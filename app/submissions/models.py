@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.auth.models import User
 from app.core.models import TimestampMixin, UTCDateTime, utcnow
@@ -133,8 +133,22 @@ class Round(db.Model):
     # The environmental impact statement computed at submit (footprint.statement_for_answer), with the
     # footprint data version it used; read back as stored, never recomputed. None without section D stages.
     footprint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The statement's headline figures as plain columns, so institution-wide reports add numbers in one
+    # cheap query instead of parsing every round's JSON. Always derived from `footprint` (see below).
+    footprint_energy_kwh: Mapped[float | None] = mapped_column(Float)
+    footprint_co2e_kg: Mapped[float | None] = mapped_column(Float)
+    footprint_tier: Mapped[str | None] = mapped_column(String(16))
+    footprint_data_version: Mapped[str | None] = mapped_column(String(64))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+    @validates("footprint")
+    def _copy_headline_figures(self, _key: str, statement: dict[str, Any] | None) -> dict[str, Any] | None:
+        self.footprint_energy_kwh = float(statement["energy_kwh"]) if statement else None
+        self.footprint_co2e_kg = float(statement["co2e_kg"]) if statement else None
+        self.footprint_tier = str(statement.get("tier", "")) if statement else None
+        self.footprint_data_version = str(statement.get("data_version", "")) if statement else None
+        return statement
 
 
 class ReferenceCounter(db.Model):
