@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from app import create_app
 from app.admin.backup import BackupError, backup, restore
@@ -22,26 +20,12 @@ from app.documents.models import Document
 from app.extensions import db
 from app.submissions.models import Answer
 from tests.documents.helpers import configure_documents, decided_application, shared_pki
+from tests.databases import empty_database
 from tests.factories import create_application, login, make_user, post_section
 
 
-@contextmanager
 def _empty_database(app, tmp_path):
-    """A new, empty database of the same kind as the one `app` runs on."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    base = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    name = f"crucible_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return empty_database(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "restored")
 
 
 def _target_app(url, tmp_path, pki):
