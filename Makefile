@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test e2e setup db demo worker bench security
+.PHONY: run test e2e setup db demo worker bench security load
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -49,6 +49,11 @@ test: setup
 
 e2e: setup $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e $(PYTEST_ARGS)
+
+# 50 simulated users for 5 minutes against gunicorn on PostgreSQL; fails on any 5xx or lost answer.
+load: setup
+	$(BIN)/python -m pip install -q -r requirements-load.txt
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # HTTP pages against their floors needs PostgreSQL on 127.0.0.1 and wrk; BENCH_ARGS="--applications 1000" is quicker.
 bench: setup
