@@ -81,9 +81,8 @@ def reports():
     from app.reports.services import _latest_rounds
 
     rows = db.session.execute(_latest_rounds()).all()
-    return render_template_string(
-        ROWS, rows=[(r[3], r[2], r[4], r[5], r[6], (r[0] or {}).get("energy_kwh"), (r[0] or {}).get("co2e_kg"))
-                    for r in rows])
+    # reference, title, department, state, energy, carbon: the columns the real page's table shows.
+    return render_template_string(ROWS, rows=[(r[6], r[7], r[9], r[8], r[0], r[1]) for r in rows])
 
 
 for rule, view, methods in (

@@ -55,6 +55,21 @@ def _copy(cursor, table: str, columns: list[str], rows) -> int:
     return count
 
 
+def ensure_database(url: str) -> None:
+    """Create the bench's own database on first use (a fresh machine has only postgres and test)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": target.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
@@ -67,6 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     if "postgresql" not in args.database_url:
         parser.error("the bench seeds PostgreSQL (COPY); give a postgresql+psycopg:// URL")
+    ensure_database(args.database_url)
     started = time.perf_counter()
     rng = random.Random(args.seed)
 
