@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.admin.forms import UserAccessForm
 from app.admin.services import AccessRuleError, update_user_access
@@ -29,7 +30,7 @@ def _admins_only():
 @roles_required("admin")
 def users():
     query = (request.args.get("q") or "").strip()
-    statement = select(User).order_by(func.lower(User.name), User.id)
+    statement = select(User).order_by(func.lower(User.name), User.id).options(selectinload(User.role_grants))
     if query:
         pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(

@@ -31,8 +31,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # True: review mail is collected into one daily digest instead of one mail per event.
     mail_digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # Loaded where needed (the signed-in user's loader joins them; the admin list selects them), not for
+    # every author and reviewer a page shows.
     role_grants: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="user", cascade="all, delete-orphan", lazy="select",
         foreign_keys="UserRole.user_id",
     )
 

@@ -16,6 +16,7 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
@@ -46,11 +47,13 @@ def load_user(token: str) -> User | None:
     """Flask-Login's id is the UserSession token: only a live session of an active user signs anyone in."""
     if not token:
         return None
+    # Every request runs this: the roles come in the same round trip instead of a second SELECT.
     row = db.session.execute(
         select(UserSession, User)
         .join(User, UserSession.user_id == User.id)
         .where(UserSession.token == token, UserSession.revoked_at.is_(None), User.active.is_(True))
-    ).first()
+        .options(joinedload(User.role_grants))
+    ).unique().first()
     if row is None:
         return None
     user_session, user = row

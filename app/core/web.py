@@ -44,7 +44,9 @@ def register_web_hooks(app: Flask) -> None:
             # Only over HTTPS (behind a proxy: TRUSTED_PROXIES makes X-Forwarded-Proto count).
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Static files first: no need to load the user for them.
-        if not request.path.startswith(("/static/", "/bootstrap/")) and current_user.is_authenticated:
+        # is_anonymous, not is_authenticated: the latter reads User.active, which a commit in the view has
+        # expired, and would cost a query on every saving request.
+        if not request.path.startswith(("/static/", "/bootstrap/")) and not current_user.is_anonymous:
             # Pages of a signed-in user stay out of every cache (shared computers, back button after sign-out).
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
