@@ -298,9 +298,14 @@ def parse_section(
     return result
 
 
-def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, str]:
-    """Visible answers that are valid drafts but not complete yet (footprint stages missing a field)."""
-    visible = visible_question_ids(q, answers)
+def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any],
+                        visible: set[str] | None = None) -> dict[str, str]:
+    """Visible answers that are valid drafts but not complete yet (footprint stages missing a field).
+
+    `visible`: visible_question_ids(q, answers), when the caller has it already.
+    """
+    if visible is None:
+        visible = visible_question_ids(q, answers)
     problems = {}
     for question in q.questions:
         value = answers.get(question.id)
@@ -312,9 +317,10 @@ def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any]) -> dict[st
     return problems
 
 
-def required_ids(q: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
+def required_ids(q: Questionnaire, answers: Mapping[str, Any], visible: set[str] | None = None) -> set[str]:
     """Visible questions that must be answered: `required`, or `required_if` holds."""
-    visible = visible_question_ids(q, answers)
+    if visible is None:
+        visible = visible_question_ids(q, answers)
     effective = {qid: value for qid, value in answers.items() if qid in visible and not is_blank(value)}
     required = set()
     for qid in visible:
@@ -325,16 +331,19 @@ def required_ids(q: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
 
 
 def section_status(
-    q: Questionnaire, section_id: str, answers: Mapping[str, Any], invalid_ids: set[str]
+    q: Questionnaire, section_id: str, answers: Mapping[str, Any], invalid_ids: set[str],
+    visible: set[str] | None = None,
 ) -> SectionStatus:
+    """`visible`: visible_question_ids(q, answers), which a page showing every section computes once."""
     section_ids = {question.id for question in q.section(section_id).questions}
     if section_ids & set(invalid_ids):
         return "needs_attention"
-    visible = visible_question_ids(q, answers) & section_ids
-    if all(is_blank(answers.get(qid)) for qid in visible):
+    if visible is None:
+        visible = visible_question_ids(q, answers)
+    if all(is_blank(answers.get(qid)) for qid in visible & section_ids):
         return "not_started"
-    missing = [qid for qid in required_ids(q, answers) & section_ids if is_blank(answers.get(qid))]
-    missing += [qid for qid in incomplete_problems(q, answers) if qid in section_ids]
+    missing = [qid for qid in required_ids(q, answers, visible) & section_ids if is_blank(answers.get(qid))]
+    missing += [qid for qid in incomplete_problems(q, answers, visible) if qid in section_ids]
     return "in_progress" if missing else "completed"
 
 

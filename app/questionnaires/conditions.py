@@ -64,9 +64,8 @@ def visible_question_ids(q: Questionnaire, answers: Mapping[str, Any]) -> set[st
     """
     visible: set[str] = set()
     seen: dict[str, Any] = {}
-    for qid in q.visibility_order():
-        question = q.question(qid)
-        if question.show_if is None or evaluate(question.show_if, seen):
+    for qid, show_if in q.visibility_plan():
+        if show_if is None or evaluate(show_if, seen):
             visible.add(qid)
             if qid in answers and not is_blank(answers[qid]):
                 seen[qid] = answers[qid]

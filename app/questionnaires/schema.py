@@ -221,6 +221,7 @@ class Questionnaire(_Model):
     _sections: dict[str, Section] = PrivateAttr(default_factory=dict)
     _section_of: dict[str, str] = PrivateAttr(default_factory=dict)
     _visibility_order: list[str] | None = PrivateAttr(default=None)
+    _visibility_plan: list[tuple[str, Any]] | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
         # First occurrence wins; duplicates are reported by the loader.
@@ -262,3 +263,10 @@ class Questionnaire(_Model):
                 sorter.add(question.id, *(d for d in deps if d in self._questions))
             self._visibility_order = list(sorter.static_order())
         return self._visibility_order
+
+    def visibility_plan(self) -> list[tuple[str, Any]]:
+        """(question id, show_if) in visibility order: what visible_question_ids walks on every page."""
+        plan = self._visibility_plan
+        if plan is None:
+            plan = self._visibility_plan = [(qid, self._questions[qid].show_if) for qid in self.visibility_order()]
+        return plan

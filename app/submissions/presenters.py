@@ -23,10 +23,11 @@ STATUS_LABELS = {
 def task_rows(questionnaire: Questionnaire, rows: Mapping[str, Answer]) -> list[dict[str, Any]]:
     values = services.answer_values(rows)
     invalid = services.invalid_ids(rows)
+    visible = visible_question_ids(questionnaire, values)
     return [
         {
             "section": section,
-            "status": (status := section_status(questionnaire, section.id, values, invalid)),
+            "status": (status := section_status(questionnaire, section.id, values, invalid, visible)),
             "status_label": STATUS_LABELS[status],
         }
         for section in questionnaire.sections
@@ -108,7 +109,7 @@ def section_context(
         "answered": answered,
         "visible_count": len(visible_in_section),
         "context_answers": context_answers,
-        "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows)),
+        "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows), visible),
         "status_labels": STATUS_LABELS,
         "base_prefix": services.BASE_FIELD_PREFIX,
         # The environmental impact statement of what is saved (the browser recomputes it as you type).

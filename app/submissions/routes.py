@@ -133,7 +133,10 @@ def autosave(submission_id: int, section_id: str):
         return jsonify(status="locked", message="This application has been submitted and can no longer be changed."), 409
     form = request.form.to_dict(flat=False)
     result = _save_section(submission, section_id, form, check_required=False, autosave=True)
-    rows = services.answer_rows(submission)
+    if result.section_status is None:  # nothing saved (or a conflict): report the section as it is stored
+        rows = services.answer_rows(submission)
+        result.section_status = section_status(questionnaire, section_id, services.answer_values(rows),
+                                               services.invalid_ids(rows))
     body: dict[str, Any] = {
         "status": "conflict" if result.conflicts else "saved",
         "saved": result.saved,
@@ -142,10 +145,8 @@ def autosave(submission_id: int, section_id: str):
         "changed_elsewhere": result.changed_elsewhere,
         "saved_at": utcnow().strftime("%H:%M:%S"),
         # New base tokens only for answers whose stored value is what this page shows.
-        "bases": {qid: services.base_token(rows.get(qid)) for qid in result.saved},
-        "section_status": section_status(
-            questionnaire, section_id, services.answer_values(rows), services.invalid_ids(rows)
-        ),
+        "bases": result.bases,
+        "section_status": result.section_status,
     }
     return jsonify(body), 409 if result.conflicts else 200
 

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User, UserRole, find_user_by_email, normalise_email
@@ -19,7 +19,8 @@ from app.core.web import external_url
 from app.core.models import utcnow
 from app.extensions import db
 from app.questionnaires import footprint
-from app.questionnaires.answers import incomplete_problems, is_required_error, parse_section, required_ids
+from app.questionnaires.answers import (incomplete_problems, is_required_error, parse_section, required_ids,
+                                        section_status)
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.loader import get_questionnaire, latest_version
 from app.questionnaires.schema import Questionnaire
@@ -33,6 +34,11 @@ QUESTIONNAIRE_KEY = "ml-materials-ethics"
 TITLE_QUESTION = "A1"
 # Form fields that carry, per question, the version and value the page was loaded with.
 BASE_FIELD_PREFIX = "__base__"
+
+
+# What every page of an application reads at once (the team for the access check, the questionnaire), in the
+# same round trip as the application. Not for row locks: PostgreSQL refuses FOR UPDATE across an outer join.
+PAGE_LOAD_OPTIONS = (joinedload(Submission.members), joinedload(Submission.questionnaire_version))
 
 
 class AccessDenied(Exception):
@@ -144,6 +150,10 @@ class SaveResult:
     # Answers someone else changed that this user had not touched: kept, but the page is out of date.
     changed_elsewhere: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    # After a save: each saved answer's new base token, and the section's status with every answer as stored.
+    # Taken before the commit, so the autosave's reply needs no second read of the answers.
+    bases: dict[str, str] = field(default_factory=dict)
+    section_status: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -235,6 +245,9 @@ def save_section(
             data={"section": section_id, "questions": result.saved, "autosave": autosave},
         )
     try:
+        db.session.flush()  # gives the saved answers their new versions
+        result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
+        result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Another save landed between our read and our write: report it as a conflict on what we tried.
@@ -247,6 +260,8 @@ def save_section(
                     Conflict(qid, changes[qid][1] or changes[qid][0], _stored_input(row), None, row.updated_at)
                 )
         result.saved = []
+        result.bases = {}
+        result.section_status = None
     return result
 
 
@@ -340,10 +355,10 @@ def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]
         row = rows.get(question.id)
         if row is not None and row.invalid_input is not None:
             problems[question.id] = row.invalid_message or "Correct this answer"
-    for qid in required_ids(questionnaire, values):
+    for qid in required_ids(questionnaire, values, visible):
         if qid not in problems and _blank(values.get(qid)):
             problems[qid] = "Answer this question"
-    for qid, message in incomplete_problems(questionnaire, values).items():
+    for qid, message in incomplete_problems(questionnaire, values, visible).items():
         problems.setdefault(qid, message)
     for question in questionnaire.questions:
         if question.must_be_true and question.id in visible and values.get(question.id) is not True:
@@ -367,7 +382,9 @@ def next_reference(year: int) -> str:
 def submit(submission: Submission, actor: User) -> Round:
     require_team_access(actor, submission, owner=True)
     # Row lock: of two simultaneous submits, the second waits and then finds the state already changed.
-    db.session.refresh(submission, with_for_update=True)
+    # OF submission: the refresh repeats the page's joined loads, and PostgreSQL refuses to lock the
+    # nullable side of an outer join.
+    db.session.refresh(submission, with_for_update={"of": Submission})
     target = workflow.next_state("submit", submission.state)
     resubmission = submission.round_number > 0
     questionnaire = questionnaire_for(submission)
@@ -479,7 +496,7 @@ def _users_with_role(role: str) -> list[User]:
 
 
 def load_for_team(submission_id: int, user: User, **required) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+    submission = db.session.get(Submission, submission_id, options=PAGE_LOAD_OPTIONS)
     if submission is None:
         raise LookupError()
     require_team_access(user, submission, **required)
