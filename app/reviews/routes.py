@@ -37,7 +37,7 @@ bp = Blueprint("reviews", __name__, template_folder="templates")
 
 
 def _submission(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+    submission = db.session.get(Submission, submission_id, options=submission_services.PAGE_LOAD_OPTIONS)
     if submission is None:
         abort(404)
     return submission
@@ -334,8 +334,9 @@ def _render_application(submission, recommendation_form=None, comment_error=None
     questionnaire = submission_services.questionnaire_for(submission)
     round_ = services.round_answers(submission, submission.round_number)
     answers = round_.answers if round_ else {}
-    mine = services.my_assignment(current_user, submission)
     assignments = services.active_assignments(submission)
+    # services.my_assignment() without another query: the first of this round's active ones that is mine.
+    mine = next((a for a in assignments if a.reviewer_id == current_user.id), None)
     own_done = mine is not None and mine.recommendation is not None
     sees_all = current_user.has_any_role("chair", "coordinator", "admin") or own_done
     if recommendation_form is None and mine is not None:

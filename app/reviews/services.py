@@ -51,7 +51,9 @@ class ReviewRuleError(Exception):
 
 def lock(submission: Submission) -> Submission:
     """Row-lock the application for the rest of the transaction (PostgreSQL; SQLite serialises writers)."""
-    db.session.refresh(submission, with_for_update=True)
+    # OF submission: the refresh repeats the page's joined loads, and PostgreSQL refuses to lock the
+    # nullable side of an outer join.
+    db.session.refresh(submission, with_for_update={"of": Submission})
     return submission
 
 
