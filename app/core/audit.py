@@ -71,13 +71,11 @@ def record(
     submission_id: int | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
-    """Add an event to the current transaction; the caller commits it together with the change."""
+    """Add an event to the current transaction; the caller commits it together with the change.
+
+    From here to the caller's commit, every other writer waits: do the transaction's other work first.
+    """
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialises chain appends across connections until this transaction ends.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
-    session.flush()
-    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", actor),
@@ -86,8 +84,14 @@ def record(
         object_id=None if object_id is None else str(object_id),
         submission_id=submission_id,
         data=json.loads(json.dumps(data or {}, default=str)),
-        previous_hash=previous or GENESIS_HASH,
     )
+    # The change's own rows are written before the lock is taken, so the lock covers the chain alone.
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialises chain appends across connections until this transaction ends.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
+    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    event.previous_hash = previous or GENESIS_HASH
     event.hash = compute_hash(event)
     session.add(event)
     return event

@@ -236,6 +236,10 @@ def save_section(
         if TITLE_QUESTION in changes and changes[TITLE_QUESTION][0]:
             submission.title = str(changes[TITLE_QUESTION][0])[:300]
         submission.updated_at = utcnow()
+        db.session.flush()  # gives the saved answers their new versions
+        # Taken now, not after the audit record, which makes every other writer wait until the commit.
+        result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
+        result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))
         audit.record(
             "answers.saved",
             actor=actor,
@@ -245,23 +249,26 @@ def save_section(
             data={"section": section_id, "questions": result.saved, "autosave": autosave},
         )
     try:
-        db.session.flush()  # gives the saved answers their new versions
-        result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
-        result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))
         db.session.commit()
     except (IntegrityError, StaleDataError):
-        # Another save landed between our read and our write: report it as a conflict on what we tried.
-        db.session.rollback()
-        fresh = answer_rows(submission)
-        for qid in changes:
-            row = fresh.get(qid)
-            if row is not None:
-                result.conflicts.append(
-                    Conflict(qid, changes[qid][1] or changes[qid][0], _stored_input(row), None, row.updated_at)
-                )
-        result.saved = []
-        result.bases = {}
-        result.section_status = None
+        return _lost_race(submission, changes, result)
+    return result
+
+
+def _lost_race(submission: Submission, changes: Mapping[str, tuple[Any, Any, str | None]],
+               result: SaveResult) -> SaveResult:
+    """Another save landed between our read and our write: report it as a conflict on what we tried."""
+    db.session.rollback()
+    fresh = answer_rows(submission)
+    for qid in changes:
+        row = fresh.get(qid)
+        if row is not None:
+            result.conflicts.append(
+                Conflict(qid, changes[qid][1] or changes[qid][0], _stored_input(row), None, row.updated_at)
+            )
+    result.saved = []
+    result.bases = {}
+    result.section_status = None
     return result
 
 
