@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
 
 # The settings each app was created with, restored after every test.
 PRISTINE_CONFIG: dict = {}
@@ -145,3 +146,24 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
+
+
+# ---------------------------------------------------------------- signed documents and the archive
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> dict:
+    """One development PKI (root CA and signing certificate) per test session: making one takes seconds."""
+    return shared_pki(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def archive_dir(tmp_path_factory):
+    return shared_archive_dir(tmp_path_factory)
+
+
+@pytest.fixture
+def documents_app(app, pki, archive_dir):
+    """The app set up to render, sign and archive assessments."""
+    configure_documents(app, pki, archive_dir)
+    return app

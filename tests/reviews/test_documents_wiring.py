@@ -10,13 +10,12 @@ from app.documents.models import Document, RenderJob
 from app.extensions import db
 from app.reviews.models import Condition
 from tests.conftest import page_text
-from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
 from tests.reviews.helpers import decide, in_review, medium_risk_answers, person, recommend, state
 
 
 @pytest.fixture
-def rendering_app(app, tmp_path_factory):
-    configure_documents(app, shared_pki(tmp_path_factory), shared_archive_dir(tmp_path_factory))
+def rendering_app(documents_app):
+    app = documents_app
     app.config["ASSESSMENT_AUTO_RENDER"] = True
     yield app
     app.config["ASSESSMENT_AUTO_RENDER"] = False
