@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.models import utcnow
@@ -178,8 +179,8 @@ def _save_section(submission, section_id, form, **options) -> services.SaveResul
     """save_section, once more if another request (an autosave still on its way when the page's own button was
     pressed) changed the same answers between our read and our write: the second attempt sees its result."""
     try:
-        return services.save_section(submission, section_id, form, current_user, **options)
-    except StaleDataError:
+        return services.save_section(submission, section_id, form, current_user, retry_on_race=True, **options)
+    except (IntegrityError, StaleDataError):
         db.session.rollback()
         return services.save_section(submission, section_id, form, current_user, **options)
 

@@ -168,12 +168,16 @@ def save_section(
     *,
     check_required: bool,
     autosave: bool = False,
+    retry_on_race: bool = False,
 ) -> SaveResult:
     """Save one section's posted answers with a three-way check against concurrent edits.
 
     For each question the page sent the version and value fingerprint it started from. A posted value equal
     to that starting value was not touched and is skipped; a touched value whose answer has moved on since is
     a conflict, and then nothing of the section is saved, so the user can choose on the conflict page.
+
+    When another request changes the same answers between our read and our write, the result is a conflict,
+    or, with retry_on_race, StaleDataError for the caller to try once more against the new state.
     """
     require_team_access(actor, submission, edit=True)
     if State(submission.state) not in workflow.EDITABLE_STATES:
@@ -236,7 +240,12 @@ def save_section(
         if TITLE_QUESTION in changes and changes[TITLE_QUESTION][0]:
             submission.title = str(changes[TITLE_QUESTION][0])[:300]
         submission.updated_at = utcnow()
-        db.session.flush()  # gives the saved answers their new versions
+        try:
+            db.session.flush()  # gives the saved answers their new versions
+        except (IntegrityError, StaleDataError):
+            if retry_on_race:
+                raise
+            return _lost_race(submission, changes, result)
         # Taken now, not after the audit record, which makes every other writer wait until the commit.
         result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
         result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))

@@ -197,3 +197,45 @@ def test_section_without_javascript_saves_with_plain_post(app, client):
                            data={"E1": "no", "E2": "no", "E3": "no", "E4": ["none"], "continue": "1"})
     assert response.status_code == 302
     assert _value(app, submission_id, "E4") == ["none"]
+
+
+def test_racing_autosaves_of_one_answer_never_fail(app, make_client):
+    """Four windows autosave the same answer at once, with no base (the bench's pattern): each save is
+    confirmed (200) or reported as a conflict (409), never a server error, and the stored answer is one
+    that was confirmed."""
+    import threading
+
+    from app.core.audit import verify_chain
+
+    user = make_user(app)
+    first = make_client()
+    login(first, user)
+    submission_id = create_application(first)
+    clients = [first] + [make_client() for _ in range(3)]
+    for client in clients[1:]:
+        login(client, user)
+    statuses: list[int] = []
+    confirmed: list[str] = []
+    errors: list[BaseException] = []
+
+    def window(number, client):
+        try:
+            for step in range(6):
+                value = f"Summary from window {number}, edit {step}"
+                response = client.post(f"/applications/{submission_id}/sections/A/autosave", data={"A1b": value})
+                statuses.append(response.status_code)
+                if response.status_code == 200 and response.get_json()["saved"] == ["A1b"]:
+                    confirmed.append(value)
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=window, args=(n, c)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    assert _value(app, submission_id, "A1b") in confirmed
+    with app.app_context():
+        assert verify_chain()[1] == []
