@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from app.auth.models import User, UserRole
 from app.core import audit
@@ -147,8 +147,14 @@ def coordinator_queue(filters: QueueFilters) -> tuple[list[Submission], int]:
     rows = db.session.scalars(
         query.order_by(order.nulls_last(), Submission.id)
         .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
+        .options(load_only(*QUEUE_COLUMNS))  # not the risk profile's JSON, which the list does not show
     ).all()
     return list(rows), total or 0
+
+
+# What a row of the queue shows.
+QUEUE_COLUMNS = (Submission.reference, Submission.title, Submission.overall_tier, Submission.route,
+                 Submission.route_override_reason, Submission.state, Submission.submitted_at, Submission.due_on)
 
 
 # Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
