@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("crucible.errors")
@@ -19,7 +20,10 @@ MESSAGES = {
     413: ("The file or form is too large", "Send something smaller."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Try again; if it keeps happening, contact the research office with the reference below."),
+    503: ("Crucible is briefly unavailable", "Nothing you did caused this, and nothing already saved is lost. Wait a minute and try again."),
 }
+# Seconds a client is asked to wait when the database cannot be reached (a restart takes a few).
+RETRY_AFTER_SECONDS = 30
 
 
 def _wants_json() -> bool:
@@ -34,7 +38,13 @@ def render_error(status: int, detail: str | None = None, *, template_context: di
         return jsonify(error=title, detail=detail or default_detail, reference=reference), status
     context = {"status": status, "title": title, "detail": detail or default_detail, "reference": reference}
     context.update(template_context or {})
-    return render_template("error.html", **context), status
+    try:
+        return render_template("error.html", **context), status
+    except Exception:  # noqa: BLE001 - the page itself failed (the database is down: the menu needs the user)
+        log.exception("error page %s failed; serving the plain one (ref %s)", status, reference)
+        # Straight from the environment: render_template would run the context processors, and Flask-Login's
+        # loads the signed-in user from the database again.
+        return current_app.jinja_env.get_template("error_plain.html").render(**context), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -54,5 +64,28 @@ def register_error_handlers(app: Flask) -> None:
     def unhandled(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if _database_unreachable(error):
+            log.error("Database unreachable on %s %s: %s", request.method, request.path, error)
+            _discard_transaction()
+            response, status = render_error(503)
+            response = app.make_response((response, status))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def _database_unreachable(error: Exception) -> bool:
+    """A lost or refused database connection (a restart, a failover), as opposed to a bug in a query."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OperationalError, InterfaceError))
+
+
+def _discard_transaction() -> None:
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone; the pool replaces it
+        log.debug("rollback after a lost connection failed", exc_info=True)

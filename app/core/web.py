@@ -1,8 +1,7 @@
 """Request hooks shared by every page: security headers, template helpers, outbox delivery."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
 
 from app.core.markdown import render_markdown
 from app.core.permissions import ROLES
@@ -44,13 +43,19 @@ def register_web_hooks(app: Flask) -> None:
             # Only over HTTPS (behind a proxy: TRUSTED_PROXIES makes X-Forwarded-Proto count).
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Static files first: no need to load the user for them.
-        # is_anonymous, not is_authenticated: the latter reads User.active, which a commit in the view has
-        # expired, and would cost a query on every saving request.
-        if not request.path.startswith(("/static/", "/bootstrap/")) and not current_user.is_anonymous:
+        if not request.path.startswith(("/static/", "/bootstrap/")) and _signed_in():
             # Pages of a signed-in user stay out of every cache (shared computers, back button after sign-out).
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+    def _signed_in() -> bool:
+        # The user this request loaded, if any, without loading it again: that would read User.active, which
+        # a commit in the view has expired (a query on every save), and fails when the database is down.
+        user = g.get("_login_user")
+        if user is None:
+            return "_user_id" in session
+        return not user.is_anonymous
 
     @app.teardown_request
     def deliver_mail(exc):

@@ -83,3 +83,35 @@ def test_json_clients_get_json_with_the_reference(error_app):
     assert response.status_code == 429
     body = response.get_json()
     assert body["error"] == "Too many attempts" and re.fullmatch(r"[0-9A-F]{8}", body["reference"])
+
+
+@pytest.fixture
+def app_without_database(app):
+    """The test app's configuration pointed at a PostgreSQL port where nothing listens: a database outage."""
+    config = dict(app.config, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:9/nowhere",
+                  PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False)
+    return create_app(config)
+
+
+def test_database_outage_gets_a_503_page_with_retry_after(app_without_database):
+    client = app_without_database.test_client()
+    response = client.post("/login", data={"email": "someone@example.ac.uk", "password": "whatever-it-is"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    text = page_text(response)
+    assert "Crucible is briefly unavailable" in text and "nothing already saved is lost" in text
+    assert REFERENCE.search(text)
+    assert "Traceback" not in text and "psycopg" not in text and "OperationalError" not in text
+
+
+def test_database_outage_for_a_signed_in_user_still_gets_a_page(app_without_database):
+    """The full error page shows the user's menu, which needs the database: the plain page stands in."""
+    client = app_without_database.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-session-token"
+    response = client.get("/")
+    assert response.status_code == 503
+    text = page_text(response)
+    assert "Crucible is briefly unavailable" in text and REFERENCE.search(text)
+    assert "Traceback" not in text and "psycopg" not in text
+    assert response.headers["Content-Type"].startswith("text/html")
