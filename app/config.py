@@ -102,6 +102,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "RENDER_QUEUE": os.environ.get("RENDER_QUEUE", "crucible-documents"),
         # Seconds between the RQ retries of a failed render (three retries).
         "RENDER_RETRY_INTERVALS": os.environ.get("RENDER_RETRY_INTERVALS", "10,60,300"),
+        # A render job still queued or running after this many seconds, with nothing left of it in RQ (its
+        # worker died and RQ gave up, or Redis lost it), is enqueued again by the worker. A person may retry any
+        # job this old by hand, so keep it longer than a render may take (RQ stops one after 10 minutes).
+        "RENDER_STALE_AFTER": int(os.environ.get("RENDER_STALE_AFTER", "900")),
+        # Seconds between the worker's maintenance rounds: RQ requeues the jobs of workers that died, then the
+        # stale render jobs above are enqueued again.
+        "RENDER_SWEEP_INTERVAL": int(os.environ.get("RENDER_SWEEP_INTERVAL", "60")),
     }
     if overrides:
         config.update(overrides)

@@ -99,16 +99,23 @@ def register_documents_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker_command(burst: bool) -> None:
-        """Run an RQ worker for the render queue (needs REDIS_URL)."""
+        """Run an RQ worker for the render queue (needs REDIS_URL); it also re-enqueues render jobs left stale."""
         from redis import Redis
-        from rq import Queue, Worker
+        from rq import Queue
+
+        from app.documents.jobs import RenderWorker
 
         url = current_app.config.get("REDIS_URL")
         if not url:
             raise click.ClickException("REDIS_URL is not set: without it documents are rendered inline")
         connection = Redis.from_url(url)
         queue = Queue(current_app.config["RENDER_QUEUE"], connection=connection)
-        Worker([queue], connection=connection).work(burst=burst, with_scheduler=True)
+        interval = current_app.config["RENDER_SWEEP_INTERVAL"]
+        # An idle worker waits worker_ttl - 15 s for a job before its next maintenance round: keep that to the
+        # sweep interval (RQ's default would be 405 s).
+        worker = RenderWorker([queue], connection=connection, maintenance_interval=interval,
+                              worker_ttl=interval + 15)
+        worker.work(burst=burst, with_scheduler=True)
 
     @app.cli.group("documents")
     def documents_group() -> None:

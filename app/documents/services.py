@@ -6,7 +6,8 @@ is called after the decision (or the last condition's confirmation) is committed
 and then renders on RQ when REDIS_URL is set (a `make worker` process picks it up, with up to three
 retries), or inline otherwise (one immediate retry). Every failure is kept on the job with its error and
 an audit event `document.failed`; success adds a Document row and `document.created`. A failed job can be
-retried with `retry_job` (a button on the job page, or `flask documents retry JOB_ID`).
+retried with `retry_job` (a button on the job page, or `flask documents retry JOB_ID`). A job whose worker was
+killed is retried by RQ, and once RQ has given up, enqueued again by the worker's sweep (`requeue_stale`).
 """
 from __future__ import annotations
 
@@ -30,9 +31,13 @@ log = logging.getLogger("crucible.documents")
 # The archived document is the one the applicant downloads, so it is written for them: reviewers appear as
 # "Reviewer 1", "Reviewer 2" and committee members' names are not printed beside their comments.
 DOCUMENT_AUDIENCE = "applicant"
-# A job "running" or "queued" for longer than this is presumed lost (killed worker) and may be retried.
-STALE_AFTER = timedelta(minutes=15)
 RQ_RETRIES = 3
+# Seconds RQ lets one render run before it stops it. RENDER_STALE_AFTER should be longer: a person may retry
+# a job that old by hand, even one still running.
+RENDER_TIMEOUT = 600
+# The worker's sweep gives a job whose worker keeps dying this many attempts (two rounds of RQ's retries),
+# then leaves it failed for a person: something in it may be what kills the worker.
+SWEEP_MAX_ATTEMPTS = 2 * (1 + RQ_RETRIES)
 
 
 class DocumentError(RuntimeError):
@@ -125,8 +130,8 @@ def request_assessment(submission_id: int, round_number: int, kind: str, actor_i
     return job
 
 
-def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False) -> RenderJob:
-    """Run a failed (or stalled) job again. Commits."""
+def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False, swept: bool = False) -> RenderJob:
+    """Run a failed (or stalled) job again. Commits. swept: asked by the worker's sweep, not by a person."""
     job = db.session.get(RenderJob, job_id)
     if job is None:
         raise LookupError(job_id)
@@ -135,11 +140,19 @@ def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False)
     job.status = "queued"
     job.started_at = None
     job.finished_at = None
+    data = {"attempts": job.attempts, "last_error": job.error}
+    if swept:
+        data["swept"] = True
     audit.record("document.retry_requested", actor=actor_id, object_type="render_job", object_id=job.id,
-                 submission_id=job.submission_id, data={"attempts": job.attempts, "last_error": job.error})
+                 submission_id=job.submission_id, data=data)
     db.session.commit()
     _dispatch(job, inline=inline)
     return job
+
+
+def stale_after() -> timedelta:
+    """How long a job may stay queued or running before it is presumed lost (RENDER_STALE_AFTER)."""
+    return timedelta(seconds=current_app.config.get("RENDER_STALE_AFTER", 900))
 
 
 def _retryable(job: RenderJob) -> bool:
@@ -147,8 +160,60 @@ def _retryable(job: RenderJob) -> bool:
         return True
     if job.status in ("queued", "running"):
         since = job.started_at or job.created_at
-        return since is not None and utcnow() - since > STALE_AFTER
+        return since is not None and utcnow() - since > stale_after()
     return False
+
+
+def requeue_stale(connection) -> list[RenderJob]:
+    """Enqueue again the render jobs that nothing will run any more; the worker calls it. Commits.
+
+    RQ requeues a job whose work-horse was killed, or whose worker stopped sending heartbeats, while the job has
+    retries left. After that it gives up without running our code, and a job Redis has lost is never run: the
+    job stays "queued" or "running" here for ever. Such a job, stale (RENDER_STALE_AFTER) and with nothing
+    waiting or running for it in RQ, is enqueued again with fresh retries; after SWEEP_MAX_ATTEMPTS attempts it
+    is marked failed instead, with the reason, for a person to retry.
+    """
+    retried = []
+    candidates = db.session.scalars(
+        select(RenderJob).where(RenderJob.status.in_(("queued", "running"))).order_by(RenderJob.id)).all()
+    for job in candidates:
+        if not _retryable(job) or _rq_job_live(job.rq_job_id, connection):
+            continue
+        if job.attempts >= SWEEP_MAX_ATTEMPTS:
+            _give_up(job)
+            continue
+        log.warning("render job %s was %s since %s with nothing left of it in RQ; enqueuing it again", job.id,
+                    job.status, job.started_at or job.created_at)
+        retried.append(retry_job(job.id, None, swept=True))
+    return retried
+
+
+def _rq_job_live(rq_job_id: str | None, connection) -> bool:
+    """Whether RQ still holds the job waiting or running (RQ's own clean-up settles one whose worker died)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    if not rq_job_id:
+        return False
+    try:
+        status = Job.fetch(rq_job_id, connection=connection).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    return status not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+
+def _give_up(job: RenderJob) -> None:
+    message = (f"The worker stopped during each of {job.attempts} attempts without recording an error (killed, "
+               "or out of memory); retry once the cause is known.")
+    log.error("render job %s: %s", job.id, message)
+    job.status = "failed"
+    job.error = message
+    job.finished_at = utcnow()
+    audit.record("document.failed", actor=None, object_type="render_job", object_id=job.id,
+                 submission_id=job.submission_id,
+                 data={"kind": job.kind, "round": job.round_number, "attempt": job.attempts, "final": True,
+                       "error": message})
+    db.session.commit()
 
 
 def _job_for(submission_id: int, round_number: int, kind: str) -> RenderJob | None:
@@ -180,7 +245,7 @@ def enqueue(job_id: int, redis_url: str) -> str:
     rq_job = queue.enqueue(
         "app.documents.jobs.render_assessment", job_id,
         retry=Retry(max=RQ_RETRIES, interval=intervals if any(intervals) else 0),
-        job_timeout=600, result_ttl=86400, failure_ttl=30 * 86400,
+        job_timeout=RENDER_TIMEOUT, result_ttl=86400, failure_ttl=30 * 86400,
         description=f"render assessment job {job_id}",
     )
     return rq_job.id
