@@ -326,15 +326,18 @@ def _threads(submission: Submission, *, committee: bool) -> dict[str | None, lis
 @login_required
 def application(submission_id: int):
     submission = _submission(submission_id)
-    _committee(submission)
-    return _render_application(submission)
+    assignments = services.active_assignments(submission)  # the access check and the page both read them
+    if not services.committee_view(current_user, submission, assignments):
+        abort(403)
+    return _render_application(submission, assignments=assignments)
 
 
-def _render_application(submission, recommendation_form=None, comment_error=None, status=200):
+def _render_application(submission, recommendation_form=None, comment_error=None, status=200, assignments=None):
     questionnaire = submission_services.questionnaire_for(submission)
     round_ = services.round_answers(submission, submission.round_number)
     answers = round_.answers if round_ else {}
-    assignments = services.active_assignments(submission)
+    if assignments is None:
+        assignments = services.active_assignments(submission)
     # services.my_assignment() without another query: the first of this round's active ones that is mine.
     mine = next((a for a in assignments if a.reviewer_id == current_user.id), None)
     own_done = mine is not None and mine.recommendation is not None

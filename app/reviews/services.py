@@ -82,17 +82,21 @@ def my_assignment(user: User, submission: Submission, kind: str | None = None) -
     return db.session.scalars(query.order_by(Assignment.id)).first()
 
 
-def committee_view(user: User, submission: Submission) -> bool:
+def committee_view(user: User, submission: Submission, assignments: list[Assignment] | None = None) -> bool:
     """May this user read the application and its committee discussion?
 
     Team members never see it through the committee's eyes, whatever their roles. Reviewers see it only
-    while assigned and after declaring no conflict of interest.
+    while assigned and after declaring no conflict of interest. `assignments`: active_assignments(submission),
+    when the caller has them already.
     """
     if submission.state == State.DRAFT or is_team_member(user, submission):
         return False
     if user.has_any_role(*COMMITTEE_OVERSIGHT - {"security_officer"}):
         return True
-    assignment = my_assignment(user, submission)
+    if assignments is None:
+        assignment = my_assignment(user, submission)
+    else:
+        assignment = next((a for a in assignments if a.reviewer_id == user.id), None)
     return assignment is not None and assignment.coi_status == "none"
 
 
