@@ -65,9 +65,9 @@ WORKERS = 3
 # A 5xx that ends this long after PostgreSQL is back still counts as part of the outage (the request was
 # already failing when the server came back).
 GRACE = 1.0
-# The app's own error page for 500 (with a reference for support), and gunicorn's bare one, sent when an
-# exception escapes the app, its error handler included.
-APP_500 = "Something went wrong on our side"
+# The app's own error pages (with a reference for support): 503 while the database cannot be reached, 500 for
+# anything else; and gunicorn's bare one, sent when an exception escapes the app, its error handler included.
+APP_ERROR_TITLES = ("Crucible is briefly unavailable", "Something went wrong on our side")
 GUNICORN_500 = "<h1><p>Internal Server Error</p></h1>"
 
 
@@ -581,8 +581,9 @@ def scenario_c(run: Run, base: str, settle: float = 4.0) -> None:
     answered = [c for c in failed if c.status]
     traces = [c for c in answered if "Traceback" in c.body or 'File "/' in c.body]
     bare = [c for c in answered if GUNICORN_500 in c.body]
-    own = [c for c in answered if APP_500 in c.body]
-    run.note("C", f"requests: {len(calls)}; 5xx: {sum(1 for c in failed if c.status)}, no answer at all: "
+    own = [c for c in answered if any(title in c.body for title in APP_ERROR_TITLES)]
+    run.note("C", f"requests: {len(calls)}; 5xx: {sum(1 for c in failed if c.status)} "
+                  f"(503: {sum(1 for c in failed if c.status == 503)}), no answer at all: "
                   f"{sum(1 for c in failed if not c.status)}")
     run.check("C", not outside, f"5xx or no answer outside the outages: {len(outside)}"
               + (f" (first at +{outside[0].started - windows[0][0]:.1f} s: {outside[0].status})" if outside else ""))
