@@ -285,6 +285,11 @@ def run_job(job_id: int, *, final: bool) -> RenderJob:
     except Exception as error:
         db.session.rollback()
         job = db.session.get(RenderJob, job_id)
+        if job.status == "done":
+            # Another attempt (a retry asked while this one still ran) finished meanwhile: its document stands,
+            # and this attempt's failure changes nothing.
+            log.warning("render job %s attempt failed after another attempt finished it: %s", job_id, error)
+            return job
         message = f"{type(error).__name__}: {error}"[:4000]
         log.exception("render job %s attempt %s failed", job_id, job.attempts)
         job.error = message

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.audit import AuditEvent
 from app.documents import jobs, services
@@ -242,3 +242,33 @@ def test_dev_certs_command_writes_only_missing_files(app, tmp_path, monkeypatch)
     finally:
         app.config.clear()
         app.config.update(original)
+
+
+def test_failed_attempt_leaves_a_job_another_attempt_finished_done(documents_app, make_client, unsigned_pdf,
+                                                                   monkeypatch):
+    """Two attempts of one job overlap (a retry asked while the first still ran); the second finishes, then the
+    first fails. The job stays done with the second's document; nothing re-queues or fails it."""
+    decided = decided_application(documents_app, make_client)
+    render, _calls = _flaky(unsigned_pdf, failures=2)
+    monkeypatch.setattr(services, "_render", render)
+    with documents_app.app_context():
+        job = services.request_assessment(decided.submission_id, decided.round_number, "decision", decided.chair.id)
+        assert job.status == "failed"
+        job_id = job.id
+
+    def overlapping_render(context):
+        # The other attempt runs to the end (in its own app context and session) while this one renders...
+        monkeypatch.setattr(services, "_render", lambda _context: unsigned_pdf)
+        with documents_app.app_context():
+            assert services.run_job(job_id, final=True).status == "done"
+        # ... then this one fails.
+        raise RuntimeError("renderer crashed after the other attempt finished")
+
+    monkeypatch.setattr(services, "_render", overlapping_render)
+    with documents_app.app_context():
+        assert services.run_job(job_id, final=False).status == "done"  # not raised: nothing for RQ to retry
+    with documents_app.app_context():
+        job = db.session.get(RenderJob, job_id)
+        assert job.status == "done" and job.error is None and job.document_id is not None
+        assert db.session.scalar(select(func.count()).select_from(Document)
+                                 .where(Document.submission_id == decided.submission_id)) == 1
