@@ -48,6 +48,19 @@ def render_error(status: int, detail: str | None = None, *, template_context: di
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.teardown_appcontext
+    def close_session_quietly(exc):
+        """Runs before Flask-SQLAlchemy's own teardown (registered earlier, so run later), which would let the
+        ROLLBACK on a connection the database has just dropped escape to the WSGI server after the response is
+        already made: it is closed here, and a failure logged instead."""
+        from app.extensions import db
+
+        try:
+            db.session.remove()
+        except Exception as error:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            log.warning("closing the database session failed (connection lost): %s", error)
+            db.session.registry.clear()
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(

@@ -115,3 +115,33 @@ def test_database_outage_for_a_signed_in_user_still_gets_a_page(app_without_data
     assert "Crucible is briefly unavailable" in text and REFERENCE.search(text)
     assert "Traceback" not in text and "psycopg" not in text
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_connection_dropped_during_a_request_does_not_escape_its_end(app):
+    """PostgreSQL ends the request's connection (a restart) after the page is made: the session's closing
+    ROLLBACK fails, and that must not turn a finished page into the WSGI server's bare error."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("a server-side end of the connection needs PostgreSQL")
+    from sqlalchemy import create_engine, text
+
+    from app.extensions import db
+
+    application = create_app(dict(app.config))
+    application.config["PROPAGATE_EXCEPTIONS"] = False
+    killer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+
+    @application.route("/_test/dropped")
+    def _dropped():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with killer.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "page made"
+
+    try:
+        response = application.test_client().get("/_test/dropped")
+        assert response.status_code == 200 and response.get_data(as_text=True) == "page made"
+        # The pool gives the next request a working connection.
+        with application.app_context():
+            assert db.session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        killer.dispose()
