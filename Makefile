@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test e2e setup db demo worker bench security load
+.PHONY: run test e2e setup db demo worker bench security load faults
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -55,9 +55,17 @@ load: setup
 	$(BIN)/python -m pip install -q -r requirements-load.txt
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
+# gunicorn workers and the RQ worker killed with SIGKILL mid-save and mid-render, PostgreSQL restarted under
+# load, on a throwaway PostgreSQL 15 cluster of its own (needs /usr/lib/postgresql/15, runuser, Redis on
+# 127.0.0.1:6379, whose database 7 it empties); fails on any lost answer, half-written state or broken audit chain.
+faults: setup
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
+
 # HTTP pages against their floors needs PostgreSQL on 127.0.0.1 and wrk; BENCH_ARGS="--applications 1000" is quicker.
+# The PDF benchmark takes about 7 minutes (200 renders in one process); PDF_BENCH_ARGS="--renders 50" is quicker.
 bench: setup
 	$(BIN)/python bench/section_page.py
+	$(BIN)/python bench/pdf_render.py $(PDF_BENCH_ARGS)
 	$(BIN)/python bench/http_pages.py $(BENCH_ARGS)
 
 # bandit (no medium or high finding), the access-matrix, CSRF, throttling, header and XSS-corpus tests, then
