@@ -196,11 +196,11 @@ def main() -> None:
             if n == 0:
                 state = "draft"
                 special["draft_submission"] = sid
-            if state == "draft" and owner == ids["applicant"]:
-                special.setdefault("draft_submissions", []).append(sid)
             if n == 1:
                 state = "in_review"
                 special["review_submission"] = sid
+            if state == "draft" and owner == ids["applicant"]:
+                special.setdefault("draft_submissions", []).append(sid)
             created = now - timedelta(days=rng.randint(1, 900), seconds=rng.randint(0, 86400))
             submitted = state != "draft"
             reference = f"ETH-{created.year}-{sid:05d}" if submitted else None
