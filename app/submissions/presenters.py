@@ -45,6 +45,16 @@ def _input_value(question, row: Answer | None, raw: Mapping[str, Any] | None) ->
     return row.value
 
 
+YES_NO = (("yes", "Yes", ""), ("no", "No", ""))
+
+
+def _choices(question) -> tuple[tuple[str, str, str], ...]:
+    """(value, label, hint) of each radio button or checkbox the question shows."""
+    if question.type == "yes_no":
+        return YES_NO
+    return tuple((option.value, option.label, option.hint or "") for option in question.options or ())
+
+
 def _as_form_values(question, value: Any) -> list[str]:
     """The answer as the strings the form's inputs compare against."""
     if value is None:
@@ -86,6 +96,7 @@ def section_context(
             "error": errors.get(question.id) if question.id in visible else None,
             "base": services.base_token(row),
             "help_html": render_markdown(question.help),
+            "options": _choices(question),
             "show_if": json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else "",
         })
         if question.type == STAGES_TYPE:
