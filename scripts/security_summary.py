@@ -58,7 +58,8 @@ def sqlmap_findings(reports: Path) -> list[dict]:
                 if row.get("Parameter"):
                     findings.append({"tool": "sqlmap", "category": "SQL injection",
                                      "path": urlsplit(row.get("Target URL", "")).path,
-                                     "detail": f"{row.get('Place')} {row.get('Parameter')} {row.get('Technique(s)')}"})
+                                     "detail": f"{row.get('Place')} {row.get('Parameter')} {row.get('Technique(s)')}"
+                                               + (f" ({row['Note(s)']})" if row.get("Note(s)") else "")})
     log = reports / "sqlmap.log"
     if log.exists():
         text = log.read_text(errors="replace")
