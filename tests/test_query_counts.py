@@ -18,6 +18,7 @@ from app.extensions import db
 from app.reviews.models import Assignment, Comment
 from app.submissions.models import Answer, Round, Submission, SubmissionMember
 from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user
+from tests.reviews.helpers import person
 
 FEW, MANY = 10, 100
 _references = itertools.count(1)
@@ -119,9 +120,7 @@ def test_dashboard(app, make_client):
 
 def test_coordinator_queue(app, make_client):
     owner, _, template_id = _template_submission(app, make_client)
-    coordinator = make_user(app, "coordinator")
-    client = make_client()
-    login(client, coordinator)
+    client = person(app, make_client, "coordinator").client
     done = {"n": 1}
 
     def rows_for(size):
@@ -136,15 +135,14 @@ def test_coordinator_queue(app, make_client):
 
 def test_reviewer_list(app, make_client):
     owner, _, template_id = _template_submission(app, make_client)
-    reviewer = make_user(app, "reviewer")
-    client = make_client()
-    login(client, reviewer)
+    reviewer = person(app, make_client, "reviewer")
+    client = reviewer.client
     done = {"n": 0}
 
     def rows_for(size):
         ids = _clone(app, template_id, size - done["n"], owner_id=owner.id, state="in_review")
         with app.app_context():
-            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=reviewer.id, kind="reviewer",
+            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=reviewer.user.id, kind="reviewer",
                                            coi_status="none" if i % 2 else "pending", due_on=date.today())
                                 for i in ids])
             db.session.commit()
@@ -155,9 +153,7 @@ def test_reviewer_list(app, make_client):
 
 def test_footprint_report(app, make_client):
     owner, _, template_id = _template_submission(app, make_client)
-    coordinator = make_user(app, "coordinator")
-    client = make_client()
-    login(client, coordinator)
+    client = person(app, make_client, "coordinator").client
     done = {"n": 1}
 
     def rows_for(size):
@@ -169,16 +165,15 @@ def test_footprint_report(app, make_client):
 
 def test_review_page(app, make_client):
     owner, _, template_id = _template_submission(app, make_client)
-    chair = make_user(app, "chair", "reviewer")
+    chair = person(app, make_client, "chair", "reviewer")
     with app.app_context():
         submission = db.session.get(Submission, template_id)
         submission.state = "in_review"
         db.session.add(Assignment(submission_id=template_id, round_number=submission.round_number,
-                                  reviewer_id=chair.id, kind="reviewer", coi_status="none"))
+                                  reviewer_id=chair.user.id, kind="reviewer", coi_status="none"))
         db.session.commit()
         question_ids = list(LOW_RISK_ANSWERS["B"]) + list(LOW_RISK_ANSWERS["C"])
-    client = make_client()
-    login(client, chair)
+    client = chair.client
     done = {"n": 0}
 
     def rows_for(size):
