@@ -37,8 +37,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-_INSERTED_COLUMNS = ("at", "actor_id", "action", "object_type", "object_id", "submission_id", "data",
-                     "previous_hash", "hash")
+_INSERTED_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "id")
 
 
 def _canonical_time(at: datetime) -> str:

@@ -338,8 +338,7 @@ def _render_application(submission, recommendation_form=None, comment_error=None
     answers = round_.answers if round_ else {}
     if assignments is None:
         assignments = services.active_assignments(submission)
-    # services.my_assignment() without another query: the first of this round's active ones that is mine.
-    mine = next((a for a in assignments if a.reviewer_id == current_user.id), None)
+    mine = services.own_assignment(current_user, assignments)
     own_done = mine is not None and mine.recommendation is not None
     sees_all = current_user.has_any_role("chair", "coordinator", "admin") or own_done
     if recommendation_form is None and mine is not None:

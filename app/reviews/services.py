@@ -21,6 +21,7 @@ from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Condition, Decision
 from app.submissions import services as submission_services
+from app.submissions.services import lock
 from app.submissions import workflow
 from app.submissions.models import Round, Submission
 from app.submissions.signals import round_submitted
@@ -49,14 +50,6 @@ class ReviewRuleError(Exception):
 # ---------------------------------------------------------------- access
 
 
-def lock(submission: Submission) -> Submission:
-    """Row-lock the application for the rest of the transaction (PostgreSQL; SQLite serialises writers)."""
-    # OF submission: the refresh repeats the page's joined loads, and PostgreSQL refuses to lock the
-    # nullable side of an outer join.
-    db.session.refresh(submission, with_for_update={"of": Submission})
-    return submission
-
-
 def is_team_member(user: User, submission: Submission) -> bool:
     return submission_services.access_level(user, submission) is not None
 
@@ -82,6 +75,11 @@ def my_assignment(user: User, submission: Submission, kind: str | None = None) -
     return db.session.scalars(query.order_by(Assignment.id)).first()
 
 
+def own_assignment(user: User, assignments: list[Assignment]) -> Assignment | None:
+    """my_assignment() without a query, from active_assignments() of the same application and round."""
+    return next((a for a in assignments if a.reviewer_id == user.id), None)
+
+
 def committee_view(user: User, submission: Submission, assignments: list[Assignment] | None = None) -> bool:
     """May this user read the application and its committee discussion?
 
@@ -93,10 +91,7 @@ def committee_view(user: User, submission: Submission, assignments: list[Assignm
         return False
     if user.has_any_role(*COMMITTEE_OVERSIGHT - {"security_officer"}):
         return True
-    if assignments is None:
-        assignment = my_assignment(user, submission)
-    else:
-        assignment = next((a for a in assignments if a.reviewer_id == user.id), None)
+    assignment = my_assignment(user, submission) if assignments is None else own_assignment(user, assignments)
     return assignment is not None and assignment.coi_status == "none"
 
 

@@ -45,6 +45,14 @@ class AccessDenied(Exception):
     pass
 
 
+def lock(submission: Submission) -> Submission:
+    """Row-lock the application for the rest of the transaction (PostgreSQL; SQLite serialises writers)."""
+    # OF submission: the refresh repeats the page's joined loads, and PostgreSQL refuses to lock the
+    # nullable side of an outer join.
+    db.session.refresh(submission, with_for_update={"of": Submission})
+    return submission
+
+
 # ---------------------------------------------------------------- access
 
 
@@ -397,10 +405,8 @@ def next_reference(year: int) -> str:
 
 def submit(submission: Submission, actor: User) -> Round:
     require_team_access(actor, submission, owner=True)
-    # Row lock: of two simultaneous submits, the second waits and then finds the state already changed.
-    # OF submission: the refresh repeats the page's joined loads, and PostgreSQL refuses to lock the
-    # nullable side of an outer join.
-    db.session.refresh(submission, with_for_update={"of": Submission})
+    # Of two simultaneous submits, the second waits here and then finds the state already changed.
+    lock(submission)
     target = workflow.next_state("submit", submission.state)
     resubmission = submission.round_number > 0
     questionnaire = questionnaire_for(submission)
