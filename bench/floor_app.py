@@ -94,3 +94,23 @@ for rule, view, methods in (
     ("/_floor/reports", reports, ["GET"]),
 ):
     app.add_url_rule(rule, f"floor_{view.__name__}", csrf.exempt(view), methods=methods)
+
+
+def save_audited(submission_id: int, section_id: str):
+    """The save floor plus the one thing every change must also write: its event in the audit chain."""
+    from app.core import audit
+
+    (question_id, value), = [(k, v) for k, v in request.form.items() if k != "csrf_token"][:1]
+    db.session.execute(
+        text("UPDATE answer SET value = CAST(:v AS json), version = version + 1, updated_at = now() "
+             "WHERE submission_id = :s AND question_id = :q"),
+        {"v": '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"', "s": submission_id, "q": question_id},
+    )
+    audit.record("answers.saved", actor=None, object_type="submission", object_id=submission_id,
+                 submission_id=submission_id, data={"section": section_id, "questions": [question_id]})
+    db.session.commit()
+    return jsonify(status="saved", saved=[question_id])
+
+
+app.add_url_rule("/_floor/save_audited/<int:submission_id>/<section_id>", "floor_save_audited",
+                 csrf.exempt(save_audited), methods=["POST"])

@@ -38,6 +38,10 @@ class AuditEvent(db.Model):
 
 
 _INSERTED_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "id")
+# Built once: every change in the application appends through these.
+_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_AUDIT_LOCK_KEY)
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_APPEND = insert(AuditEvent)
 
 
 def _canonical_time(at: datetime) -> str:
@@ -90,16 +94,16 @@ def record(
     )
     # The change's own rows are written before the lock is taken, so the lock covers the chain alone.
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
+    # Straight on the transaction's connection: the ORM session's own bookkeeping is time spent inside the lock.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         # Serialises chain appends across connections until this transaction ends.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
-    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        connection.execute(_TAKE_CHAIN_LOCK)
+    # A statement of its own, after the lock: its snapshot then includes the event of the writer before us.
+    previous = connection.execute(_LAST_HASH).scalar()
     event.previous_hash = previous or GENESIS_HASH
     event.hash = compute_hash(event)
-    # A plain INSERT, now: the ORM's unit of work at commit would spend its time inside the lock.
-    session.execute(insert(AuditEvent).values(
-        {column: getattr(event, column) for column in _INSERTED_COLUMNS}
-    ))
+    connection.execute(_APPEND, {column: getattr(event, column) for column in _INSERTED_COLUMNS})
     return event
 
 
