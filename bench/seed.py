@@ -305,8 +305,14 @@ def main() -> None:
                            f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
         cursor.execute("UPDATE reference_counter SET last_number = 99999")
     raw.commit()
+    # VACUUM as well as ANALYZE: a bulk load leaves the visibility map unset until autovacuum comes round, and
+    # until then every count is a heap scan (the queue's count: 2.9 ms before, 0.6 ms after, on 10,000
+    # applications); a database in service is in the vacuumed state.
+    raw.driver_connection.autocommit = True
     with raw.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
+    raw.driver_connection.autocommit = False
+    with raw.cursor() as cursor:
         counts = {}
         for table in ("submission", "answer", "round", "assignment", "comment", "audit_event", "user"):
             cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
