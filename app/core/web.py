@@ -1,7 +1,9 @@
 """Request hooks shared by every page: security headers, template helpers, outbox delivery."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from functools import lru_cache
+
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 
 from app.core.markdown import render_markdown
 from app.core.permissions import ROLES
@@ -20,6 +22,31 @@ def external_url(endpoint: str, **values) -> str:
     """
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def page_url(endpoint: str, **values) -> str:
+    """url_for for links within the site, remembered: a page builds dozens (nav, rows, sort headers, pager),
+    and building each anew cost more than the rest of a queue page's table.
+
+    A path depends only on the endpoint, its values and where the app is mounted, and the URL map never
+    changes after start-up. Links that need more (an anchor, a scheme, an absolute URL) or values that cannot
+    be a key are built as usual.
+    """
+    if not has_request_context() or any(key.startswith("_") for key in values):
+        return url_for(endpoint, **values)
+    try:
+        key = tuple(values.items())
+        hash(key)
+    except TypeError:
+        return url_for(endpoint, **values)
+    if endpoint.startswith("."):
+        endpoint = (request.blueprint or "") + endpoint
+    return _remembered_url(request.script_root, endpoint, key)
+
+
+@lru_cache(maxsize=8192)
+def _remembered_url(script_root: str, endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 # Features this app never uses are switched off for its pages and anything they might embed.
@@ -64,6 +91,7 @@ def register_web_hooks(app: Flask) -> None:
 
             deliver_pending()
 
+    app.jinja_env.globals["url_for"] = page_url
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["ROLE_LABELS"] = ROLES
     app.jinja_env.filters["datetime"] = lambda value: value.strftime("%-d %b %Y, %H:%M UTC") if value else ""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.forms import choices
+from app.core.web import page_url
 from app.core.permissions import roles_required
 from app.documents.models import RenderJob
 from app.extensions import db
@@ -119,7 +120,7 @@ def _table_state(sorts, default_sort: str) -> dict:
 
     def link(**changes) -> str:
         args = {**current, **{k: v for k, v in changes.items()}}
-        return url_for(request.endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+        return page_url(request.endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
 
     def sort_link(key: str) -> str:
         return link(sort=key, dir="desc" if key == sort and direction == "asc" else "asc", page=None)
