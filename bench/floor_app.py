@@ -2,7 +2,8 @@
 
 Each floor route is the least work that could produce the rows of one real page: the one SQL query its data
 needs and a plain template rendering the same rows (no session, no forms, no layout, no permission checks).
-`/_floor/trivial` is the ceiling: no database at all. These routes exist only in this module, never in the
+`/_floor/trivial` is the ceiling: no database at all. `/_floor/save_audited` is the save floor plus the audit
+event that every change in the application must write, a reference for the save. These routes exist only in this module, never in the
 application itself.
 """
 from __future__ import annotations

@@ -6,8 +6,11 @@
 Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 on 127.0.0.1 with
 bench/floor_app.py (the real app plus floor routes), signs in as the seeded users, and runs wrk -t2 -c16
 -d10s --latency on each real page and on its floor. Prints requests/s, p50/p95/p99, the ratio of each page to
-its floor (target >= 0.5x) and p99/p50 (target < 3x), and the trivial route as the ceiling. Never asserts
-times. Writes the table to bench/RESULTS.md (--results).
+its floor (target >= 0.5x) and p99/p50 (target < 3x), and the trivial route as the ceiling. A second table
+says where the time goes: CPU ms per request in the app's and PostgreSQL's processes (from /proc), and each
+floor measured again as the signed-in user (the save's also with its audit event), so that what the session
+and the audit trail cost on their own can be told apart from what the page adds. Never asserts times.
+Writes the tables to bench/RESULTS.md (--results).
 """
 from __future__ import annotations
 
@@ -126,6 +129,37 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds}s")
 
 
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU time used so far by the server's processes (its process group) and by PostgreSQL's, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "db": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) == server_group:
+            used["app"] += seconds
+        elif name.startswith("postgres"):
+            used["db"] += seconds
+    return used
+
+
+def measure(base: str, paths: list[str], *, server_group: int, **options) -> dict:
+    """run_wrk, plus the CPU milliseconds each request cost the app and the database."""
+    before = cpu_seconds(server_group)
+    result = run_wrk(base, paths, **options)
+    after = cpu_seconds(server_group)
+    requests = max(result["requests"], 1)
+    for key in ("app", "db"):
+        result[f"{key}_ms"] = 1000 * (after[key] - before[key]) / requests
+    return result
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -206,8 +240,9 @@ def main() -> None:
         if args.only:
             pages = [p for p in pages if p[0] in args.only]
         workdir = instance
-        common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir)
-        ceiling = run_wrk(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
+        common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir,
+                      server_group=gunicorn.pid)
+        ceiling = measure(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
         log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
         for name, real_paths, floor_paths, session, field in pages:
             # Warm both (questionnaire files, template compilation, connection pools) before measuring.
@@ -217,10 +252,16 @@ def main() -> None:
                     session.opener.open(request, timeout=30).read() if not field else None
                 except urllib.error.HTTPError as error:
                     log(f"warning: {path} answered {error.code}")
-            floor = run_wrk(base, floor_paths, cookie=None, csrf=None, field=field, **common)
-            real = run_wrk(base, real_paths, cookie=session.cookie(), csrf=session.csrf if field else None,
-                           field=field, **common)
-            rows.append((name, real, floor))
+            signed_in = dict(cookie=session.cookie(), csrf=session.csrf if field else None, field=field)
+            floor = measure(base, floor_paths, cookie=None, csrf=None, field=field, **common)
+            real = measure(base, real_paths, **signed_in, **common)
+            # The same floor for a signed-in user: what checking the session alone costs (see the notes).
+            references = [("floor, signed in", measure(base, floor_paths, **signed_in, **common))]
+            if field:
+                references.append(("floor with its audit event, signed in", measure(
+                    base, [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths],
+                    **signed_in, **common)))
+            rows.append((name, real, floor, references))
             log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['rps'] / floor['rps']:.2f}x), "
                 f"p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, p99 {real['p99']:.1f} ms, "
                 f"non-2xx {real['status']}, socket errors {real['errors']}")
@@ -244,7 +285,7 @@ def main() -> None:
 def render_table(rows, ceiling) -> str:
     lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | non-2xx | floor req/s | floor p50 ms | page/floor | target met |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for name, real, floor in rows:
+    for name, real, floor, _ in rows:
         ratio = real["rps"] / floor["rps"] if floor["rps"] else 0
         spread = real["p99"] / real["p50"] if real["p50"] else 0
         met = "yes" if ratio >= 0.5 and spread < 3 else ("no: throughput" if ratio < 0.5 else "no: p99")
@@ -259,6 +300,17 @@ def render_table(rows, ceiling) -> str:
     lines.append(f"| trivial route (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50']:.1f} | {ceiling['p95']:.1f} | "
                  f"{ceiling['p99']:.1f} | {ceiling['p99'] / ceiling['p50'] if ceiling['p50'] else 0:.1f}x | "
                  f"{ceiling['status']} | | | | |")
+    lines += ["", "Where the time goes: CPU milliseconds per request in the app's processes and in PostgreSQL's "
+              "(the rest of the machine runs wrk), and the floor measured again with the page's signed-in session "
+              "(and, for the save, with the audit event every change writes).", "",
+              "| page | app ms | db ms | floor app ms | floor db ms | reference | reference req/s | page/reference |",
+              "|---|---:|---:|---:|---:|---|---:|---:|"]
+    for name, real, floor, references in rows:
+        for index, (label, reference) in enumerate(references):
+            head = (f"| {name} | {real['app_ms']:.2f} | {real['db_ms']:.2f} | {floor['app_ms']:.2f} | "
+                    f"{floor['db_ms']:.2f} |" if index == 0 else "| | | | | |")
+            ratio = real["rps"] / reference["rps"] if reference["rps"] else 0
+            lines.append(f"{head} {label} | {reference['rps']:.0f} | {ratio:.2f}x |")
     return "\n".join(lines)
 
 
