@@ -330,10 +330,14 @@ def application(submission_id: int):
     assignments = services.active_assignments(submission)  # the access check and the page both read them
     if not services.committee_view(current_user, submission, assignments):
         abort(403)
-    return _render_application(submission, assignments=assignments)
+    # ?comment=A1 or ?reply=12: the page with that one comment form open (the "Comment on" links without JS).
+    reply_to = request.args.get("reply", type=int)
+    return _render_application(submission, assignments=assignments, open_parent=reply_to,
+                               open_question=None if reply_to else request.args.get("comment", type=str))
 
 
-def _render_application(submission, recommendation_form=None, comment_error=None, status=200, assignments=None):
+def _render_application(submission, recommendation_form=None, comment_error=None, status=200, assignments=None,
+                        open_question=None, open_parent=None, draft=None):
     questionnaire = submission_services.questionnaire_for(submission)
     round_ = services.round_answers(submission, submission.round_number)
     answers = round_.answers if round_ else {}
@@ -351,13 +355,20 @@ def _render_application(submission, recommendation_form=None, comment_error=None
         sections.append({"section": section, "items": items})
     decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
                                                         Decision.round_number == submission.round_number))
+    threads = _threads(submission, committee=True)
+    # A form asked for where the page has no such question or thread opens as the whole application's form.
+    if open_parent is not None and not any(t["root"].id == open_parent for ts in threads.values() for t in ts):
+        open_question, open_parent = "", None
+    if open_question and not any(item["question"].id == open_question for s in sections for item in s["items"]):
+        open_question = ""
     return render_template(
         "reviews/application.html", submission=submission, questionnaire=questionnaire, round=round_,
-        sections=sections, threads=_threads(submission, committee=True), comment_form=CommentForm(),
+        sections=sections, threads=threads,
         mine=mine, assignments=assignments if sees_all else [], recommendation_form=recommendation_form,
         can_comment=workflow.can("review_comment", submission.state),
         can_recommend=mine is not None and workflow.can("recommend", submission.state),
-        decision=decision, comment_error=comment_error, confirm=ConfirmForm(), recommendations=RECOMMENDATIONS,
+        decision=decision, comment_error=comment_error, open_question=open_question, open_parent=open_parent,
+        draft=draft, confirm=ConfirmForm(), recommendations=RECOMMENDATIONS,
         outcomes=OUTCOMES, routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS,
         page_title=f"Review {submission.reference}",
     ), status
@@ -369,13 +380,16 @@ def add_comment(submission_id: int):
     submission = _submission(submission_id)
     _committee(submission)
     form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_application(submission, comment_error=next(iter(form.errors.values()))[0], status=422)
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    # Refused comments come back in their own form, open where they were written, with the text as typed.
+    refused = dict(open_question=form.question_id.data or "", open_parent=parent_id, status=422,
+                   draft={"body": form.body.data or "", "visibility": form.visibility.data})
+    if not form.validate_on_submit():
+        return _render_application(submission, comment_error=next(iter(form.errors.values()))[0], **refused)
     _, error = _run(services.add_comment, submission, current_user, body=form.body.data,
                     question_id=form.question_id.data or None, visibility=form.visibility.data, parent_id=parent_id)
     if error:
-        return _render_application(submission, comment_error=error, status=422)
+        return _render_application(submission, comment_error=error, **refused)
     flash("Comment added.", "success")
     anchor = f"q-{form.question_id.data}" if form.question_id.data else "general-comments"
     return redirect(url_for(".application", submission_id=submission.id, _anchor=anchor))

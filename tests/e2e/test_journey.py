@@ -154,8 +154,10 @@ def test_whole_journey(people, staff, tmp_path):
         expect(who.page.get_by_role("heading", level=1)).to_have_text(TITLE)
         if person == "reviewer":
             who.check("review-application")
-            who.page.locator("#q-B4 summary").click()
-            who.page.get_by_label("Comment on B4").fill(comment)
+            # The link opens the page's one comment form in place (comments.js), with the cursor in it.
+            who.page.locator("#q-B4").get_by_role("link", name="Comment on B4").click()
+            expect(who.page.get_by_label("Comment on B4")).to_be_focused()
+            who.page.keyboard.type(comment)
             who.page.locator("#q-B4").get_by_role("button", name="Add comment").click()
             expect(who.page.locator("#q-B4 .comment-body")).to_contain_text("exact Materials Project release")
         who.page.get_by_label(recommendation).check()

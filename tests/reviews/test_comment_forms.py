@@ -1,0 +1,90 @@
+"""The reviewer's page carries one comment form, opened where it is asked for, and a refused comment comes
+back open in its place with what was typed and the reason next to the field."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.reviews.models import Comment
+from tests.conftest import page_text
+from tests.reviews.helpers import in_review
+
+
+def _forms(html: str) -> list[str]:
+    """The comment forms a page shows (not the copies in <template>, which are inert until opened)."""
+    visible = re.sub(r"<template.*?</template>", "", html, flags=re.S)
+    return re.findall(r'<form method="post" action="[^"]*/comments" class="comment-form.*?</form>', visible, re.S)
+
+
+def test_one_form_for_the_whole_application_and_a_link_per_question(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    html = c.reviewer1.client.get(f"/review/applications/{submission_id}").get_data(as_text=True)
+    forms = _forms(html)
+    assert len(forms) == 1 and 'name="question_id" value=""' in forms[0]
+    assert 'href="?comment=B4#c-B4"' in html and ">Comment on B4</a>" in html
+    # What comments.js copies into place, one of each.
+    assert html.count('<template id="comment-form-template">') == 1
+    assert html.count('<template id="reply-form-template">') == 1
+    assert '/static/js/comments.js' in html
+
+
+def test_the_link_without_javascript_opens_that_questions_form(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    html = c.reviewer1.client.get(f"/review/applications/{submission_id}?comment=B4").get_data(as_text=True)
+    forms = _forms(html)
+    assert len(forms) == 2
+    opened = next(form for form in forms if 'value="B4"' in form)
+    assert '<label class="form-label small fw-semibold" for="c-B4">Comment on B4</label>' in opened
+    question_block = html.split('id="q-B4"', 1)[1].split('class="question py-2"', 1)[0]
+    assert 'id="c-B4"' in question_block and 'href="?comment=B4' not in question_block
+    # A question the page does not show opens nothing more.
+    assert len(_forms(c.reviewer1.client.get(
+        f"/review/applications/{submission_id}?comment=Z99").get_data(as_text=True))) == 1
+
+
+def test_reply_link_opens_a_reply_under_its_thread(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
+                            data={"body": "Which release?", "question_id": "B4", "visibility": "applicant"})
+    with app.app_context():
+        root_id = db.session.scalar(select(Comment.id))
+    page = c.reviewer2.client.get(f"/review/applications/{submission_id}").get_data(as_text=True)
+    assert f'href="?reply={root_id}#c-B4-r{root_id}"' in page
+    opened = c.reviewer2.client.get(f"/review/applications/{submission_id}?reply={root_id}").get_data(as_text=True)
+    reply = next(form for form in _forms(opened) if f'name="parent_id" value="{root_id}"' in form)
+    assert f'id="c-B4-r{root_id}"' in reply and 'name="visibility" value="applicant"' in reply
+    answered = c.reviewer2.client.post(f"/review/applications/{submission_id}/comments",
+                                       data={"body": "The 2024.1 release.", "question_id": "B4",
+                                             "parent_id": str(root_id), "visibility": "applicant"})
+    assert answered.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Comment.parent_id).where(Comment.body == "The 2024.1 release.")) == root_id
+
+
+def test_a_refused_comment_comes_back_open_with_its_text_and_the_reason_by_the_field(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    too_long = "Provenance <b>note</b> " + "x" * 10_000
+    refused = c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
+                                      data={"body": too_long, "question_id": "B4", "visibility": "committee"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    opened = next(form for form in _forms(html) if 'name="question_id" value="B4"' in form)
+    assert "Provenance &lt;b&gt;note&lt;/b&gt; xxx" in opened  # what was typed, escaped, not lost
+    assert 'id="c-B4-error"' in opened and "10000 characters or fewer" in opened
+    assert 'aria-describedby="c-B4-error c-B4-hint"' in opened and 'aria-invalid="true"' in opened
+    assert 'value="committee" checked' in opened
+    # The error summary at the top links to the field.
+    assert '<a href="#c-B4">Enter 10000 characters or fewer</a>' in html
+    with app.app_context():
+        assert db.session.scalar(select(Comment.id)) is None
+
+
+def test_a_comment_refused_on_a_question_not_on_the_page_keeps_its_text_in_the_general_form(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    refused = c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
+                                      data={"body": "About nothing", "question_id": "Z99", "visibility": "committee"})
+    assert refused.status_code == 422 and "does not exist" in page_text(refused)
+    general = next(form for form in _forms(refused.get_data(as_text=True)) if 'value=""' in form)
+    assert ">About nothing</textarea>" in general and 'id="c-general-error"' in general
