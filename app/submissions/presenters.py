@@ -1,7 +1,6 @@
 """Plain dicts for the applicant's templates, built from the questionnaire and the stored answers."""
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from app.core.markdown import render_markdown
@@ -9,7 +8,7 @@ from app.questionnaires.answers import section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires import footprint
 from app.questionnaires.schema import STAGES_TYPE, Questionnaire
-from app.submissions import footprint_presenter, services
+from app.submissions import footprint_presenter, services, widgets
 from app.submissions.models import Answer, Submission
 
 STATUS_LABELS = {
@@ -46,6 +45,7 @@ def _input_value(question, row: Answer | None, raw: Mapping[str, Any] | None) ->
 
 
 YES_NO = (("yes", "Yes", ""), ("no", "No", ""))
+CHOICE_TYPES = ("choice", "multi", "yes_no")
 
 
 def _choices(question) -> tuple[tuple[str, str, str], ...]:
@@ -88,16 +88,19 @@ def section_context(
     for question in section.questions:
         row = rows.get(question.id)
         form_values = _as_form_values(question, _input_value(question, row, raw))
+        shown = question.id in visible
+        error = errors.get(question.id) if shown else None
         questions.append({
             "q": question,
-            "visible": question.id in visible,
+            "visible": shown,
             "values": form_values,
             "text": form_values[0] if len(form_values) == 1 else "",
-            "error": errors.get(question.id) if question.id in visible else None,
+            "error": error,
             "base": services.base_token(row),
             "help_html": render_markdown(question.help),
-            "options": _choices(question),
-            "show_if": json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else "",
+            "choice_inputs": widgets.choice_inputs(question, _choices(question), form_values, bool(error), shown)
+            if question.type in CHOICE_TYPES or (question.type == "hardware" and question.options) else "",
+            "show_if": widgets.show_if_json(question),
         })
         if question.type == STAGES_TYPE:
             questions[-1].update(footprint_presenter.stages_item(
