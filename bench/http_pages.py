@@ -5,11 +5,12 @@
 
 Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 on 127.0.0.1 with
 bench/floor_app.py (the real app plus floor routes), signs in as the seeded users, and runs wrk -t2 -c16
--d10s --latency on each real page and on its floor. Prints requests/s, p50/p95/p99, the ratio of each page to
-its floor (target >= 0.5x) and p99/p50 (target < 3x), and the trivial route as the ceiling. A second table
-says where the time goes: CPU ms per request in the app's and PostgreSQL's processes (from /proc), and each
-floor measured again as the signed-in user (the save's also with its audit event), so that what the session
-and the audit trail cost on their own can be told apart from what the page adds. Never asserts times.
+-d5s --latency on each real page and on its floor, in three interleaved rounds (--rounds) whose medians it
+gives. Prints requests/s, p50/p95/p99, the ratio of each page to its floor (target >= 0.5x) and p99/p50
+(target < 3x), and the trivial route as the ceiling. A second table says where the time goes: CPU ms per
+request in the app's and PostgreSQL's processes (from /proc), and each floor measured again as the signed-in
+user (the save's also with its audit event), so that what the session and the audit trail cost on their own
+can be told apart from what the page adds. Never asserts times.
 Writes the tables to bench/RESULTS.md (--results).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -191,7 +193,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", default="10s")
+    parser.add_argument("--duration", default="5s")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of each page and its floors; the table gives medians")
     parser.add_argument("--only", nargs="*", help="page names to measure (default: all)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"),
                         help="Markdown file the table is written to ('' to skip)")
@@ -253,18 +257,24 @@ def main() -> None:
                 except urllib.error.HTTPError as error:
                     log(f"warning: {path} answered {error.code}")
             signed_in = dict(cookie=session.cookie(), csrf=session.csrf if field else None, field=field)
-            floor = measure(base, floor_paths, cookie=None, csrf=None, field=field, **common)
-            real = measure(base, real_paths, **signed_in, **common)
-            # The same floor for a signed-in user: what checking the session alone costs (see the notes).
-            references = [("floor, signed in", measure(base, floor_paths, **signed_in, **common))]
-            if field:
-                references.append(("floor with its audit event, signed in", measure(
-                    base, [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths],
-                    **signed_in, **common)))
+            audited_paths = [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths]
+            runs = []
+            # Interleaved rounds, each ratio taken within its round: this machine's speed drifts by more than
+            # the differences measured, and a page and its floor measured minutes apart would compare the drift.
+            for _ in range(args.rounds):
+                floor = measure(base, floor_paths, cookie=None, csrf=None, field=field, **common)
+                real = measure(base, real_paths, **signed_in, **common)
+                # The same floor for a signed-in user: what checking the session alone costs (see the notes).
+                references = [("floor, signed in", measure(base, floor_paths, **signed_in, **common))]
+                if field:
+                    references.append(("floor with its audit event, signed in",
+                                       measure(base, audited_paths, **signed_in, **common)))
+                runs.append((real, floor, references))
+            real, floor, references = combine(runs)
             rows.append((name, real, floor, references))
-            log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['rps'] / floor['rps']:.2f}x), "
-                f"p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, p99 {real['p99']:.1f} ms, "
-                f"non-2xx {real['status']}, socket errors {real['errors']}")
+            log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['ratio']:.2f}x, rounds "
+                f"{', '.join(f'{r:.2f}' for r in real['ratios'])}), p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, "
+                f"p99 {real['p99']:.1f} ms, non-2xx {real['status']}, socket errors {real['errors']}")
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
@@ -282,11 +292,33 @@ def main() -> None:
         write_results(Path(args.results), table, seed, command, seed_seconds, args)
 
 
+def combine(runs: list[tuple[dict, dict, list]]) -> tuple[dict, dict, list]:
+    """The median of each figure over the rounds; ratios are medians of each round's own ratio."""
+    def median_of(results: list[dict]) -> dict:
+        merged = {key: statistics.median(r[key] for r in results)
+                  for key in ("rps", "p50", "p95", "p99", "app_ms", "db_ms")}
+        merged.update(requests=sum(r["requests"] for r in results), status=sum(r["status"] for r in results),
+                      errors=sum(r["errors"] for r in results))
+        return merged
+
+    real = median_of([run[0] for run in runs])
+    floor = median_of([run[1] for run in runs])
+    real["ratios"] = [run[0]["rps"] / run[1]["rps"] if run[1]["rps"] else 0 for run in runs]
+    real["ratio"] = statistics.median(real["ratios"])
+    references = []
+    for index, (label, _) in enumerate(runs[0][2]):
+        reference = median_of([run[2][index][1] for run in runs])
+        reference["page_ratio"] = statistics.median(
+            run[0]["rps"] / run[2][index][1]["rps"] if run[2][index][1]["rps"] else 0 for run in runs)
+        references.append((label, reference))
+    return real, floor, references
+
+
 def render_table(rows, ceiling) -> str:
     lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | non-2xx | floor req/s | floor p50 ms | page/floor | target met |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, real, floor, _ in rows:
-        ratio = real["rps"] / floor["rps"] if floor["rps"] else 0
+        ratio = real["ratio"]
         spread = real["p99"] / real["p50"] if real["p50"] else 0
         met = "yes" if ratio >= 0.5 and spread < 3 else ("no: throughput" if ratio < 0.5 else "no: p99")
         if ratio < 0.5 and spread >= 3:
@@ -309,7 +341,7 @@ def render_table(rows, ceiling) -> str:
         for index, (label, reference) in enumerate(references):
             head = (f"| {name} | {real['app_ms']:.2f} | {real['db_ms']:.2f} | {floor['app_ms']:.2f} | "
                     f"{floor['db_ms']:.2f} |" if index == 0 else "| | | | | |")
-            ratio = real["rps"] / reference["rps"] if reference["rps"] else 0
+            ratio = reference["page_ratio"]
             lines.append(f"{head} {label} | {reference['rps']:.0f} | {ratio:.2f}x |")
     return "\n".join(lines)
 
@@ -321,7 +353,8 @@ def write_results(path: Path, table: str, seed: dict, command: str, seed_seconds
         f"- Command: `{command}`\n"
         f"- Machine: {machine()}\n"
         f"- Server: gunicorn -w {args.workers} (sync) on 127.0.0.1, PostgreSQL on 127.0.0.1; "
-        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration} --latency\n"
+        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration} --latency, {args.rounds} interleaved "
+        f"rounds of each page and its floors, medians (a ratio: the median of each round's own)\n"
         f"- Data: {counts}" + (f" (seeded in {seed_seconds:.0f} s)" if seed_seconds else "") + "\n\n"
         f"{table}\n"
     )
