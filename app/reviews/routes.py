@@ -348,14 +348,14 @@ def _render_application(submission, recommendation_form=None, comment_error=None
     sees_all = current_user.has_any_role("chair", "coordinator", "admin") or own_done
     if recommendation_form is None and mine is not None:
         recommendation_form = RecommendationForm(recommendation=mine.recommendation, summary=mine.summary)
+    threads = _threads(submission, committee=True)
     sections = []
     for section in questionnaire.sections:
-        items = [{"question": q, "display": services._display(q, answers.get(q.id))}
+        items = [{"question": q, "display": services._display(q, answers.get(q.id)), "threads": threads.get(q.id, ())}
                  for q in section.questions if q.id in answers]
         sections.append({"section": section, "items": items})
     decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
                                                         Decision.round_number == submission.round_number))
-    threads = _threads(submission, committee=True)
     # A form asked for where the page has no such question or thread opens as the whole application's form.
     if open_parent is not None and not any(t["root"].id == open_parent for ts in threads.values() for t in ts):
         open_question, open_parent = "", None
