@@ -48,3 +48,19 @@ def test_the_pager_shows_first_last_and_two_either_side(app, make_client):
     last = coordinator.client.get("/review/queue?page=11").get_data(as_text=True)
     assert [int(label) for _target, label in _page_links(last) if label] == [1, 9, 10, 11]
     assert "Queued application 252" in last
+
+
+def test_the_filters_show_what_is_chosen_and_filter(app, make_client):
+    coordinator = person(app, make_client, "coordinator")
+    _fill_queue(app, coordinator.user.id)
+    html = coordinator.client.get("/review/queue?state=triage&tier=High&route=").get_data(as_text=True)
+    for field, label in (("state", "State"), ("tier", "Tier"), ("route", "Route")):
+        assert f'<label class="form-label" for="{field}">{label}</label>' in html
+        assert f'<select class="form-select" id="{field}" name="{field}">' in html
+    assert re.findall(r'<option value="([^"]*)" selected>', html) == ["triage", "High", ""]
+    assert '<option value="in_review">In review</option>' in html
+    # No application of the filler has a tier, so none is High.
+    assert "No applications match." in html
+    everything = coordinator.client.get("/review/queue?state=triage").get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)" selected>', everything) == ["triage", "", ""]
+    assert "Queued application 0<" in everything
