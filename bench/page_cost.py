@@ -4,14 +4,18 @@
 
 Runs against the database `make bench` seeded (bench/http_pages.py, crucible_bench, bench/.seed.json) with
 the Flask test client in this process, so neither wrk nor gunicorn nor PostgreSQL's own CPU time counts:
-process CPU time per request, best of five rounds (the least disturbed by whatever else the machine does).
+process CPU time per request, best of five rounds (the least disturbed by whatever else the machine does),
+and the Python function calls per request, which do not depend on the machine's speed at all (cProfile's
+count over 20 requests, test client included).
 Use it to see what a change to a page saves; bench/http_pages.py measures the pages as users meet them.
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -49,7 +53,7 @@ def main() -> None:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
 
-    print(f"{'page':20s} {'SQL statements':>15s} {'CPU ms':>8s}")
+    print(f"{'page':20s} {'SQL statements':>15s} {'CPU ms':>8s} {'Python calls':>13s}")
     for name, who, method, path in pages:
         client = app.test_client()
         signed_in = client.post("/login", data={"email": seed["users"][who], "password": seed["password"]})
@@ -76,7 +80,13 @@ def main() -> None:
             for _ in range(args.rounds):
                 hit()
             best = min(best, (time.process_time() - started) / args.rounds)
-        print(f"{name:20s} {per_request:15d} {best * 1000:8.2f}")
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(20):
+            hit()
+        profile.disable()
+        calls = pstats.Stats(profile).total_calls / 20
+        print(f"{name:20s} {per_request:15d} {best * 1000:8.2f} {calls:13,.0f}")
 
 
 if __name__ == "__main__":
