@@ -2,8 +2,8 @@
 
 A section shows dozens of options, and each is the same markup on every view but for three words
 (is-invalid, checked, disabled). The fixed parts are escaped and joined once per question of a released
-questionnaire (questionnaires are parsed once per process and never change); a page view only adds the
-three words. Drawn by the template, options were a third of the section page's rendering time.
+questionnaire (questionnaires are parsed once per process and never change), and each option in each of
+its states once; a page view picks them. Drawn by the template, options were a third of the section page's rendering time.
 """
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ class _OptionMarkup(NamedTuple):
     attributes: Markup
     # The end of the <input>, its label and hint.
     end: Markup
+    # The whole option in each of its eight states, made when first shown.
+    drawn: dict[tuple[bool, bool, bool], Markup]
+
+    def draw(self, invalid: bool, checked: bool, disabled: bool) -> Markup:
+        state = (invalid, checked, disabled)
+        markup = self.drawn.get(state)
+        if markup is None:
+            # Markup + str escapes the str: the words added here could carry nothing but themselves anyway.
+            markup = self.drawn[state] = (self.start + (" is-invalid" if invalid else "") + self.attributes
+                                          + (" checked" if checked else "") + (" disabled" if disabled else "")
+                                          + self.end)
+        return markup
 
 
 def _once_per_question(build: Callable[..., T]) -> Callable[..., T]:
@@ -60,6 +72,7 @@ def _option_markup(question: Question, choices: Iterable[tuple[str, str, str]]) 
                 kind, question.id, input_id, value, described),
             end=Markup('>\n<label class="form-check-label" for="{}">{}</label>{}\n</div>\n').format(
                 input_id, label, hint_block),
+            drawn={},
         ))
     return tuple(options)
 
@@ -73,10 +86,5 @@ def show_if_json(question: Question) -> str:
 def choice_inputs(question: Question, choices: Iterable[tuple[str, str, str]], values: list[str],
                   invalid: bool, visible: bool) -> Markup:
     """The question's options as radio buttons (checkboxes for a multi), checked where values has them."""
-    invalid_class = " is-invalid" if invalid else ""
-    disabled = "" if visible else " disabled"
-    return Markup("".join(
-        f"{option.start}{invalid_class}{option.attributes}{' checked' if option.value in values else ''}"
-        f"{disabled}{option.end}"
-        for option in _option_markup(question, choices)
-    ))  # every part above was escaped by Markup.format; the words added are constants
+    return Markup("").join(option.draw(invalid, option.value in values, not visible)
+                           for option in _option_markup(question, choices))
