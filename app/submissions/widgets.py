@@ -3,7 +3,8 @@
 A section shows dozens of options, and each is the same markup on every view but for three words
 (is-invalid, checked, disabled). The fixed parts are escaped and joined once per question of a released
 questionnaire (questionnaires are parsed once per process and never change), and each option in each of
-its states once; a page view picks them. Drawn by the template, options were a third of the section page's rendering time.
+its states once; a page view picks them. Drawn by the template, options were a third of the section page's
+rendering time.
 """
 from __future__ import annotations
 
