@@ -44,17 +44,6 @@ def _input_value(question, row: Answer | None, raw: Mapping[str, Any] | None) ->
     return row.value
 
 
-YES_NO = (("yes", "Yes", ""), ("no", "No", ""))
-CHOICE_TYPES = ("choice", "multi", "yes_no")
-
-
-def _choices(question) -> tuple[tuple[str, str, str], ...]:
-    """(value, label, hint) of each radio button or checkbox the question shows."""
-    if question.type == "yes_no":
-        return YES_NO
-    return tuple((option.value, option.label, option.hint or "") for option in question.options or ())
-
-
 def _as_form_values(question, value: Any) -> list[str]:
     """The answer as the strings the form's inputs compare against."""
     if value is None:
@@ -98,8 +87,8 @@ def section_context(
             "error": error,
             "base": services.base_token(row),
             "help_html": render_markdown(question.help),
-            "choice_inputs": widgets.choice_inputs(question, _choices(question), form_values, bool(error), shown)
-            if question.type in CHOICE_TYPES or (question.type == "hardware" and question.options) else "",
+            "choice_inputs": widgets.choice_inputs(question, form_values, bool(error), shown)
+            if widgets.shows_options(question) else "",
             "show_if": widgets.show_if_json(question),
         })
         if question.type == STAGES_TYPE:

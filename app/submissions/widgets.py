@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Callable, Iterable, NamedTuple, TypeVar
+from typing import Callable, NamedTuple, TypeVar
 
 from markupsafe import Markup
 
@@ -41,27 +41,43 @@ class _OptionMarkup(NamedTuple):
         return markup
 
 
-def _once_per_question(build: Callable[..., T]) -> Callable[..., T]:
-    """Remember what build makes of a question (its other arguments are derived from the question)."""
+def _once_per_question(build: Callable[[Question], T]) -> Callable[[Question], T]:
+    """Remember what build makes of a question."""
     built: dict[int, tuple[Question, T]] = {}
 
     @functools.wraps(build)
-    def remembered(question: Question, *args):
+    def remembered(question: Question) -> T:
         # Keyed by identity, the question kept alongside: parsed questions are not hashable.
         entry = built.get(id(question))
         if entry is None or entry[0] is not question:
-            entry = built[id(question)] = (question, build(question, *args))
+            entry = built[id(question)] = (question, build(question))
         return entry[1]
 
     return remembered
 
 
+_YES_NO = (("yes", "Yes", ""), ("no", "No", ""))
+_CHOICE_TYPES = ("choice", "multi", "yes_no")
+
+
+def shows_options(question: Question) -> bool:
+    """Whether the section page draws the question as radio buttons or checkboxes (choice_inputs)."""
+    return question.type in _CHOICE_TYPES or (question.type == "hardware" and bool(question.options))
+
+
+def _choices(question: Question) -> tuple[tuple[str, str, str], ...]:
+    """(value, label, hint) of each radio button or checkbox the question shows."""
+    if question.type == "yes_no":
+        return _YES_NO
+    return tuple((option.value, option.label, option.hint or "") for option in question.options or ())
+
+
 @_once_per_question
-def _option_markup(question: Question, choices: Iterable[tuple[str, str, str]]) -> tuple[_OptionMarkup, ...]:
+def _option_markup(question: Question) -> tuple[_OptionMarkup, ...]:
     kind = "checkbox" if question.type == "multi" else "radio"
     inline = " form-check-inline" if question.type == "yes_no" else ""
     options = []
-    for index, (value, label, hint) in enumerate(choices, start=1):
+    for index, (value, label, hint) in enumerate(_choices(question), start=1):
         input_id = question.id if index == 1 else f"{question.id}-{index}"
         hint_id = f"{question.id}-{index}-hint"
         described = Markup(' aria-describedby="{}"').format(hint_id) if hint else Markup("")
@@ -84,8 +100,7 @@ def show_if_json(question: Question) -> str:
     return json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else ""
 
 
-def choice_inputs(question: Question, choices: Iterable[tuple[str, str, str]], values: list[str],
-                  invalid: bool, visible: bool) -> Markup:
+def choice_inputs(question: Question, values: list[str], invalid: bool, visible: bool) -> Markup:
     """The question's options as radio buttons (checkboxes for a multi), checked where values has them."""
     return Markup("").join(option.draw(invalid, option.value in values, not visible)
-                           for option in _option_markup(question, choices))
+                           for option in _option_markup(question))

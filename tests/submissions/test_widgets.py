@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from app.questionnaires.schema import Question
-from app.submissions.presenters import _choices
-from app.submissions.widgets import choice_inputs, show_if_json
+from app.submissions.widgets import choice_inputs, show_if_json, shows_options
 
 
 def _question(**fields) -> Question:
@@ -25,7 +24,7 @@ def _inputs(html: str) -> list[str]:
 
 
 def test_each_option_is_an_input_with_its_label_and_hint():
-    html = str(choice_inputs(MULTI, _choices(MULTI), [], invalid=False, visible=True))
+    html = str(choice_inputs(MULTI, [], invalid=False, visible=True))
     inputs = _inputs(html)
     assert len(inputs) == 3 and all('type="checkbox" name="B3"' in tag for tag in inputs)
     ids = [re.search(r' id="([^"]+)"', tag).group(1) for tag in inputs]
@@ -38,22 +37,22 @@ def test_each_option_is_an_input_with_its_label_and_hint():
 
 
 def test_the_answer_checks_its_options_and_the_state_marks_every_input():
-    plain = choice_inputs(MULTI, _choices(MULTI), ["icsd", "own"], invalid=False, visible=True)
+    plain = choice_inputs(MULTI, ["icsd", "own"], invalid=False, visible=True)
     assert [" checked" in tag for tag in _inputs(plain)] == [False, True, True]
     assert not any(" disabled" in tag or "is-invalid" in tag for tag in _inputs(plain))
-    hidden_and_wrong = choice_inputs(MULTI, _choices(MULTI), ["mp"], invalid=True, visible=False)
+    hidden_and_wrong = choice_inputs(MULTI, ["mp"], invalid=True, visible=False)
     tags = _inputs(hidden_and_wrong)
     assert all(' disabled' in tag and 'class="form-check-input is-invalid"' in tag for tag in tags)
     assert [" checked" in tag for tag in tags] == [True, False, False]
     # The same question drawn again with another answer: nothing of the first view sticks.
-    again = choice_inputs(MULTI, _choices(MULTI), [], invalid=False, visible=True)
-    assert again == choice_inputs(MULTI, _choices(MULTI), [], invalid=False, visible=True)
+    again = choice_inputs(MULTI, [], invalid=False, visible=True)
+    assert again == choice_inputs(MULTI, [], invalid=False, visible=True)
     assert " checked" not in again and "is-invalid" not in again
 
 
 def test_yes_no_is_a_pair_of_inline_radio_buttons():
     question = _question(id="C6", type="yes_no")
-    html = str(choice_inputs(question, _choices(question), ["no"], invalid=False, visible=True))
+    html = str(choice_inputs(question, ["no"], invalid=False, visible=True))
     assert html.count('<div class="form-check form-check-inline">') == 2
     assert re.findall(r'type="radio" name="C6" id="([^"]+)" value="(\w+)"( checked)?', html) == [
         ("C6", "yes", ""), ("C6-2", "no", " checked")]
@@ -63,3 +62,8 @@ def test_show_if_is_the_condition_as_json_or_nothing():
     shown_when = _question(id="B3a", type="text", show_if={"question": "B3", "equals": "icsd"})
     assert show_if_json(shown_when) == '{"question": "B3", "equals": "icsd"}'
     assert show_if_json(_question(type="text")) == ""
+
+
+def test_which_questions_are_drawn_as_options():
+    assert shows_options(MULTI) and shows_options(_question(id="C6", type="yes_no"))
+    assert not shows_options(_question(type="text"))
