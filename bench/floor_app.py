@@ -49,13 +49,19 @@ def section(submission_id: int, section_id: str):
     return render_template_string(ROWS, rows=rows)
 
 
-def save(submission_id: int, section_id: str):
+def _write_posted_answer(submission_id: int) -> str:
+    """The one UPDATE a save needs: the first posted field's value into its answer. Returns the question id."""
     (question_id, value), = [(k, v) for k, v in request.form.items() if k != "csrf_token"][:1]
     db.session.execute(
         text("UPDATE answer SET value = CAST(:v AS json), version = version + 1, updated_at = now() "
              "WHERE submission_id = :s AND question_id = :q"),
         {"v": '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"', "s": submission_id, "q": question_id},
     )
+    return question_id
+
+
+def save(submission_id: int, section_id: str):
+    question_id = _write_posted_answer(submission_id)
     db.session.commit()
     return jsonify(status="saved", saved=[question_id])
 
@@ -101,12 +107,7 @@ def save_audited(submission_id: int, section_id: str):
     """The save floor plus the one thing every change must also write: its event in the audit chain."""
     from app.core import audit
 
-    (question_id, value), = [(k, v) for k, v in request.form.items() if k != "csrf_token"][:1]
-    db.session.execute(
-        text("UPDATE answer SET value = CAST(:v AS json), version = version + 1, updated_at = now() "
-             "WHERE submission_id = :s AND question_id = :q"),
-        {"v": '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"', "s": submission_id, "q": question_id},
-    )
+    question_id = _write_posted_answer(submission_id)
     audit.record("answers.saved", actor=None, object_type="submission", object_id=submission_id,
                  submission_id=submission_id, data={"section": section_id, "questions": [question_id]})
     db.session.commit()
