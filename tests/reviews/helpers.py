@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.reviews.models import Assignment
+from app.reviews.models import Assignment, Comment
 from app.submissions.models import Submission
 from tests.factories import LOW_RISK_ANSWERS, UserRef, create_application, fill_application, login, make_user
 
@@ -113,3 +113,13 @@ def decide(c: Committee, submission_id: int, outcome: str, conditions: str = "",
 def state(app, submission_id: int) -> str:
     with app.app_context():
         return db.session.get(Submission, submission_id).state
+
+
+def comment(app, reviewer: Person, submission_id: int, question_id: str, body: str,
+            visibility: str = "committee") -> int:
+    """A reviewer's new comment on one answer, through the page's form; its id."""
+    response = reviewer.client.post(f"/review/applications/{submission_id}/comments",
+                                    data={"body": body, "question_id": question_id, "visibility": visibility})
+    assert response.status_code == 302
+    with app.app_context():
+        return db.session.scalar(select(Comment.id).where(Comment.body == body))

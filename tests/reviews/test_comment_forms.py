@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.reviews.models import Comment
 from tests.conftest import page_text
-from tests.reviews.helpers import in_review
+from tests.reviews.helpers import comment, in_review
 
 
 def _forms(html: str) -> list[str]:
@@ -46,10 +46,7 @@ def test_the_link_without_javascript_opens_that_questions_form(app, make_client)
 
 def test_reply_link_opens_a_reply_under_its_thread(app, make_client):
     submission_id, _owner, c = in_review(app, make_client)
-    c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
-                            data={"body": "Which release?", "question_id": "B4", "visibility": "applicant"})
-    with app.app_context():
-        root_id = db.session.scalar(select(Comment.id))
+    root_id = comment(app, c.reviewer1, submission_id, "B4", "Which release?", visibility="applicant")
     page = c.reviewer2.client.get(f"/review/applications/{submission_id}").get_data(as_text=True)
     assert f'href="?reply={root_id}#c-B4-r{root_id}"' in page
     opened = c.reviewer2.client.get(f"/review/applications/{submission_id}?reply={root_id}").get_data(as_text=True)

@@ -17,6 +17,7 @@ from tests.factories import post_section
 from tests.reviews.helpers import (
     assign,
     assignment_id,
+    comment,
     committee,
     decide,
     declare_none,
@@ -203,10 +204,7 @@ def test_comment_visibility_and_threads(app, make_client):
 
 def test_reviewer_resolves_a_thread(app, make_client):
     submission_id, _owner, c = in_review(app, make_client)
-    c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
-                            data={"body": "Check B2", "question_id": "B2", "visibility": "committee"})
-    with app.app_context():
-        comment_id = db.session.scalar(select(Comment.id))
+    comment_id = comment(app, c.reviewer1, submission_id, "B2", "Check B2")
     assert c.reviewer1.client.post(f"/review/comments/{comment_id}/resolve").status_code == 302
     with app.app_context():
         assert db.session.get(Comment, comment_id).resolved_at is not None
