@@ -7,7 +7,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core.audit import AuditEvent
@@ -38,7 +37,7 @@ bp = Blueprint("reviews", __name__, template_folder="templates")
 
 
 def _submission(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id, options=submission_services.PAGE_LOAD_OPTIONS)
+    submission = submission_services.page_submission(submission_id)
     if submission is None:
         abort(404)
     return submission
@@ -308,8 +307,7 @@ def assignment(assignment_id: int):
 
 
 def _threads(submission: Submission, *, committee: bool) -> dict[str | None, list[dict]]:
-    comments = db.session.scalars(select(Comment).where(Comment.submission_id == submission.id)
-                                  .order_by(Comment.id).options(joinedload(Comment.author))).all()
+    comments = services.comments_of(submission)
     if not committee:
         comments = [c for c in comments if c.visibility == "applicant" and c.released_at is not None]
     replies = defaultdict(list)
@@ -354,8 +352,7 @@ def _render_application(submission, recommendation_form=None, comment_error=None
         items = [{"question": q, "display": services._display(q, answers.get(q.id)), "threads": threads.get(q.id, ())}
                  for q in section.questions if q.id in answers]
         sections.append({"section": section, "items": items})
-    decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
-                                                        Decision.round_number == submission.round_number))
+    decision = services.current_decision(submission)
     # A form asked for where the page has no such question or thread opens as the whole application's form.
     if open_parent is not None and not any(t["root"].id == open_parent for ts in threads.values() for t in ts):
         open_question, open_parent = "", None

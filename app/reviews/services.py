@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from app.auth.models import User, UserRole
@@ -54,15 +54,24 @@ def is_team_member(user: User, submission: Submission) -> bool:
     return submission_services.access_level(user, submission) is not None
 
 
+# Built once, like the other statements every view of an application runs (submission_services._ANSWERS).
+_ACTIVE_ASSIGNMENTS = (
+    select(Assignment)
+    .where(Assignment.submission_id == bindparam("submission_id"), Assignment.round_number == bindparam("number"),
+           Assignment.active.is_(True))
+    .order_by(Assignment.id)
+    .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
+)
+_ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
+_DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
+                                   Decision.round_number == bindparam("number"))
+_COMMENTS = (select(Comment).where(Comment.submission_id == bindparam("submission_id"))
+             .order_by(Comment.id).options(joinedload(Comment.author)))
+
+
 def active_assignments(submission: Submission, round_number: int | None = None) -> list[Assignment]:
     number = submission.round_number if round_number is None else round_number
-    return list(db.session.scalars(
-        select(Assignment)
-        .where(Assignment.submission_id == submission.id, Assignment.round_number == number,
-               Assignment.active.is_(True))
-        .order_by(Assignment.id)
-        .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
-    ))
+    return list(db.session.scalars(_ACTIVE_ASSIGNMENTS, {"submission_id": submission.id, "number": number}))
 
 
 def my_assignment(user: User, submission: Submission, kind: str | None = None) -> Assignment | None:
@@ -556,7 +565,19 @@ def _carry_reviewers_over(submission: Submission, round: Round, actor: User, **_
 
 
 def round_answers(submission: Submission, number: int) -> Round | None:
-    return db.session.scalar(select(Round).where(Round.submission_id == submission.id, Round.number == number))
+    return db.session.scalar(_ROUND, {"submission_id": submission.id, "number": number})
+
+
+def current_decision(submission: Submission) -> Decision | None:
+    """The decision on the application's current round, if the chair has made it."""
+    if not workflow.may_have_decision(submission.state):
+        return None
+    return db.session.scalar(_DECISION, {"submission_id": submission.id, "number": submission.round_number})
+
+
+def comments_of(submission: Submission) -> list[Comment]:
+    """Every comment and reply on the application, oldest first, with its author."""
+    return list(db.session.scalars(_COMMENTS, {"submission_id": submission.id}).unique())
 
 
 def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:

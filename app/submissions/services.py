@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,6 +39,15 @@ BASE_FIELD_PREFIX = "__base__"
 # What every page of an application reads at once (the team for the access check, the questionnaire), in the
 # same round trip as the application. Not for row locks: PostgreSQL refuses FOR UPDATE across an outer join.
 PAGE_LOAD_OPTIONS = (joinedload(Submission.members), joinedload(Submission.questionnaire_version))
+# Statements that every view of an application runs are built once: building one (and its cache key) cost
+# about as much as running it, and session.get() builds its own on every call.
+_PAGE_SUBMISSION = select(Submission).where(Submission.id == bindparam("submission_id")).options(*PAGE_LOAD_OPTIONS)
+_ANSWERS = select(Answer).where(Answer.submission_id == bindparam("submission_id"))
+
+
+def page_submission(submission_id: int) -> Submission | None:
+    """The application with its team and questionnaire version, for a page about it."""
+    return db.session.execute(_PAGE_SUBMISSION, {"submission_id": submission_id}).unique().scalar_one_or_none()
 
 
 class AccessDenied(Exception):
@@ -116,7 +125,7 @@ def questionnaire_for(submission: Submission) -> Questionnaire:
 
 
 def answer_rows(submission: Submission) -> dict[str, Answer]:
-    rows = db.session.scalars(select(Answer).where(Answer.submission_id == submission.id)).all()
+    rows = db.session.scalars(_ANSWERS, {"submission_id": submission.id}).all()
     return {row.question_id: row for row in rows}
 
 
@@ -518,7 +527,7 @@ def _users_with_role(role: str) -> list[User]:
 
 
 def load_for_team(submission_id: int, user: User, **required) -> Submission:
-    submission = db.session.get(Submission, submission_id, options=PAGE_LOAD_OPTIONS)
+    submission = page_submission(submission_id)
     if submission is None:
         raise LookupError()
     require_team_access(user, submission, **required)

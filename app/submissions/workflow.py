@@ -44,6 +44,9 @@ OPEN_STATES = frozenset(
     {State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED_WITH_CONDITIONS}
 )
 DECIDED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.REJECTED})
+# A decision moves the application out of review, and a resubmission starts a new round, so in any other state
+# the current round has none (withdrawn: perhaps, if it was withdrawn after "changes requested").
+DECISION_STATES = DECIDED_STATES | {State.CHANGES_REQUESTED, State.WITHDRAWN}
 
 # (action, from state) -> to state. Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, State], State] = {
@@ -107,6 +110,11 @@ def can(action: str, state: str) -> bool:
     if action in ACTIVITIES:
         return current in ACTIVITIES[action]
     return (action, current) in TRANSITIONS
+
+
+def may_have_decision(state: str) -> bool:
+    """Whether the current round can have a decision: when not, pages need not look for one."""
+    return State(state) in DECISION_STATES
 
 
 def require(action: str, state: str) -> None:

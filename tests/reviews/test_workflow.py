@@ -55,6 +55,15 @@ def test_every_transition_is_allowed_or_refused_as_specified(action, current):
             workflow.next_state(action, current)
 
 
+@pytest.mark.parametrize("current", [s.value for s in workflow.State])
+def test_pages_look_for_a_decision_in_every_state_one_can_exist(current):
+    # A decision exists on the current round after any decide: transition, and stays through what can follow
+    # one without a new round (conditions met, withdrawal after "changes requested").
+    after_decision = {target for (action, _), target in workflow.TRANSITIONS.items() if action.startswith("decide:")}
+    after_decision |= {workflow.next_state("conditions_met", "approved_with_conditions"), workflow.State.WITHDRAWN}
+    assert workflow.may_have_decision(current) is (current in after_decision)
+
+
 def _mails_to(app, email):
     with app.app_context():
         return db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.recipient == email)).all()
@@ -301,6 +310,8 @@ def test_revision_round_with_diff_and_carried_threads(app, make_client):
     recommend(app, submission_id, c.reviewer2, "changes_requested", "Provenance.")
     decide(c, submission_id, "changes_requested")
     assert state(app, submission_id) == "changes_requested"
+    assert "Decision on round 1: Revise and resubmit" in page_text(
+        c.chair.client.get(f"/review/applications/{submission_id}"))
     # Editable again, and a new answer is saved.
     revised = dict(medium_risk_answers()["B"],
                    B4="ICSD release 2026.1, exported on 2026-09-30 under the institutional licence.")
@@ -316,6 +327,9 @@ def test_revision_round_with_diff_and_carried_threads(app, make_client):
         assert {a.reviewer_id for a in carried} == {c.reviewer1.user.id, c.reviewer2.user.id}
         assert all(a.coi_status == "none" and a.recommendation is None for a in carried)
     assert any("Resubmitted" in s for s in _mails_to(app, c.reviewer1.user.email))
+    # Round 2 is undecided: the page shows no decision, not round 1's.
+    round_two = page_text(c.chair.client.get(f"/review/applications/{submission_id}"))
+    assert "Round 2 submitted" in round_two and "Decision on round" not in round_two
     diff = c.reviewer1.client.get(f"/review/applications/{submission_id}/diff")
     assert diff.status_code == 200
     html = diff.get_data(as_text=True)
