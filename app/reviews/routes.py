@@ -15,7 +15,7 @@ from app.core.web import page_url
 from app.core.permissions import roles_required
 from app.documents.models import RenderJob
 from app.extensions import db
-from app.reviews import services
+from app.reviews import presenters, services
 from app.reviews.forms import (
     AssignForm,
     CommentForm,
@@ -34,6 +34,8 @@ from app.submissions.forms import ConfirmForm
 from app.submissions.models import Submission
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
+bp.add_app_template_global(presenters.comment_thread, "comment_thread")
+bp.add_app_template_global(presenters.thread_actions, "thread_actions")
 
 
 def _submission(submission_id: int) -> Submission:
@@ -337,8 +339,8 @@ def application(submission_id: int):
 def _render_application(submission, recommendation_form=None, comment_error=None, status=200, assignments=None,
                         open_question=None, open_parent=None, draft=None):
     questionnaire = submission_services.questionnaire_for(submission)
-    round_ = services.round_answers(submission, submission.round_number)
-    answers = round_.answers if round_ else {}
+    round_ = services.round_of(submission, submission.round_number)
+    answer_blocks = presenters.answer_blocks(questionnaire, round_) if round_ else {}
     if assignments is None:
         assignments = services.active_assignments(submission)
     mine = services.own_assignment(current_user, assignments)
@@ -349,8 +351,9 @@ def _render_application(submission, recommendation_form=None, comment_error=None
     threads = _threads(submission, committee=True)
     sections = []
     for section in questionnaire.sections:
-        items = [{"question": q, "display": services._display(q, answers.get(q.id)), "threads": threads.get(q.id, ())}
-                 for q in section.questions if q.id in answers]
+        items = [{"question": q, "answer": answer_blocks[q.id], "opener": presenters.comment_opener(q),
+                  "threads": threads.get(q.id, ())}
+                 for q in section.questions if q.id in answer_blocks]
         sections.append({"section": section, "items": items})
     decision = services.current_decision(submission)
     # A form asked for where the page has no such question or thread opens as the whole application's form.
@@ -365,7 +368,7 @@ def _render_application(submission, recommendation_form=None, comment_error=None
         can_comment=workflow.can("review_comment", submission.state),
         can_recommend=mine is not None and workflow.can("recommend", submission.state),
         decision=decision, comment_error=comment_error, open_question=open_question, open_parent=open_parent,
-        draft=draft, confirm=ConfirmForm(), recommendations=RECOMMENDATIONS,
+        draft=draft, recommendations=RECOMMENDATIONS,
         outcomes=OUTCOMES, routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS,
         page_title=f"Review {submission.reference}",
     ), status

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from app.auth.models import User, UserRole
 from app.core import audit
@@ -63,6 +63,8 @@ _ACTIVE_ASSIGNMENTS = (
     .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
 )
 _ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
+# The reviewer's page draws a round's answers once (reviews.presenters) and never needs its footprint.
+_ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.footprint))
 _DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
                                    Decision.round_number == bindparam("number"))
 _COMMENTS = (select(Comment).where(Comment.submission_id == bindparam("submission_id"))
@@ -566,6 +568,11 @@ def _carry_reviewers_over(submission: Submission, round: Round, actor: User, **_
 
 def round_answers(submission: Submission, number: int) -> Round | None:
     return db.session.scalar(_ROUND, {"submission_id": submission.id, "number": number})
+
+
+def round_of(submission: Submission, number: int) -> Round | None:
+    """The round without its answers and footprint, which are loaded only if read."""
+    return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
 
 
 def current_decision(submission: Submission) -> Decision | None:

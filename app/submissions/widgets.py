@@ -41,7 +41,7 @@ class _OptionMarkup(NamedTuple):
         return markup
 
 
-def _once_per_question(build: Callable[[Question], T]) -> Callable[[Question], T]:
+def once_per_question(build: Callable[[Question], T]) -> Callable[[Question], T]:
     """Remember what build makes of a question."""
     built: dict[int, tuple[Question, T]] = {}
 
@@ -72,7 +72,7 @@ def _choices(question: Question) -> tuple[tuple[str, str, str], ...]:
     return tuple((option.value, option.label, option.hint or "") for option in question.options or ())
 
 
-@_once_per_question
+@once_per_question
 def _option_markup(question: Question) -> tuple[_OptionMarkup, ...]:
     kind = "checkbox" if question.type == "multi" else "radio"
     inline = " form-check-inline" if question.type == "yes_no" else ""
@@ -94,7 +94,7 @@ def _option_markup(question: Question) -> tuple[_OptionMarkup, ...]:
     return tuple(options)
 
 
-@_once_per_question
+@once_per_question
 def show_if_json(question: Question) -> str:
     """The question's condition, for static/js/section.js to show and hide it as answers change."""
     return json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else ""

@@ -202,6 +202,10 @@ def test_whole_journey(people, staff, tmp_path):
     expect(changed.locator("ins")).to_contain_text("query: band_gap > 0")
     reviewer.check("diff")
     reviewer.page.get_by_role("link", name="Answers and comments").click()
+    # The applicant answered the thread on B4: the reviewer closes it (the page's one resolve form).
+    reviewer.page.locator("#q-B4").get_by_role("button", name="Mark resolved").click()
+    expect(reviewer.page.get_by_role("status").filter(has_text="Thread marked resolved")).to_be_visible()
+    expect(reviewer.page.locator("#q-B4 .badge").filter(has_text="Resolved")).to_be_visible()
     reviewer.page.get_by_label("Approve with conditions").check()
     reviewer.page.get_by_label("Summary of your reasons").fill("Provenance is now complete.")
     reviewer.page.get_by_role("button", name=re.compile("(Record|Update) recommendation")).click()

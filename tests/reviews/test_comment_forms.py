@@ -85,3 +85,43 @@ def test_a_comment_refused_on_a_question_not_on_the_page_keeps_its_text_in_the_g
     assert refused.status_code == 422 and "does not exist" in page_text(refused)
     general = next(form for form in _forms(refused.get_data(as_text=True)) if 'value=""' in form)
     assert ">About nothing</textarea>" in general and 'id="c-general-error"' in general
+
+
+def test_mark_resolved_posts_the_pages_one_resolve_form_to_its_threads_address(app, make_client):
+    submission_id, _owner, c = in_review(app, make_client)
+    root_id = comment(app, c.reviewer1, submission_id, "B4", "Which release?")
+    html = c.reviewer2.client.get(f"/review/applications/{submission_id}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*form="resolve-form"[^>]*formaction="([^"]+)"[^>]*>Mark resolved</button>', html)
+    assert button and button.group(1) == f"/review/comments/{root_id}/resolve"
+    resolve_form = re.search(r'<form id="resolve-form" method="post" hidden>(.*?)</form>', html, re.S)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', resolve_form.group(1)).group(1)
+    # As a browser sends it: the button's formaction, the form's fields, the page's token (no test-client token).
+    assert c.reviewer2.client.post(button.group(1), data={"csrf_token": token}, csrf=False).status_code == 302
+    thread = _thread_markup(c.reviewer2.client.get(f"/review/applications/{submission_id}"), root_id)
+    assert "Resolved" in thread and "Mark resolved" not in thread
+    # The button is the only way in: without the page's token the same post is refused.
+    assert c.reviewer1.client.post(button.group(1), csrf=False).status_code == 400
+
+
+def test_a_thread_is_drawn_again_when_what_it_shows_changes(app, make_client):
+    submission_id, owner, c = in_review(app, make_client)
+    root_id = comment(app, c.reviewer1, submission_id, "B4", "Which release?", visibility="applicant")
+    page = f"/review/applications/{submission_id}"
+    before = _thread_markup(c.reviewer2.client.get(page), root_id)
+    assert c.reviewer1.user.name in before and "Which release?" in before
+    with app.app_context():
+        from app.auth.models import User
+        db.session.get(User, c.reviewer1.user.id).name = "Dr Renamed Reviewer"
+        db.session.commit()
+    renamed = _thread_markup(c.reviewer2.client.get(page), root_id)
+    assert "Dr Renamed Reviewer" in renamed and c.reviewer1.user.name not in renamed
+    answered = c.reviewer2.client.post(f"{page}/comments", data={
+        "body": "The 2024.1 release, I think.", "question_id": "B4", "parent_id": str(root_id), "visibility": "applicant"})
+    assert answered.status_code == 302
+    assert "The 2024.1 release, I think." in _thread_markup(c.reviewer1.client.get(page), root_id)
+
+
+def _thread_markup(response, root_id: int) -> str:
+    """The thread's article and the controls under it, up to the next question."""
+    html = response.get_data(as_text=True)
+    return html.split(f'id="comment-{root_id}"', 1)[1].split('class="question py-2"', 1)[0]

@@ -1,0 +1,94 @@
+"""Markup of the committee's pages that is the same on every view, drawn once and remembered.
+
+- Each question's heading and answer as submitted in a round: a round's answers are frozen when it is
+  submitted (Round.sha256 is their checksum) and a questionnaire version never changes, so they are the same
+  on every view of the round, by every member of the committee who may see it.
+- Each comment thread, keyed by everything its macro shows (`_shown`), so a thread is drawn again as soon as
+  any of it changes (resolved, a reply, an author's new name), and the "Reply" and "Mark resolved" controls
+  under it.
+
+Drawn anew on each view, these were over half of the reviewer's page's rendering. The markup stays in the
+templates (reviews/_answer.html, reviews/_thread.html); this module only remembers what they drew, per process,
+the least recently used dropped first.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+from flask import current_app
+from markupsafe import Markup
+
+from app.questionnaires.schema import Questionnaire
+from app.reviews.models import Comment
+from app.reviews.services import _display
+from app.submissions.models import Round
+from app.submissions.widgets import once_per_question
+
+
+class _Remembered:
+    """A bounded map from what a piece of markup shows to the markup."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._drawn: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, draw: Callable[[], Markup]):
+        with self._lock:
+            drawn = self._drawn.get(key)
+            if drawn is not None:
+                self._drawn.move_to_end(key)
+                return drawn
+        drawn = draw()
+        with self._lock:
+            self._drawn[key] = drawn
+            while len(self._drawn) > self.size:
+                self._drawn.popitem(last=False)
+        return drawn
+
+
+# Rounds in review at once, with room to spare (about 15 KB each); threads on those rounds (about 1 KB each).
+_rounds = _Remembered(256)
+_threads = _Remembered(8192)
+_actions = _Remembered(8192)
+
+
+def _macro(template: str, name: str):
+    return getattr(current_app.jinja_env.get_template(template).module, name)
+
+
+def answer_blocks(questionnaire: Questionnaire, round_: Round) -> dict[str, Markup]:
+    """Question id -> its heading and answer as submitted in this round, for the questions it answered."""
+    def draw():
+        answers = round_.answers  # deferred by services.round_of: read only when the round is first drawn
+        answer = _macro("reviews/_answer.html", "answer")
+        return {q.id: answer(q, _display(q, answers[q.id])) for q in questionnaire.questions if q.id in answers}
+
+    key = (round_.id, round_.sha256, questionnaire.key, questionnaire.version, questionnaire.sha256)
+    return _rounds.get(key, draw)
+
+
+@once_per_question
+def comment_opener(question) -> Markup:
+    """The question's "Comment on" link (static/js/comments.js opens the form in its place)."""
+    return _macro("reviews/_answer.html", "comment_opener")(question)
+
+
+def _shown(comment: Comment) -> tuple:
+    """Everything reviews/_thread.html shows of a comment."""
+    return (comment.id, comment.body, comment.author.name, comment.created_at, comment.round_number,
+            comment.visibility, comment.resolved_at is not None)
+
+
+def comment_thread(thread: dict, committee: bool) -> Markup:
+    """A comment and its replies (reviews/_thread.html); committee: with who each comment is for."""
+    key = (committee, _shown(thread["root"]), *map(_shown, thread["replies"]))
+    return _threads.get(key, lambda: _macro("reviews/_thread.html", "comment_thread")(thread, committee))
+
+
+def thread_actions(question_id: str, thread_id: int, resolved: bool) -> Markup:
+    """The "Reply" link and "Mark resolved" button under a thread (reviews/_comment_form.html)."""
+    key = (question_id, thread_id, resolved)
+    return _actions.get(key, lambda: _macro("reviews/_comment_form.html", "thread_actions")(*key))
