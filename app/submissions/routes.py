@@ -68,7 +68,7 @@ def new():
 def task_list(submission_id: int):
     submission = _load(submission_id)
     questionnaire = services.questionnaire_for(submission)
-    rows = services.answer_rows(submission)
+    rows = services.stored_answers(submission)
     tasks = task_rows(questionnaire, rows)
     completed = sum(1 for task in tasks if task["status"] == "completed")
     return render_template(
@@ -135,7 +135,7 @@ def autosave(submission_id: int, section_id: str):
     form = request.form.to_dict(flat=False)
     result = _save_section(submission, section_id, form, check_required=False, autosave=True)
     if result.section_status is None:  # nothing saved (or a conflict): report the section as it is stored
-        rows = services.answer_rows(submission)
+        rows = services.stored_answers(submission)
         result.section_status = section_status(questionnaire, section_id, services.answer_values(rows),
                                                services.invalid_ids(rows))
     body: dict[str, Any] = {
@@ -187,14 +187,14 @@ def _save_section(submission, section_id, form, **options) -> services.SaveResul
 
 def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None,
                     add_stage: bool = False):
-    context = section_context(submission, questionnaire, section_id, services.answer_rows(submission), result,
+    context = section_context(submission, questionnaire, section_id, services.stored_answers(submission), result,
                               add_stage=add_stage)
     return render_template("submissions/section.html", submission=submission, **context,
                            page_title=context["section"].title)
 
 
 def _render_conflict(submission, questionnaire, section_id, form, result: services.SaveResult):
-    rows = services.answer_rows(submission)
+    rows = services.stored_answers(submission)
     conflicts = []
     for conflict in result.conflicts:
         question = questionnaire.question(conflict.question_id)
@@ -246,7 +246,7 @@ def check_answers(submission_id: int):
     submission = _load(submission_id)
     level = services.access_level(current_user, submission)
     questionnaire = services.questionnaire_for(submission)
-    rows = services.answer_rows(submission)
+    rows = services.stored_answers(submission)
     values = services.answer_values(rows)
     editable = workflow.State(submission.state) in workflow.EDITABLE_STATES
     if editable:
