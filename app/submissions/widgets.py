@@ -1,4 +1,4 @@
-"""The section page's radio buttons and checkboxes, drawn in Python.
+"""The section page's radio buttons and checkboxes, and each question's fixed text, drawn in Python.
 
 A section shows dozens of options, and each is the same markup on every view but for three words
 (is-invalid, checked, disabled). The fixed parts are escaped and joined once per question of a released
@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple, TypeVar
 
 from markupsafe import Markup
 
+from app.core.markdown import render_markdown
 from app.questionnaires.schema import Question
 
 T = TypeVar("T")
@@ -98,6 +99,25 @@ def _option_markup(question: Question) -> tuple[_OptionMarkup, ...]:
 def show_if_json(question: Question) -> str:
     """The question's condition, for static/js/section.js to show and hide it as answers change."""
     return json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else ""
+
+
+@once_per_question
+def question_title(question: Question) -> Markup:
+    """What the question's label or legend says: "A1. Title of the project", and whether it may be left blank."""
+    return Markup("{}. {}{}").format(question.id, question.label, "" if question.required else " (optional)")
+
+
+@once_per_question
+def hint_block(question: Question) -> Markup:
+    """The question's hint and help text under its label (the field's aria-describedby names it), or nothing."""
+    help_html = render_markdown(question.help)
+    if not (question.hint or help_html):
+        return Markup("")
+    # Under a legend the hint sits as the options' heading; under a label, close to it.
+    spacing = "mb-2" if shows_options(question) or question.type == "footprint_stages" else "mt-0 mb-2"
+    hint = Markup("<p>{}</p>").format(question.hint) if question.hint else ""
+    return Markup('<div id="{}-hint" class="form-text help-text {}">{}{}</div>').format(
+        question.id, spacing, hint, help_html)
 
 
 def choice_inputs(question: Question, values: list[str], invalid: bool, visible: bool) -> Markup:
