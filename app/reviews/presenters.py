@@ -1,7 +1,7 @@
 """Markup of the committee's pages that is the same on every view, drawn once and remembered.
 
-- Each question's heading and answer as submitted in a round: a round's answers are frozen when it is
-  submitted (Round.sha256 is their checksum) and a questionnaire version never changes, so they are the same
+- Each question's heading and answer as submitted in a round, and the round's risk profile: a round's answers
+  are frozen when it is submitted (Round.sha256 is their checksum) and a questionnaire version never changes, so they are the same
   on every view of the round, by every member of the committee who may see it.
 - Each comment thread, keyed by everything its macro shows (`_shown`), so a thread is drawn again as soon as
   any of it changes (resolved, a reply, an author's new name), and the "Reply" and "Mark resolved" controls
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable
+from typing import Callable, Hashable, NamedTuple
 
 from flask import current_app
 from markupsafe import Markup
 
 from app.questionnaires.schema import Questionnaire
-from app.reviews.models import Comment
 from app.reviews.services import _display
 from app.submissions.models import Round
 from app.submissions.widgets import once_per_question
@@ -59,15 +58,28 @@ def _macro(template: str, name: str):
     return getattr(current_app.jinja_env.get_template(template).module, name)
 
 
-def answer_blocks(questionnaire: Questionnaire, round_: Round) -> dict[str, Markup]:
-    """Question id -> its heading and answer as submitted in this round, for the questions it answered."""
+class DrawnRound(NamedTuple):
+    answers: dict[str, Markup]  # question id -> its heading and answer, for the questions the round answered
+    risk_profile: Markup
+
+
+def drawn_round(questionnaire: Questionnaire, round_: Round) -> DrawnRound:
+    """The round's answers and risk profile as submitted (reviews/_answer.html)."""
     def draw():
-        answers = round_.answers  # deferred by services.round_of: read only when the round is first drawn
+        # Deferred by services.round_of: read only when the round is first drawn.
+        answers, profile = round_.answers, round_.risk_profile
         answer = _macro("reviews/_answer.html", "answer")
-        return {q.id: answer(q, _display(q, answers[q.id])) for q in questionnaire.questions if q.id in answers}
+        return DrawnRound(
+            {q.id: answer(q, _display(q, answers[q.id])) for q in questionnaire.questions if q.id in answers},
+            risk_profile_list(profile),
+        )
 
     key = (round_.id, round_.sha256, questionnaire.key, questionnaire.version, questionnaire.sha256)
     return _rounds.get(key, draw)
+
+
+def risk_profile_list(profile: dict | None) -> Markup:
+    return _macro("reviews/_answer.html", "risk_profile")(profile)
 
 
 @once_per_question
@@ -76,15 +88,15 @@ def comment_opener(question) -> Markup:
     return _macro("reviews/_answer.html", "comment_opener")(question)
 
 
-def _shown(comment: Comment) -> tuple:
-    """Everything reviews/_thread.html shows of a comment."""
-    return (comment.id, comment.body, comment.author.name, comment.created_at, comment.round_number,
+def _shown(comment) -> tuple:
+    """Everything reviews/_thread.html shows of a comment (a row of services.comments_of)."""
+    return (comment.id, comment.body, comment.author_name, comment.created_at, comment.round_number,
             comment.visibility, comment.resolved_at is not None)
 
 
-def comment_thread(thread: dict, committee: bool) -> Markup:
+def comment_thread(thread, committee: bool) -> Markup:
     """A comment and its replies (reviews/_thread.html); committee: with who each comment is for."""
-    key = (committee, _shown(thread["root"]), *map(_shown, thread["replies"]))
+    key = (committee, _shown(thread.root), *map(_shown, thread.replies))
     return _threads.get(key, lambda: _macro("reviews/_thread.html", "comment_thread")(thread, committee))
 
 

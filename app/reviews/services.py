@@ -63,12 +63,16 @@ _ACTIVE_ASSIGNMENTS = (
     .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
 )
 _ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
-# The reviewer's page draws a round's answers once (reviews.presenters) and never needs its footprint.
-_ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.footprint))
+# The reviewer's page draws a round's answers and risk profile once (reviews.presenters), never its footprint.
+_ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.risk_profile), defer(Round.footprint))
 _DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
                                    Decision.round_number == bindparam("number"))
-_COMMENTS = (select(Comment).where(Comment.submission_id == bindparam("submission_id"))
-             .order_by(Comment.id).options(joinedload(Comment.author)))
+# Comments are shown, never changed, by the pages that list them: plain rows with their author's name.
+_COMMENTS = (select(Comment.id, Comment.parent_id, Comment.question_id, Comment.round_number, Comment.body,
+                    Comment.visibility, Comment.created_at, Comment.resolved_at, Comment.released_at,
+                    User.name.label("author_name"))
+             .join(User, User.id == Comment.author_id)
+             .where(Comment.submission_id == bindparam("submission_id")).order_by(Comment.id))
 
 
 def active_assignments(submission: Submission, round_number: int | None = None) -> list[Assignment]:
@@ -571,7 +575,7 @@ def round_answers(submission: Submission, number: int) -> Round | None:
 
 
 def round_of(submission: Submission, number: int) -> Round | None:
-    """The round without its answers and footprint, which are loaded only if read."""
+    """The round without its answers, risk profile and footprint, which are loaded only if read."""
     return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
 
 
@@ -582,9 +586,9 @@ def current_decision(submission: Submission) -> Decision | None:
     return db.session.scalar(_DECISION, {"submission_id": submission.id, "number": submission.round_number})
 
 
-def comments_of(submission: Submission) -> list[Comment]:
-    """Every comment and reply on the application, oldest first, with its author."""
-    return list(db.session.scalars(_COMMENTS, {"submission_id": submission.id}).unique())
+def comments_of(submission: Submission) -> list[Any]:
+    """Every comment and reply on the application, oldest first: rows with Comment's fields and author_name."""
+    return db.session.execute(_COMMENTS, {"submission_id": submission.id}).all()
 
 
 def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:

@@ -1,0 +1,26 @@
+"""What the committee's pages remember between views: bounded, and drawn again when what it shows changes."""
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from app.reviews.presenters import _Remembered
+
+
+def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goes_first():
+    drawn = []
+
+    def draw(key):
+        def make():
+            drawn.append(key)
+            return Markup(f"<p>{key}</p>")
+        return make
+
+    remembered = _Remembered(2)
+    assert remembered.get("a", draw("a")) == Markup("<p>a</p>")
+    assert remembered.get("b", draw("b")) == Markup("<p>b</p>")
+    assert remembered.get("a", draw("a")) == Markup("<p>a</p>")  # remembered, and now the most recent
+    assert drawn == ["a", "b"]
+    remembered.get("c", draw("c"))  # over the bound: "b", the least recently used, is dropped
+    remembered.get("a", draw("a"))
+    remembered.get("b", draw("b"))
+    assert drawn == ["a", "b", "c", "b"]
