@@ -80,25 +80,22 @@ def section_context(
         form_values = _as_form_values(question, _input_value(question, row, raw))
         shown = question.id in visible
         error = errors.get(question.id) if shown else None
-        hint = widgets.hint_block(question)
-        questions.append({
-            "q": question,
-            "visible": shown,
-            "values": form_values,
-            "text": form_values[0] if len(form_values) == 1 else "",
-            "error": error,
-            "base": services.base_token(row),
-            "title": widgets.question_title(question),
-            "hint": hint,
-            # The field's aria-describedby: its hint and its error, where it has them.
-            "described": " ".join(([f"{question.id}-hint"] if hint else []) + ([f"{question.id}-error"] if error else [])),
-            "choice_inputs": widgets.choice_inputs(question, form_values, bool(error), shown)
-            if widgets.shows_options(question) else "",
-            "show_if": widgets.show_if_json(question),
-        })
+        text = form_values[0] if len(form_values) == 1 else ""
+        base = services.base_token(row)
+        choice_inputs = (widgets.choice_inputs(question, form_values, bool(error), shown)
+                         if widgets.shows_options(question) else "")
         if question.type == STAGES_TYPE:
-            questions[-1].update(footprint_presenter.stages_item(
-                question, _input_value(question, row, raw), bool(questions[-1]["error"]), add_stage))
+            questions.append({
+                **widgets.question_frame(question, shown, bool(error)), "values": form_values, "text": text,
+                "error": error, "base": base, "choice_inputs": choice_inputs, "markup": None,
+                **footprint_presenter.stages_item(question, _input_value(question, row, raw), bool(error), add_stage),
+            })
+        else:
+            questions.append({
+                "q": question, "visible": shown, "values": form_values, "error": error,
+                "markup": widgets.question_markup(question, shown, error=error, base=base, text=text,
+                                                  choice_inputs=choice_inputs),
+            })
     ids = [s.id for s in questionnaire.sections]
     index = ids.index(section_id)
     visible_in_section = [q for q in questions if q["visible"]]
@@ -121,7 +118,6 @@ def section_context(
         "context_answers": context_answers,
         "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows), visible),
         "status_labels": STATUS_LABELS,
-        "base_prefix": services.BASE_FIELD_PREFIX,
         # The environmental impact statement of what is saved (the browser recomputes it as you type).
         "footprint": footprint_presenter.statement_view(footprint.statement_for_answer(
             next((values.get(q.id) for q in section.questions if q.type == STAGES_TYPE and q.id in visible), None)

@@ -20,6 +20,7 @@ from app.submissions.footprint_presenter import chart, statement_view
 from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
+bp.add_app_template_global(services.BASE_FIELD_PREFIX, "base_prefix")
 
 
 def _load(submission_id: int, **required) -> Submission:

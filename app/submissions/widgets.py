@@ -1,4 +1,5 @@
-"""The section page's radio buttons and checkboxes, and each question's fixed text, drawn in Python.
+"""The section page's questions: radio buttons and checkboxes drawn in Python, each question's markup
+(submissions/_question.html) drawn once per question and state and filled in on each view.
 
 A section shows dozens of options, and each is the same markup on every view but for three words
 (is-invalid, checked, disabled). The fixed parts are escaped and joined once per question of a released
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Callable, NamedTuple, TypeVar
+from types import SimpleNamespace
+from typing import Any, Callable, NamedTuple, TypeVar
 
-from markupsafe import Markup
+from flask import current_app
+from markupsafe import Markup, escape
 
 from app.core.markdown import render_markdown
 from app.questionnaires.schema import Question
@@ -124,3 +127,51 @@ def choice_inputs(question: Question, values: list[str], invalid: bool, visible:
     """The question's options as radio buttons (checkboxes for a multi), checked where values has them."""
     return Markup("").join(option.draw(invalid, option.value in values, not visible)
                            for option in _option_markup(question))
+
+
+def question_frame(question: Question, visible: bool, has_error: bool) -> dict[str, Any]:
+    """What submissions/_question.html shows of a question besides its answer: the same on every view."""
+    hint = hint_block(question)
+    return {
+        "q": question,
+        "visible": visible,
+        "title": question_title(question),
+        "hint": hint,
+        # The field's aria-describedby: its hint and its error, where it has them.
+        "described": " ".join(([f"{question.id}-hint"] if hint else []) + ([f"{question.id}-error"] if has_error else [])),
+        "show_if": show_if_json(question),
+    }
+
+
+# What a view fills in: these three texts, escaped, and choice_inputs, markup. The macro is drawn with a marker
+# in each, the slot's name between NULs (a character that never occurs in markup or in escaped text).
+_SLOTS = ("base", "text", "error")
+_MARKER = "\x00{}\x00"
+
+
+@once_per_question
+def _drawn_states(question: Question) -> dict[tuple[bool, bool], tuple[Markup, ...]]:
+    return {}
+
+
+def _parts(question: Question, visible: bool, has_error: bool) -> tuple[Markup, ...]:
+    """The question's markup in this state, split at the slots: fixed Markup and slot names, alternately."""
+    states = _drawn_states(question)
+    parts = states.get((visible, has_error))
+    if parts is None:
+        markers = {slot: _MARKER.format(slot) for slot in _SLOTS}
+        item = SimpleNamespace(**question_frame(question, visible, has_error), base=markers["base"],
+                               text=markers["text"], error=markers["error"] if has_error else None,
+                               choice_inputs=Markup("\x00choice_inputs\x00") if shows_options(question) else "")
+        drawn = current_app.jinja_env.get_template("submissions/_question.html").module.question(question, item)
+        # "a \0base\0 b" splits into markup, slot name, markup, ...: odd places are slot names.
+        parts = states[(visible, has_error)] = tuple(drawn.split("\x00"))
+    return parts
+
+
+def question_markup(question: Question, visible: bool, *, error: str | None, base: str, text: str,
+                    choice_inputs: Markup | str) -> Markup:
+    """The question as submissions/_question.html draws it with these values (all but footprint stages)."""
+    values = {"base": base, "text": text, "error": error, "choice_inputs": choice_inputs}
+    parts = _parts(question, visible, error is not None)
+    return Markup("").join(escape(values[part]) if index % 2 else part for index, part in enumerate(parts))

@@ -67,3 +67,37 @@ def test_show_if_is_the_condition_as_json_or_nothing():
 def test_which_questions_are_drawn_as_options():
     assert shows_options(MULTI) and shows_options(_question(id="C6", type="yes_no"))
     assert not shows_options(_question(type="text"))
+
+
+def test_each_question_drawn_once_per_state_equals_the_template_drawn_with_its_values(app):
+    """question_markup fills the remembered markup in; the macro drawn afresh with the same values must agree,
+    for every question of the questionnaire, shown or hidden, with or without an error, and text that needs
+    escaping (a slot the macro tested for content would differ here)."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    from app.questionnaires.loader import get_questionnaire, latest_version
+    from app.submissions.services import QUESTIONNAIRE_KEY
+    from app.submissions.widgets import question_frame, question_markup
+
+    with app.test_request_context():
+        questionnaire = get_questionnaire(QUESTIONNAIRE_KEY, latest_version(QUESTIONNAIRE_KEY))
+        checked = 0
+        for question in questionnaire.questions:
+            if question.type == "footprint_stages":
+                continue
+            for visible in (True, False):
+                for error in (None, 'Enter a number <like "3">'):
+                    for text in ("", '<b>A & "B"</b>', "0"):
+                        options = (choice_inputs(question, [text], bool(error), visible)
+                                   if shows_options(question) else "")
+                        item = SimpleNamespace(**question_frame(question, visible, error is not None), base="7:ab&c",
+                                               text=text, error=error, choice_inputs=options)
+                        direct = render_template_string(
+                            '{% from "submissions/_question.html" import question %}{{ question(q, item) }}',
+                            q=question, item=item)
+                        assert str(question_markup(question, visible, error=error, base="7:ab&c", text=text,
+                                                   choice_inputs=options)) == direct
+                        checked += 1
+        assert checked > 200
