@@ -1,4 +1,5 @@
-"""Markup of the committee's pages that is the same on every view, drawn once and remembered.
+"""Markup of the committee's pages that is the same on every view, drawn once and remembered
+(app/core/fragments.py).
 
 - Each question's heading and answer as submitted in a round, and the round's risk profile: a round's answers
   are frozen when it is submitted (Round.sha256 is their checksum) and a questionnaire version never changes, so they are the same
@@ -6,56 +7,33 @@
 - Each comment thread, keyed by everything its macro shows (`_shown`), so a thread is drawn again as soon as
   any of it changes (resolved, a reply, an author's new name), and the "Reply" and "Mark resolved" controls
   under it.
+- Each row of the coordinator's queue, keyed by the row's columns and the day (it shows how long it has waited).
 
-Drawn anew on each view, these were over half of the reviewer's page's rendering. The markup stays in the
-templates (reviews/_answer.html, reviews/_thread.html); this module only remembers what they drew, per process,
-the least recently used dropped first.
+Drawn anew on each view, these were over half of the reviewer's page's rendering and of the queue's. The
+markup stays in the templates (reviews/_answer.html, _thread.html, _comment_form.html, _queue_row.html);
+this module only remembers what they drew.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Callable, Hashable, NamedTuple
+from datetime import date
+from typing import Any, NamedTuple
 
-from flask import current_app
+from flask import request
 from markupsafe import Markup
 
+from app.core.fragments import Remembered, macro
 from app.questionnaires.schema import Questionnaire
 from app.reviews.services import _display
 from app.submissions.models import Round
 from app.submissions.widgets import once_per_question
 
 
-class _Remembered:
-    """A bounded map from what a piece of markup shows to the markup."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._drawn: OrderedDict[Hashable, Markup] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, draw: Callable[[], Markup]):
-        with self._lock:
-            drawn = self._drawn.get(key)
-            if drawn is not None:
-                self._drawn.move_to_end(key)
-                return drawn
-        drawn = draw()
-        with self._lock:
-            self._drawn[key] = drawn
-            while len(self._drawn) > self.size:
-                self._drawn.popitem(last=False)
-        return drawn
-
-
 # Rounds in review at once, with room to spare (about 15 KB each); threads on those rounds (about 1 KB each).
-_rounds = _Remembered(256)
-_threads = _Remembered(8192)
-_actions = _Remembered(8192)
-
-
-def _macro(template: str, name: str):
-    return getattr(current_app.jinja_env.get_template(template).module, name)
+_rounds = Remembered(256)
+_threads = Remembered(8192)
+_actions = Remembered(8192)
+# Queue rows: a coordinator pages through a few hundred open applications, again and again.
+_queue_rows = Remembered(4096)
 
 
 class DrawnRound(NamedTuple):
@@ -68,7 +46,7 @@ def drawn_round(questionnaire: Questionnaire, round_: Round) -> DrawnRound:
     def draw():
         # Deferred by services.round_of: read only when the round is first drawn.
         answers, profile = round_.answers, round_.risk_profile
-        answer = _macro("reviews/_answer.html", "answer")
+        answer = macro("reviews/_answer.html", "answer")
         return DrawnRound(
             {q.id: answer(q, _display(q, answers[q.id])) for q in questionnaire.questions if q.id in answers},
             risk_profile_list(profile),
@@ -79,13 +57,13 @@ def drawn_round(questionnaire: Questionnaire, round_: Round) -> DrawnRound:
 
 
 def risk_profile_list(profile: dict | None) -> Markup:
-    return _macro("reviews/_answer.html", "risk_profile")(profile)
+    return macro("reviews/_answer.html", "risk_profile")(profile)
 
 
 @once_per_question
 def comment_opener(question) -> Markup:
     """The question's "Comment on" link (static/js/comments.js opens the form in its place)."""
-    return _macro("reviews/_answer.html", "comment_opener")(question)
+    return macro("reviews/_answer.html", "comment_opener")(question)
 
 
 def _shown(comment) -> tuple:
@@ -97,10 +75,16 @@ def _shown(comment) -> tuple:
 def comment_thread(thread, committee: bool) -> Markup:
     """A comment and its replies (reviews/_thread.html); committee: with who each comment is for."""
     key = (committee, _shown(thread.root), *map(_shown, thread.replies))
-    return _threads.get(key, lambda: _macro("reviews/_thread.html", "comment_thread")(thread, committee))
+    return _threads.get(key, lambda: macro("reviews/_thread.html", "comment_thread")(thread, committee))
 
 
 def thread_actions(question_id: str, thread_id: int, resolved: bool) -> Markup:
     """The "Reply" link and "Mark resolved" button under a thread (reviews/_comment_form.html)."""
-    key = (question_id, thread_id, resolved)
-    return _actions.get(key, lambda: _macro("reviews/_comment_form.html", "thread_actions")(*key))
+    key = (request.script_root, question_id, thread_id, resolved)
+    return _actions.get(key, lambda: macro("reviews/_comment_form.html", "thread_actions")(*key[1:]))
+
+
+def queue_row(row: Any, today: date) -> Markup:
+    """One application in the coordinator's queue (reviews/_queue_row.html); row: services.QUEUE_COLUMNS."""
+    key = (request.script_root, tuple(row), today)
+    return _queue_rows.get(key, lambda: macro("reviews/_queue_row.html", "queue_row")(row, today))

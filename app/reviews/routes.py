@@ -38,6 +38,7 @@ from app.submissions.models import Submission
 bp = Blueprint("reviews", __name__, template_folder="templates")
 bp.add_app_template_global(presenters.comment_thread, "comment_thread")
 bp.add_app_template_global(presenters.thread_actions, "thread_actions")
+bp.add_app_template_global(presenters.queue_row, "queue_row")
 
 
 def _submission(submission_id: int) -> Submission:

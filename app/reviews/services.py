@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import defer, joinedload, load_only
+from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User, UserRole
 from app.core import audit
@@ -146,8 +146,9 @@ QUEUE_STATES = {
 }
 
 
-def coordinator_queue(filters: QueueFilters) -> tuple[list[Submission], int]:
-    query = select(Submission).where(Submission.state.in_([s.value for s in QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])]))
+def coordinator_queue(filters: QueueFilters) -> tuple[list[Any], int]:
+    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), and how many match in all."""
+    query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])]))
     if filters.tier:
         query = query.where(Submission.overall_tier == filters.tier)
     if filters.route:
@@ -158,16 +159,16 @@ def coordinator_queue(filters: QueueFilters) -> tuple[list[Submission], int]:
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     column = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
     order = column.desc() if filters.direction == "desc" else column.asc()
-    rows = db.session.scalars(
+    rows = db.session.execute(
         query.order_by(order.nulls_last(), Submission.id)
         .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
-        .options(load_only(*QUEUE_COLUMNS))  # not the risk profile's JSON, which the list does not show
     ).all()
-    return list(rows), total or 0
+    return rows, total or 0
 
 
-# What a row of the queue shows.
-QUEUE_COLUMNS = (Submission.reference, Submission.title, Submission.overall_tier, Submission.route,
+# What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
+# cost more than the query.
+QUEUE_COLUMNS = (Submission.id, Submission.reference, Submission.title, Submission.overall_tier, Submission.route,
                  Submission.route_override_reason, Submission.state, Submission.submitted_at, Submission.due_on)
 
 

@@ -21,6 +21,9 @@ from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
 bp.add_app_template_global(services.BASE_FIELD_PREFIX, "base_prefix")
+# Every page may name a state or a route; globals, so that macros drawn from Python see them too.
+bp.add_app_template_global(workflow.STATE_LABELS, "state_labels")
+bp.add_app_template_global(workflow.ROUTES, "routes")
 
 
 def _load(submission_id: int, **required) -> Submission:
@@ -377,8 +380,3 @@ def risk_chart(profile: dict) -> dict:
              + (" (hard trigger)" if profile["categories"][key].get("hard_trigger") else ""))
             for key, label in CATEGORY_LABELS.items()]
     return chart(bars, "Risk points per category")
-
-
-@bp.app_context_processor
-def workflow_labels():
-    return {"state_labels": workflow.STATE_LABELS, "routes": workflow.ROUTES}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from app.reviews.presenters import _Remembered
+from app.core.fragments import Remembered as _Remembered
 
 
 def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goes_first():

@@ -64,3 +64,23 @@ def test_the_filters_show_what_is_chosen_and_filter(app, make_client):
     everything = coordinator.client.get("/review/queue?state=triage").get_data(as_text=True)
     assert re.findall(r'<option value="([^"]*)" selected>', everything) == ["triage", "", ""]
     assert "Queued application 0<" in everything
+
+
+def test_a_row_changes_on_the_page_as_soon_as_its_application_changes(app, make_client):
+    # Rows are drawn once and remembered (reviews.presenters.queue_row), keyed by what they show.
+    coordinator = person(app, make_client, "coordinator")
+    _fill_queue(app, coordinator.user.id)
+
+    def first_row() -> str:
+        html = coordinator.client.get("/review/queue?state=open").get_data(as_text=True)
+        return html.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+
+    assert "Queued application 0<" in first_row() and "Waiting for triage" in first_row()
+    with app.app_context():
+        submission = db.session.query(Submission).filter_by(title="Queued application 0").one()
+        submission.state, submission.route, submission.overall_tier = "in_review", "standard", "High"
+        submission.title = "Queued application 0, renamed"
+        db.session.commit()
+    row = first_row()
+    assert "Queued application 0, renamed<" in row and "In review" in row and "Standard review" in row
+    assert '<span class="badge tier-High">High</span>' in row and "Waiting for triage" not in row

@@ -1,0 +1,43 @@
+"""Markup that is the same on every view, drawn once by its template and remembered, keyed by what it shows.
+
+A key holds every value the markup shows (and the mount point, where it holds a link), so a fragment is drawn
+again as soon as anything in it would change, and can never be stale; what is remembered is bounded per
+process, the least recently used dropped first. Used for what the committee's pages show many times over
+(app/reviews/presenters.py).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+
+
+class Remembered:
+    """A bounded map from what a piece of markup shows to the markup."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._drawn: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, draw: Callable[[], T]) -> T:
+        with self._lock:
+            drawn = self._drawn.get(key)
+            if drawn is not None:
+                self._drawn.move_to_end(key)
+                return drawn  # type: ignore[return-value]
+        drawn = draw()
+        with self._lock:
+            self._drawn[key] = drawn
+            while len(self._drawn) > self.size:
+                self._drawn.popitem(last=False)
+        return drawn
+
+
+def macro(template: str, name: str):
+    """A macro of one of the app's templates, to call from Python."""
+    return getattr(current_app.jinja_env.get_template(template).module, name)
