@@ -317,13 +317,14 @@ def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any],
     return problems
 
 
-def required_ids(q: Questionnaire, answers: Mapping[str, Any], visible: set[str] | None = None) -> set[str]:
-    """Visible questions that must be answered: `required`, or `required_if` holds."""
+def required_ids(q: Questionnaire, answers: Mapping[str, Any], visible: set[str] | None = None,
+                 among: set[str] | None = None) -> set[str]:
+    """Visible questions that must be answered: `required`, or `required_if` holds. `among`: only these."""
     if visible is None:
         visible = visible_question_ids(q, answers)
     effective = {qid: value for qid, value in answers.items() if qid in visible and not is_blank(value)}
     required = set()
-    for qid in visible:
+    for qid in (visible if among is None else visible & among):
         question = q.question(qid)
         if question.required or question.required_if is not None and evaluate(question.required_if, effective):
             required.add(qid)
@@ -342,7 +343,7 @@ def section_status(
         visible = visible_question_ids(q, answers)
     if all(is_blank(answers.get(qid)) for qid in visible & section_ids):
         return "not_started"
-    missing = [qid for qid in required_ids(q, answers, visible) & section_ids if is_blank(answers.get(qid))]
+    missing = [qid for qid in required_ids(q, answers, visible, among=section_ids) if is_blank(answers.get(qid))]
     missing += [qid for qid in incomplete_problems(q, answers, visible) if qid in section_ids]
     return "in_progress" if missing else "completed"
 

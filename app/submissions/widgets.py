@@ -150,12 +150,12 @@ _MARKER = "\x00{}\x00"
 
 
 @once_per_question
-def _drawn_states(question: Question) -> dict[tuple[bool, bool], tuple[Markup, ...]]:
+def _drawn_states(question: Question) -> dict[tuple[bool, bool], tuple[tuple[Markup, ...], tuple[str, ...]]]:
     return {}
 
 
-def _parts(question: Question, visible: bool, has_error: bool) -> tuple[Markup, ...]:
-    """The question's markup in this state, split at the slots: fixed Markup and slot names, alternately."""
+def _parts(question: Question, visible: bool, has_error: bool) -> tuple[tuple[Markup, ...], tuple[str, ...]]:
+    """The question's markup in this state, split at its slots: the fixed Markup around them, and their names."""
     states = _drawn_states(question)
     parts = states.get((visible, has_error))
     if parts is None:
@@ -165,7 +165,8 @@ def _parts(question: Question, visible: bool, has_error: bool) -> tuple[Markup, 
                                choice_inputs=Markup("\x00choice_inputs\x00") if shows_options(question) else "")
         drawn = current_app.jinja_env.get_template("submissions/_question.html").module.question(question, item)
         # "a \0base\0 b" splits into markup, slot name, markup, ...: odd places are slot names.
-        parts = states[(visible, has_error)] = tuple(drawn.split("\x00"))
+        pieces = drawn.split("\x00")
+        parts = states[(visible, has_error)] = (tuple(pieces[0::2]), tuple(str(name) for name in pieces[1::2]))
     return parts
 
 
@@ -173,5 +174,8 @@ def question_markup(question: Question, visible: bool, *, error: str | None, bas
                     choice_inputs: Markup | str) -> Markup:
     """The question as submissions/_question.html draws it with these values (all but footprint stages)."""
     values = {"base": base, "text": text, "error": error, "choice_inputs": choice_inputs}
-    parts = _parts(question, visible, error is not None)
-    return Markup("").join(escape(values[part]) if index % 2 else part for index, part in enumerate(parts))
+    fixed, slots = _parts(question, visible, error is not None)
+    drawn = [fixed[0]]
+    for slot, after in zip(slots, fixed[1:]):
+        drawn += (escape(values[slot]), after)
+    return Markup("").join(drawn)
