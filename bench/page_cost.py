@@ -8,6 +8,7 @@ process CPU time per request, best of five rounds (the least disturbed by whatev
 and the Python function calls per request, which do not depend on the machine's speed at all (cProfile's
 count over 20 requests, test client included).
 Use it to see what a change to a page saves; bench/http_pages.py measures the pages as users meet them.
+--cold measures each view as the first since the app started, with nothing remembered (app/core/fragments.py).
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench")
     parser.add_argument("--seed-file", default=str(ROOT / "bench" / ".seed.json"))
     parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--cold", action="store_true",
+                        help="forget the remembered fragments (app/core/fragments.py) before every request: "
+                             "each view as if it were the first since the app started")
     args = parser.parse_args()
     seed = json.loads(Path(args.seed_file).read_text())
     os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY="bench-page-cost", RATELIMIT_ENABLED="0",
@@ -39,6 +43,7 @@ def main() -> None:
     from sqlalchemy import event
 
     from app import create_app
+    from app.core.fragments import forget_all
     from app.extensions import db
 
     app = create_app({"WTF_CSRF_ENABLED": False})
@@ -62,6 +67,8 @@ def main() -> None:
         counter = iter(range(10**9))
 
         def hit():
+            if args.cold:
+                forget_all()
             if method == "POST":
                 response = client.post(path, data={"A1b": f"Revised summary, edit {next(counter)}"})
             else:

@@ -8,6 +8,7 @@ process, the least recently used dropped first. Used for what the committee's pa
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
 
@@ -19,10 +20,17 @@ T = TypeVar("T")
 class Remembered:
     """A bounded map from what a piece of markup shows to the markup."""
 
+    every: "weakref.WeakSet[Remembered]" = weakref.WeakSet()
+
     def __init__(self, size: int):
         self.size = size
         self._drawn: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        Remembered.every.add(self)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._drawn.clear()
 
     def get(self, key: Hashable, draw: Callable[[], T]) -> T:
         with self._lock:
@@ -41,3 +49,9 @@ class Remembered:
 def macro(template: str, name: str):
     """A macro of one of the app's templates, to call from Python."""
     return getattr(current_app.jinja_env.get_template(template).module, name)
+
+
+def forget_all() -> None:
+    """Forget every remembered fragment: what a page costs when nothing has been drawn yet (bench/page_cost.py)."""
+    for remembered in list(Remembered.every):
+        remembered.forget()

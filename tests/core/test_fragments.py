@@ -1,9 +1,9 @@
-"""What the committee's pages remember between views: bounded, and drawn again when what it shows changes."""
+"""Remembered fragments (app/core/fragments.py): bounded, least recently used dropped first, forgettable."""
 from __future__ import annotations
 
 from markupsafe import Markup
 
-from app.core.fragments import Remembered as _Remembered
+from app.core.fragments import Remembered
 
 
 def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goes_first():
@@ -15,7 +15,7 @@ def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goe
             return Markup(f"<p>{key}</p>")
         return make
 
-    remembered = _Remembered(2)
+    remembered = Remembered(2)
     assert remembered.get("a", draw("a")) == Markup("<p>a</p>")
     assert remembered.get("b", draw("b")) == Markup("<p>b</p>")
     assert remembered.get("a", draw("a")) == Markup("<p>a</p>")  # remembered, and now the most recent
@@ -24,3 +24,12 @@ def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goe
     remembered.get("a", draw("a"))
     remembered.get("b", draw("b"))
     assert drawn == ["a", "b", "c", "b"]
+
+
+def test_forget_all_empties_every_remembered_map():
+    from app.core.fragments import forget_all
+
+    remembered = Remembered(4)
+    remembered.get("a", lambda: Markup("1"))
+    forget_all()
+    assert remembered.get("a", lambda: Markup("2")) == Markup("2")
