@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User, UserRole, find_user_by_email, normalise_email
@@ -38,7 +38,9 @@ BASE_FIELD_PREFIX = "__base__"
 
 # What every page of an application reads at once (the team for the access check, the questionnaire), in the
 # same round trip as the application. Not for row locks: PostgreSQL refuses FOR UPDATE across an outer join.
-PAGE_LOAD_OPTIONS = (joinedload(Submission.members), joinedload(Submission.questionnaire_version))
+PAGE_LOAD_OPTIONS = (joinedload(Submission.members), joinedload(Submission.questionnaire_version),
+                     # Written at submit; pages show the risk profile frozen in the round instead.
+                     defer(Submission.risk_profile))
 # Statements that every view of an application runs are built once: building one (and its cache key) cost
 # about as much as running it, and session.get() builds its own on every call.
 _PAGE_SUBMISSION = select(Submission).where(Submission.id == bindparam("submission_id")).options(*PAGE_LOAD_OPTIONS)
