@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from app.core.fragments import Remembered, macro
 from app.questionnaires.schema import Questionnaire
-from app.reviews.services import _display
+from app.reviews.services import _display, round_contents
 from app.submissions.models import Round
 from app.submissions.widgets import once_per_question
 
@@ -44,8 +44,8 @@ class DrawnRound(NamedTuple):
 def drawn_round(questionnaire: Questionnaire, round_: Round) -> DrawnRound:
     """The round's answers and risk profile as submitted (reviews/_answer.html)."""
     def draw():
-        # Deferred by services.round_of: read only when the round is first drawn.
-        answers, profile = round_.answers, round_.risk_profile
+        # Deferred by services.round_of: read, in one query, only when the round is first drawn.
+        answers, profile = round_contents(round_)
         answer = macro("reviews/_answer.html", "answer")
         return DrawnRound(
             {q.id: answer(q, _display(q, answers[q.id])) for q in questionnaire.questions if q.id in answers},

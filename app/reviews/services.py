@@ -580,6 +580,12 @@ def round_of(submission: Submission, number: int) -> Round | None:
     return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
 
 
+def round_contents(round_: Round) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A round_of() round's answers and risk profile, loaded together."""
+    db.session.refresh(round_, attribute_names=["answers", "risk_profile"])
+    return round_.answers, round_.risk_profile
+
+
 def current_decision(submission: Submission) -> Decision | None:
     """The decision on the application's current round, if the chair has made it."""
     if not workflow.may_have_decision(submission.state):
