@@ -2,8 +2,8 @@
 (app/core/fragments.py).
 
 - Each question's heading and answer as submitted in a round, and the round's risk profile: a round's answers
-  are frozen when it is submitted (Round.sha256 is their checksum) and a questionnaire version never changes, so they are the same
-  on every view of the round, by every member of the committee who may see it.
+  are frozen when it is submitted (Round.sha256 is their checksum) and a questionnaire version never changes,
+  so they are the same on every view of the round, by every member of the committee who may see it.
 - Each comment thread, keyed by everything its macro shows (`_shown`), so a thread is drawn again as soon as
   any of it changes (resolved, a reply, an author's new name), and the "Reply" and "Mark resolved" controls
   under it.

@@ -138,7 +138,8 @@ def question_frame(question: Question, visible: bool, has_error: bool) -> dict[s
         "title": question_title(question),
         "hint": hint,
         # The field's aria-describedby: its hint and its error, where it has them.
-        "described": " ".join(([f"{question.id}-hint"] if hint else []) + ([f"{question.id}-error"] if has_error else [])),
+        "described": " ".join(([f"{question.id}-hint"] if hint else [])
+                              + ([f"{question.id}-error"] if has_error else [])),
         "show_if": show_if_json(question),
     }
 

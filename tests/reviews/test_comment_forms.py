@@ -116,7 +116,8 @@ def test_a_thread_is_drawn_again_when_what_it_shows_changes(app, make_client):
     renamed = _thread_markup(c.reviewer2.client.get(page), root_id)
     assert "Dr Renamed Reviewer" in renamed and c.reviewer1.user.name not in renamed
     answered = c.reviewer2.client.post(f"{page}/comments", data={
-        "body": "The 2024.1 release, I think.", "question_id": "B4", "parent_id": str(root_id), "visibility": "applicant"})
+        "body": "The 2024.1 release, I think.", "question_id": "B4", "parent_id": str(root_id),
+        "visibility": "applicant"})
     assert answered.status_code == 302
     assert "The 2024.1 release, I think." in _thread_markup(c.reviewer1.client.get(page), root_id)
 
