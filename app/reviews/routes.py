@@ -105,8 +105,7 @@ def queue():
     pages = max(1, -(-total // filters.per_page))
     template = "reviews/_queue_results.html" if _wants_fragment() else "reviews/queue.html"
     return render_template(template, form=form, rows=rows, total=total, page=filters.page, pages=pages,
-                           table=table, today=date.today(), routes=workflow.ROUTES,
-                           state_labels=workflow.STATE_LABELS, page_title="Applications queue")
+                           table=table, today=date.today(), page_title="Applications queue")
 
 
 def _wants_fragment() -> bool:
@@ -158,7 +157,7 @@ def _render_triage(submission, route_form=None, assign_form=None, security_form=
         "reviews/triage.html", submission=submission, route_form=route_form, assign_form=assign_form,
         security_form=security_form, assignments=assignments, conditions=conditions,
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
-        confirm=ConfirmForm(), routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS,
+        confirm=ConfirmForm(),
         can_assign=workflow.can("assign", submission.state), page_title=f"Triage {submission.reference}",
     ), status
 
@@ -277,7 +276,7 @@ def mine():
         select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
     template = "reviews/_mine_results.html" if _wants_fragment() else "reviews/mine.html"
     return render_template(template, assignments=assignments, submissions=submissions, today=date.today(),
-                           recommendations=RECOMMENDATIONS, state_labels=workflow.STATE_LABELS, table=table,
+                           recommendations=RECOMMENDATIONS, table=table,
                            show=show, search=search, filters=MINE_FILTERS, total=total, page=table["page"],
                            pages=max(1, -(-total // MINE_PER_PAGE)), page_title="My reviews")
 
@@ -397,7 +396,7 @@ def _render_application(submission, recommendation_form=None, comment_error=None
         can_recommend=mine is not None and workflow.can("recommend", submission.state),
         decision=decision, comment_error=comment_error, open_question=open_question, open_parent=open_parent,
         draft=draft, recommendations=RECOMMENDATIONS,
-        outcomes=OUTCOMES, routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS,
+        outcomes=OUTCOMES,
         page_title=f"Review {submission.reference}",
     ), status
 
@@ -501,7 +500,7 @@ def chair_queue():
                                                              Assignment.active.is_(True))):
             if a.round_number == next(s.round_number for s in rows if s.id == a.submission_id):
                 assignments[a.submission_id].append(a)
-    return render_template("reviews/chair.html", rows=rows, assignments=assignments, routes=workflow.ROUTES,
+    return render_template("reviews/chair.html", rows=rows, assignments=assignments,
                            page_title="Applications awaiting a decision")
 
 
@@ -533,7 +532,7 @@ def decide(submission_id: int):
     assignments = services.active_assignments(submission)
     return render_template(
         "reviews/decide.html", submission=submission, form=form, error=error, assignments=assignments,
-        threads=_threads(submission, committee=True), recommendations=RECOMMENDATIONS, routes=workflow.ROUTES,
+        threads=_threads(submission, committee=True), recommendations=RECOMMENDATIONS,
         blockers={o: services.decision_blockers(submission, o) for o in OUTCOMES},
         questionnaire=submission_services.questionnaire_for(submission),
         page_title=f"Decide on {submission.reference}",
@@ -565,7 +564,7 @@ def _render_feedback(submission, level, reply_form=None, reply_parent=None, stat
         reply_form=reply_form or ReplyForm(), reply_parent=reply_parent, report_form=ConditionReportForm(),
         can_reply=level != "viewer" and workflow.can("applicant_reply", submission.state),
         can_report=level in ("owner", "editor") and workflow.can("report_condition", submission.state),
-        outcomes=OUTCOMES, state_labels=workflow.STATE_LABELS, page_title="Decision and comments",
+        outcomes=OUTCOMES, page_title="Decision and comments",
     ), status
 
 

@@ -52,8 +52,7 @@ def _conflict(message: str):
 @login_required
 def dashboard():
     rows = services.submissions_for(current_user)
-    return render_template("submissions/dashboard.html", rows=rows, page_title="My applications",
-                           state_labels=workflow.STATE_LABELS)
+    return render_template("submissions/dashboard.html", rows=rows, page_title="My applications")
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -82,8 +81,6 @@ def task_list(submission_id: int):
         completed=completed,
         level=services.access_level(current_user, submission),
         editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
-        state_labels=workflow.STATE_LABELS,
-        routes=workflow.ROUTES,
         page_title=submission.title,
     )
 
@@ -286,8 +283,7 @@ def check_answers(submission_id: int):
         "submissions/check.html", submission=submission, sections=sections, profile=profile,
         risk_chart=risk_chart(profile),
         problems=problems, editable=editable and level != "viewer", level=level, form=ConfirmForm(),
-        footprint=statement_view(statement),
-        routes=workflow.ROUTES, state_labels=workflow.STATE_LABELS, questionnaire=questionnaire,
+        footprint=statement_view(statement), questionnaire=questionnaire,
         page_title="Check your answers" if editable else "Submitted answers",
     )
 
