@@ -7,6 +7,7 @@ process, the least recently used dropped first. Used for what the committee's pa
 """
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from typing import Callable, Hashable, TypeVar
 from flask import current_app
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Remembered:
@@ -44,6 +46,22 @@ class Remembered:
             while len(self._drawn) > self.size:
                 self._drawn.popitem(last=False)
         return drawn
+
+
+def once_per_question(build: Callable[[K], T]) -> Callable[[K], T]:
+    """Remember what build makes of each question of a questionnaire: questionnaires are parsed once per process
+    and a released version never changes, so neither does anything drawn from one of its questions."""
+    built: dict[int, tuple[K, T]] = {}
+
+    @functools.wraps(build)
+    def remembered(question: K) -> T:
+        # Keyed by identity, the question kept alongside: parsed questions are not hashable.
+        entry = built.get(id(question))
+        if entry is None or entry[0] is not question:
+            entry = built[id(question)] = (question, build(question))
+        return entry[1]
+
+    return remembered
 
 
 def macro(template: str, name: str):

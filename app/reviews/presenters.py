@@ -21,11 +21,10 @@ from typing import Any, NamedTuple
 from flask import request
 from markupsafe import Markup
 
-from app.core.fragments import Remembered, macro
+from app.core.fragments import Remembered, macro, once_per_question
 from app.questionnaires.schema import Questionnaire
 from app.reviews.services import _display, round_contents
 from app.submissions.models import Round
-from app.submissions.widgets import once_per_question
 
 
 # Rounds in review at once, with room to spare (about 15 KB each); threads on those rounds (about 1 KB each).

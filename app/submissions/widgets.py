@@ -9,19 +9,16 @@ rendering time.
 """
 from __future__ import annotations
 
-import functools
 import json
 from types import SimpleNamespace
-from typing import Any, Callable, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from flask import current_app
 from markupsafe import Markup, escape
 
+from app.core.fragments import once_per_question
 from app.core.markdown import render_markdown
 from app.questionnaires.schema import Question
-
-T = TypeVar("T")
-
 
 class _OptionMarkup(NamedTuple):
     value: str
@@ -43,21 +40,6 @@ class _OptionMarkup(NamedTuple):
                                           + (" checked" if checked else "") + (" disabled" if disabled else "")
                                           + self.end)
         return markup
-
-
-def once_per_question(build: Callable[[Question], T]) -> Callable[[Question], T]:
-    """Remember what build makes of a question."""
-    built: dict[int, tuple[Question, T]] = {}
-
-    @functools.wraps(build)
-    def remembered(question: Question) -> T:
-        # Keyed by identity, the question kept alongside: parsed questions are not hashable.
-        entry = built.get(id(question))
-        if entry is None or entry[0] is not question:
-            entry = built[id(question)] = (question, build(question))
-        return entry[1]
-
-    return remembered
 
 
 _YES_NO = (("yes", "Yes", ""), ("no", "No", ""))
