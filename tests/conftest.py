@@ -19,6 +19,8 @@ from app import create_app
 from app.extensions import db
 from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
 
+pytest_plugins = ["tests.parts"]
+
 # The settings each app was created with, restored after every test.
 PRISTINE_CONFIG: dict = {}
 

@@ -3,7 +3,6 @@ the models (the review routes are not needed), and re-creating archive rows for 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.submissions.models import QuestionnaireVersion, Submission
 from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user
+from tests.tools import require_tool
 
 APPLICANT_COMMENT = "Please confirm the licence terms of the ICSD extract before publication."
 COMMITTEE_COMMENT = "Committee only: the PI had a similar application declined in 2024, keep an eye on it."
@@ -138,8 +138,7 @@ def store_bytes(app, data: bytes, **meta) -> dict:
 
 def nss_db(directory: Path, root_cert: Path) -> Path:
     """An NSS database trusting the development root, for poppler's pdfsig."""
-    if shutil.which("certutil") is None:
-        pytest.skip("certutil (libnss3-tools) is not installed")
+    require_tool("certutil", "libnss3-tools")
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True,
                    capture_output=True)
@@ -149,8 +148,7 @@ def nss_db(directory: Path, root_cert: Path) -> Path:
 
 
 def pdfsig(pdf: Path, nssdir: Path) -> str:
-    if shutil.which("pdfsig") is None:
-        pytest.skip("pdfsig (poppler-utils) is not installed")
+    require_tool("pdfsig", "poppler-utils")
     result = subprocess.run(["pdfsig", "-nssdir", f"sql:{nssdir}", str(pdf)], capture_output=True, text=True)
     return result.stdout + result.stderr
 

@@ -6,7 +6,6 @@ import http.server
 import io
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -31,6 +30,7 @@ from tests.documents.helpers import (
     restore_document,
 )
 from tests.factories import LOW_RISK_ANSWERS
+from tests.tools import require_tool
 
 
 TITLE = "Graph networks <em>for</em> perovskites & “band gaps”"
@@ -98,6 +98,7 @@ def rendered(app, pki, archive_dir, probe, tmp_path_factory):
             "actions": db.session.scalars(select(AuditEvent.action)).all(),
         }
     data = out.read_bytes()
+    require_tool("pdftotext", "poppler-utils")
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     return {"path": out, "pdf": data, "text": text, "decided": decided, "elapsed": elapsed, **info}
 
@@ -220,17 +221,16 @@ def test_pdfa_identification_output_intent_and_associated_file(rendered):
     producer = info.get_object().get("/Producer") if info else None
     if producer is not None:  # Info and XMP must agree for PDF/A
         assert str(producer) in metadata
-    if shutil.which("pdfinfo"):
-        meta = subprocess.run(["pdfinfo", "-meta", str(rendered["path"])], capture_output=True, text=True).stdout
-        assert "pdfaid" in meta
-    if shutil.which("qpdf"):
-        check = subprocess.run(["qpdf", "--check", str(rendered["path"])], capture_output=True, text=True)
-        assert check.returncode in (0, 3), check.stdout + check.stderr  # 3: warnings only
+    require_tool("pdfinfo", "poppler-utils")
+    meta = subprocess.run(["pdfinfo", "-meta", str(rendered["path"])], capture_output=True, text=True).stdout
+    assert "pdfaid" in meta
+    require_tool("qpdf", "qpdf")
+    check = subprocess.run(["qpdf", "--check", str(rendered["path"])], capture_output=True, text=True)
+    assert check.returncode in (0, 3), check.stdout + check.stderr  # 3: warnings only
 
 
 def test_fonts_are_the_shipped_ones_and_embedded(rendered):
-    if shutil.which("pdffonts") is None:
-        pytest.skip("pdffonts (poppler-utils) is not installed")
+    require_tool("pdffonts", "poppler-utils")
     output = subprocess.run(["pdffonts", str(rendered["path"])], capture_output=True, text=True, check=True).stdout
     rows = output.splitlines()[2:]
     assert rows

@@ -13,6 +13,7 @@ from app.documents.render import MissingGlyphError, RenderError, render_pdf
 from app.extensions import db
 from tests.documents.helpers import decided_application
 from tests.factories import login
+from tests.tools import missing_service
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -112,7 +113,7 @@ def redis_queue(documents_app, monkeypatch):
     try:
         connection.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        missing_service("Redis is not running on 127.0.0.1:6379")
     connection.flushdb()
     # The worker builds its own app with create_app(), from the environment, as `make worker` does.
     config = documents_app.config
