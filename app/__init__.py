@@ -43,8 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.admin.routes import bp as admin_bp
     from app.archive.routes import bp as archive_bp
-    from app.documents.routes import bp as documents_bp
     from app.auth.routes import bp as auth_bp
+    from app.documents.routes import bp as documents_bp
     from app.reports.routes import bp as reports_bp
     from app.reviews.routes import bp as reviews_bp
     from app.submissions.routes import bp as submissions_bp

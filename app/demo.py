@@ -15,7 +15,8 @@ from app.extensions import db
 from app.reviews import services as reviews
 from app.reviews.models import Condition
 from app.submissions import services as submissions
-from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS, seed as seed_basics
+from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS
+from app.submissions.demo import seed as seed_basics
 from app.submissions.models import Submission, SubmissionMember
 
 PASSWORDS = {email: password for email, _name, _roles, password in DEMO_USERS}

@@ -18,8 +18,11 @@ SENT: dict[str, str] = {}  # "submission_id:question_id" -> the last value the s
 SEQUENCE = itertools.count(1)
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASE = re.compile(r'name="__base__([A-Z0-9a-z]+)" value="([^"]*)"')
-WORDS = ("provenance dataset licence DFT functional perovskite interatomic potential reproducibility weights "
-         "benchmark export control collaborator energy carbon open science metadata repository").split()
+WORDS = [
+    "provenance", "dataset", "licence", "DFT", "functional", "perovskite", "interatomic", "potential",
+    "reproducibility", "weights", "benchmark", "export", "control", "collaborator", "energy", "carbon", "open",
+    "science", "metadata", "repository",
+]
 
 
 def _token(html: str) -> str:

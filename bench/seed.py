@@ -17,7 +17,7 @@ import json
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,11 +27,15 @@ PASSWORD = "bench-password-not-secret-42"
 STATES = [("draft", 40), ("submitted", 15), ("in_review", 20), ("changes_requested", 5), ("approved", 10),
           ("approved_with_conditions", 5), ("rejected", 5)]
 DEPARTMENTS = ["Materials", "Chemistry", "Physics", "Engineering", "Computer Science", None]
-WORDS = ("perovskite band gap graph neural network density functional theory training data provenance licence "
-         "ICSD Materials Project crystal structure zeolite catalyst battery cathode electrolyte diffusion model "
-         "active learning uncertainty surrogate high-throughput screening synthesis robot GPU cluster carbon "
-         "footprint dual use export control collaborator dataset weights open science reproducibility benchmark "
-         "hyperparameter fine-tuning pre-trained embeddings alloy thermoelectric photovoltaic stability phonon").split()
+WORDS = [
+    "perovskite", "band", "gap", "graph", "neural", "network", "density", "functional", "theory", "training",
+    "data", "provenance", "licence", "ICSD", "Materials", "Project", "crystal", "structure", "zeolite", "catalyst",
+    "battery", "cathode", "electrolyte", "diffusion", "model", "active", "learning", "uncertainty", "surrogate",
+    "high-throughput", "screening", "synthesis", "robot", "GPU", "cluster", "carbon", "footprint", "dual", "use",
+    "export", "control", "collaborator", "dataset", "weights", "open", "science", "reproducibility", "benchmark",
+    "hyperparameter", "fine-tuning", "pre-trained", "embeddings", "alloy", "thermoelectric", "photovoltaic",
+    "stability", "phonon",
+]
 
 
 def sentence(rng: random.Random, low: int = 8, high: int = 30) -> str:
@@ -93,7 +97,7 @@ def main() -> None:
 
     from app import create_app
     from app.auth.models import User, UserRole
-    from app.core.audit import AuditEvent, compute_hash
+    from app.core.audit import compute_hash
     from app.extensions import db
     from app.submissions.models import Answer, Round, Submission
 
@@ -155,7 +159,7 @@ def main() -> None:
         db.session.remove()
         raw = db.engine.raw_connection()
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with raw.cursor() as cursor:
         cursor.execute('SELECT COALESCE(MAX(id), 0) FROM "user"')
         next_user = cursor.fetchone()[0] + 1

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.models import Assignment
-from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user, post_section
-from tests.reviews.helpers import Person, assign, person, submitted
+from tests.factories import create_application
+from tests.reviews.helpers import Person, person, submitted
 
 ROLES = ["anonymous", "owner", "other_applicant", "assigned_reviewer", "unassigned_reviewer", "chair",
          "coordinator", "security_officer", "admin"]

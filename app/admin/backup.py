@@ -22,14 +22,29 @@ import base64
 import hashlib
 import json
 import os
-from datetime import date, datetime, time, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import JSON, Date, DateTime, Integer, LargeBinary, Numeric, Table, Time, func, inspect, null, select, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Table,
+    Time,
+    func,
+    inspect,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from app.extensions import db
@@ -147,7 +162,7 @@ def backup(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
     storage = get_storage()
     manifest: dict[str, Any] = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
-        "created_at": datetime.now(timezone.utc).isoformat(),
+        "created_at": datetime.now(UTC).isoformat(),
         "source_dialect": db.engine.dialect.name, "tables": [], "archive": [],
     }
     # One REPEATABLE READ (snapshot) transaction on PostgreSQL: every table is read at the same instant.

@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
 from app.auth import throttle
+from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
 from app.core.audit import record
 from app.core.mail import queue_mail
-from app.core.web import external_url
 from app.core.models import utcnow
 from app.core.permissions import GRANTABLE_ROLES
+from app.core.web import external_url
 from app.extensions import db, login_manager
 
 LAST_SEEN_INTERVAL = timedelta(minutes=5)

@@ -11,7 +11,8 @@ import functools
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import current_app
 
@@ -22,7 +23,7 @@ K = TypeVar("K")
 class Remembered:
     """A bounded map from what a piece of markup shows to the markup."""
 
-    every: "weakref.WeakSet[Remembered]" = weakref.WeakSet()
+    every: weakref.WeakSet[Remembered] = weakref.WeakSet()
 
     def __init__(self, size: int):
         self.size = size

@@ -7,7 +7,7 @@ applicant (visibility "applicant") can reach a PDF, whatever the audience.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -59,16 +59,16 @@ def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _utc(value: datetime | None) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%-d %B %Y, %H:%M UTC")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%-d %B %Y, %H:%M UTC")
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -286,7 +286,7 @@ def assessment_context(submission_id: int, round_number: int, *, audience: str, 
         "threads": list(threads.values()),
         "history": history,
         "audit_head": audit_head() or "",
-        "generated_at": _utc(datetime.now(timezone.utc)),
+        "generated_at": _utc(datetime.now(UTC)),
         # What is attached as JSON: the frozen round exactly as stored, plus the decision.
         "data": {
             "format": "crucible-assessment/1",

@@ -118,7 +118,7 @@ def ensure_dev_certificates(directory: Path, *, passphrase: str | None = None,
     directory.mkdir(parents=True, exist_ok=True)
     paths = DevCertificates(directory / "root-ca.pem", directory / "root-ca-key.pem",
                             directory / "signing-cert.pem", directory / "signing-key.pem", [])
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 
     def write(path: Path, data: bytes, mode: int) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

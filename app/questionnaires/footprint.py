@@ -237,7 +237,7 @@ def load_data(path: str | Path) -> FootprintData:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_cached(path: str) -> FootprintData:
     return load_data(path)
 

@@ -326,7 +326,7 @@ def _file_for(key: str, version: int) -> Path:
     return QUESTIONNAIRE_ROOT / key / f"v{int(version)}.yaml"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_questionnaire(key: str, version: int) -> Questionnaire:
     """The released questionnaire <key> v<version>, parsed once per process (files are never edited)."""
     path = _file_for(key, version)

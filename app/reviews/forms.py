@@ -1,9 +1,8 @@
 from flask_wtf import FlaskForm
-
-from app.core.forms import choices
 from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import choices
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS
 from app.submissions.workflow import ROUTES
 

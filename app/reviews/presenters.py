@@ -26,7 +26,6 @@ from app.questionnaires.schema import Questionnaire
 from app.reviews.services import _display, round_contents
 from app.submissions.models import Round
 
-
 # Rounds in review at once, with room to spare (about 15 KB each); threads on those rounds (about 1 KB each).
 _rounds = Remembered(256)
 _threads = Remembered(8192)

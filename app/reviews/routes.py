@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.forms import choices
-from app.core.web import page_url
 from app.core.permissions import roles_required
+from app.core.web import page_url
 from app.documents.models import RenderJob
 from app.extensions import db
 from app.reviews import presenters, services

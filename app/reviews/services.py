@@ -14,16 +14,16 @@ from sqlalchemy.orm import defer, joinedload
 from app.auth.models import User, UserRole
 from app.core import audit
 from app.core.mail import queue_mail
-from app.core.web import external_url
 from app.core.models import utcnow
+from app.core.web import external_url
 from app.documents.services import request_assessment
 from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Condition, Decision
 from app.submissions import services as submission_services
-from app.submissions.services import lock
 from app.submissions import workflow
 from app.submissions.models import Round, Submission
+from app.submissions.services import lock
 from app.submissions.signals import round_submitted
 from app.submissions.workflow import State
 

@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-
-from app.core.forms import choices
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
+
+from app.core.forms import choices
 
 
 class NewSubmissionForm(FlaskForm):

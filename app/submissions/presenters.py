@@ -1,13 +1,14 @@
 """Plain dicts for the applicant's templates, built from the questionnaire and the stored answers."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any, Mapping
+from typing import Any
 
 from app.core.markdown import render_markdown
+from app.questionnaires import footprint
 from app.questionnaires.answers import section_status
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires import footprint
 from app.questionnaires.schema import STAGES_TYPE, Questionnaire
 from app.submissions import footprint_presenter, services, widgets
 from app.submissions.models import Answer, Submission

@@ -14,9 +14,9 @@ from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.scoring import score
 from app.submissions import services, workflow
+from app.submissions.footprint_presenter import chart, statement_view
 from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Round, Submission
-from app.submissions.footprint_presenter import chart, statement_view
 from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")

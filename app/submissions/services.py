@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,19 +16,24 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth.models import User, UserRole, find_user_by_email, normalise_email
 from app.core import audit
 from app.core.mail import queue_mail
-from app.core.web import external_url
 from app.core.models import utcnow
+from app.core.web import external_url
 from app.extensions import db
 from app.questionnaires import footprint
-from app.questionnaires.answers import (incomplete_problems, is_required_error, parse_section, required_ids,
-                                        section_status)
+from app.questionnaires.answers import (
+    incomplete_problems,
+    is_required_error,
+    parse_section,
+    required_ids,
+    section_status,
+)
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.loader import get_questionnaire, latest_version
 from app.questionnaires.schema import Questionnaire
 from app.questionnaires.scoring import score
 from app.submissions import workflow
-from app.submissions.signals import round_submitted
 from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
+from app.submissions.signals import round_submitted
 from app.submissions.workflow import State
 
 QUESTIONNAIRE_KEY = "ml-materials-ethics"

@@ -20,6 +20,7 @@ from app.core.fragments import once_per_question
 from app.core.markdown import render_markdown
 from app.questionnaires.schema import Question
 
+
 class _OptionMarkup(NamedTuple):
     value: str
     # The <input> up to where " is-invalid" may join its classes.

@@ -7,19 +7,16 @@ import os
 import socket
 import stat
 import zipfile
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.archive.storage import LocalStorage, S3Storage, StorageError
-from app.core.models import utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision
 from tests.documents.helpers import decided_application, flip_byte, restore_document, store_bytes, utc
 from tests.factories import login, make_user
-
 
 # ---------------------------------------------------------------- local storage
 

@@ -19,8 +19,8 @@ from app.documents import services as document_services
 from app.documents.models import Document
 from app.extensions import db
 from app.submissions.models import Answer
-from tests.documents.helpers import configure_documents, decided_application, shared_pki
 from tests.databases import empty_database
+from tests.documents.helpers import configure_documents, decided_application, shared_pki
 from tests.factories import create_application, login, make_user, post_section
 
 

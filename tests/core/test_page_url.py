@@ -5,7 +5,6 @@ from flask import url_for
 
 from app.core.web import page_url
 
-
 CASES = [
     ("submissions.dashboard", {}),
     ("submissions.section", {"submission_id": 7, "section_id": "B"}),

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -160,7 +159,7 @@ def flip_byte(data: bytes, position: int | None = None) -> bytes:
 
 
 def utc(year, month, day, hour=12) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 PASSPHRASE = "test-signing-passphrase"

@@ -32,7 +32,6 @@ from tests.documents.helpers import (
 from tests.factories import LOW_RISK_ANSWERS
 from tests.tools import require_tool
 
-
 TITLE = "Graph networks <em>for</em> perovskites & “band gaps”"
 
 

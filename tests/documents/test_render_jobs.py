@@ -1,8 +1,6 @@
 """Render jobs: inline with one immediate retry, on RQ with a real Redis and worker, failures kept visible."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import func, select
 

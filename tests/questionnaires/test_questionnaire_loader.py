@@ -295,5 +295,5 @@ def test_get_questionnaire_checks_folder_matches_key(tmp_path: Path, monkeypatch
 
 
 def test_root_is_the_project_questionnaires_folder() -> None:
-    assert QUESTIONNAIRE_ROOT == Path(__file__).resolve().parents[2] / "questionnaires"
+    assert Path(__file__).resolve().parents[2] / "questionnaires" == QUESTIONNAIRE_ROOT
     assert (QUESTIONNAIRE_ROOT / "ml-materials-ethics" / "v1.yaml").is_file()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, select
@@ -55,7 +55,7 @@ def portfolio(app, make_client):
         "big": _submitted(materials, "Large pre-training", BIG),
         "approved": _submitted(materials, "Approved fine-tuning", state="approved", app=app),
         "old": _submitted(unassigned, "=SUM(A1) legacy study", BIG, app=app,
-                          submitted_at=datetime(2025, 11, 5, 10, 0, tzinfo=timezone.utc)),
+                          submitted_at=datetime(2025, 11, 5, 10, 0, tzinfo=UTC)),
         "withdrawn": _submitted(unassigned, "Withdrawn work", BIG, state="withdrawn", app=app),
     }
     ids["draft"] = create_application(unassigned, "Draft only")
@@ -116,7 +116,7 @@ def test_figures_equal_the_sum_of_the_statements_they_cover(app, make_client, po
     assert (f"Materials Science 2 {footprint.format_energy(big['energy_kwh'] + approved['energy_kwh'])} "
             f"{footprint.format_carbon(materials)} 1") in text
     assert f"Unassigned 1 {footprint.format_energy(old['energy_kwh'])} {footprint.format_carbon(old['co2e_kg'])} 0" in text
-    this_year = datetime.now(timezone.utc).year
+    this_year = datetime.now(UTC).year
     assert f"2025 1 {footprint.format_energy(old['energy_kwh'])}" in text
     assert f"{this_year} 2 " in text
     assert "2025 Q4 1" in text

@@ -257,9 +257,11 @@ def test_payloads_read_as_typed(world):
 
 def test_pdf_assessment_text_is_inert(world, app):
     render = pytest.importorskip("app.documents.render")
-    from app.documents.context import assessment_context
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
+
+    from app.documents.context import assessment_context
 
     with app.app_context():
         context = assessment_context(world["submission_id"], 2, audience="archive")
