@@ -1,4 +1,6 @@
 """Extensions are created unbound here and bound in create_app(), so tests can build many apps."""
+from typing import TYPE_CHECKING
+
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +12,14 @@ from flask_wtf import CSRFProtect
 from app.core.models import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# The class every model subclasses. Flask-SQLAlchemy builds db.Model from Base when the extension is created, which
+# a type checker cannot follow: to it, models subclass Base itself, whose metadata and registry db.Model shares.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +16,7 @@ from app.core.permissions import GRANTABLE_ROLES, ROLES
 USAGE_ERROR = 2
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(USAGE_ERROR)
 

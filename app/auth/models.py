@@ -11,14 +11,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.models import TimestampMixin, UTCDateTime, utcnow
 from app.core.permissions import GRANTABLE_ROLES
-from app.extensions import db
+from app.extensions import Model, db
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,11 +38,13 @@ class User(UserMixin, TimestampMixin, db.Model):
         foreign_keys="UserRole.user_id",
     )
 
-    # Set by the user loader: the server-side session this request is authenticated by.
-    current_session = None
+    # Set by the user loader: the server-side session this request is authenticated by. A plain attribute, not a
+    # column: __allow_unmapped__ lets it carry its type without Mapped[].
+    __allow_unmapped__ = True
+    current_session: UserSession | None = None
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
@@ -73,7 +75,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),
@@ -91,7 +93,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A server-side record of each sign-in, so sessions can be listed and revoked."""
 
     __tablename__ = "user_session"

@@ -10,11 +10,12 @@ import hashlib
 import hmac
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any, cast
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -264,7 +265,8 @@ def _revoke_sessions(user: User, *, keep: UserSession | None = None) -> int:
     )
     if keep is not None:
         statement = statement.where(UserSession.id != keep.id)
-    result = db.session.execute(statement)
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    result = cast(CursorResult[Any], db.session.execute(statement))
     return result.rowcount or 0
 
 
@@ -302,7 +304,10 @@ def change_password(user: User, new_password: str) -> int:
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=RESET_SALT)
+    secret_key = current_app.secret_key
+    if secret_key is None:
+        raise RuntimeError("SECRET_KEY is not set: password reset links cannot be signed")
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
 
 
 def _password_fingerprint(user: User) -> str:

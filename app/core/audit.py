@@ -8,20 +8,23 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 GENESIS_HASH = "0" * 64
 # Any constant works: it only has to be the same for every writer of the chain.
 _AUDIT_LOCK_KEY = 727_274_001
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -31,7 +34,7 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Unique: two events can never claim the same predecessor, so the chain cannot fork.
     previous_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -72,11 +75,11 @@ def compute_hash(event: AuditEvent) -> str:
 def record(
     action: str,
     *,
-    actor=None,
+    actor: User | int | None = None,
     object_type: str,
     object_id: Any = None,
     submission_id: int | None = None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an event to the current transaction; the caller commits it together with the change.
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, current_app, jsonify, render_template, request
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -12,15 +15,20 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger("crucible.errors")
 
 MESSAGES = {
-    400: ("Something in the request was not right", "The page could not use what was sent. Go back, check the form and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask the application's owner or the research office."),
+    400: ("Something in the request was not right",
+          "The page could not use what was sent. Go back, check the form and try again."),
+    403: ("You do not have access to this page",
+          "If you think you should, ask the application's owner or the research office."),
     404: ("Page not found", "Check the address, or go back to your dashboard."),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
     409: ("That cannot be done right now", "The application has changed since the page was loaded."),
     413: ("The file or form is too large", "Send something smaller."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
-    500: ("Something went wrong on our side", "Nothing you did caused this. Try again; if it keeps happening, contact the research office with the reference below."),
-    503: ("Crucible is briefly unavailable", "Nothing you did caused this, and nothing already saved is lost. Wait a minute and try again."),
+    500: ("Something went wrong on our side",
+          "Nothing you did caused this. Try again; if it keeps happening, contact the research office with the "
+          "reference below."),
+    503: ("Crucible is briefly unavailable",
+          "Nothing you did caused this, and nothing already saved is lost. Wait a minute and try again."),
 }
 # Seconds a client is asked to wait when the database cannot be reached (a restart takes a few).
 RETRY_AFTER_SECONDS = 30
@@ -30,7 +38,12 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.is_json
 
 
-def render_error(status: int, detail: str | None = None, *, template_context: dict | None = None):
+# An error page as a view returns it: the JSON or HTML body, and the status.
+ErrorResponse = tuple[Response | str, int]
+
+
+def render_error(status: int, detail: str | None = None, *,
+                 template_context: dict[str, Any] | None = None) -> ErrorResponse:
     reference = secrets.token_hex(4).upper()
     title, default_detail = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     log.info("HTTP %s on %s %s (ref %s): %s", status, request.method, request.path, reference, detail or "")
@@ -49,7 +62,7 @@ def render_error(status: int, detail: str | None = None, *, template_context: di
 
 def register_error_handlers(app: Flask) -> None:
     @app.teardown_appcontext
-    def close_session_quietly(exc):
+    def close_session_quietly(exc: BaseException | None) -> None:
         """Runs before Flask-SQLAlchemy's own teardown (registered earlier, so run later), which would let the
         ROLLBACK on a connection the database has just dropped escape to the WSGI server after the response is
         already made: it is closed here, and a failure logged instead."""
@@ -62,19 +75,20 @@ def register_error_handlers(app: Flask) -> None:
             db.session.registry.clear()
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
+    def csrf_error(error: CSRFError) -> ErrorResponse:
         return render_error(
-            400, "The form had expired or was sent from another site. Reload the page and try again; what you typed is still in your browser's back history."
+            400, "The form had expired or was sent from another site. Reload the page and try again; what you typed "
+            "is still in your browser's back history."
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ErrorResponse:
         code = error.code or 500
         detail = error.description if code in (409,) and error.description else None
         return render_error(code, detail)
 
     @app.errorhandler(Exception)
-    def unhandled(error: Exception):
+    def unhandled(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException):
             return http_error(error)
         if _database_unreachable(error):

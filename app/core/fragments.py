@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import current_app
+from markupsafe import Markup
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -65,9 +66,10 @@ def once_per_question(build: Callable[[K], T]) -> Callable[[K], T]:
     return remembered
 
 
-def macro(template: str, name: str):
+def macro(template: str, name: str) -> Callable[..., Markup]:
     """A macro of one of the app's templates, to call from Python."""
-    return getattr(current_app.jinja_env.get_template(template).module, name)
+    found: Callable[..., Markup] = getattr(current_app.jinja_env.get_template(template).module, name)
+    return found
 
 
 def forget_all() -> None:

@@ -15,12 +15,12 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 log = logging.getLogger("crucible.mail")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request, session, url_for
+from flask import Flask, Response, current_app, g, has_request_context, request, session, url_for
 
 from app.core.markdown import render_markdown
 from app.core.permissions import ROLES
@@ -14,17 +15,18 @@ CSP = (
 )
 
 
-def external_url(endpoint: str, **values) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for mail: the configured BASE_URL plus the route's path.
 
     Never built from the request's Host header, which the client chooses: a password-reset link built
     from it could point at another site (host header poisoning).
     """
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    base_url: str = current_app.config["BASE_URL"]
+    return base_url.rstrip("/") + path
 
 
-def page_url(endpoint: str, **values) -> str:
+def page_url(endpoint: str, **values: Any) -> str:
     """url_for for links within the site, remembered: a page builds dozens (nav, rows, sort headers, pager),
     and building each anew cost more than the rest of a queue page's table.
 
@@ -45,7 +47,7 @@ def page_url(endpoint: str, **values) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _remembered_url(script_root: str, endpoint: str, values: tuple) -> str:
+def _remembered_url(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
     return url_for(endpoint, **dict(values))
 
 
@@ -58,7 +60,7 @@ PERMISSIONS_POLICY = (
 
 def register_web_hooks(app: Flask) -> None:
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
@@ -85,7 +87,7 @@ def register_web_hooks(app: Flask) -> None:
         return not user.is_anonymous
 
     @app.teardown_request
-    def deliver_mail(exc):
+    def deliver_mail(exc: BaseException | None) -> None:
         if exc is None and g.get("crucible_mail_pending"):
             from app.core.mail import deliver_pending
 

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.submissions.workflow import sql_in
 
 DOCUMENT_KINDS = {
@@ -17,7 +17,7 @@ DOCUMENT_KINDS = {
 JOB_STATES = ("queued", "running", "done", "failed")
 
 
-class Document(db.Model):
+class Document(Model):
     """A signed assessment in the archive, stored under its sha256. Rows are only ever added."""
 
     __tablename__ = "document"
@@ -45,7 +45,7 @@ class Document(db.Model):
     submission = relationship("Submission")
 
 
-class RenderJob(db.Model):
+class RenderJob(Model):
     """One request to produce a signed assessment; attempts and the last error stay visible."""
 
     __tablename__ = "render_job"

@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.questionnaires import footprint
 from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
-from app.questionnaires.schema import STAGES_TYPE, Question, Questionnaire
+from app.questionnaires.schema import STAGES_TYPE, Question, Questionnaire, Section
 
 __all__ = [
     "FieldError",
@@ -180,10 +180,7 @@ def parse_value(question: Question, raw: Any) -> Any:
         return _parse_stages(raw)
     if question.type == "multi":
         return _parse_multi(question, raw if isinstance(raw, list) else [raw])
-    if isinstance(raw, list):
-        text = raw[0] if raw else ""
-    else:
-        text = raw
+    text = _single(raw)
     if question.type in {"text", "markdown"}:
         return _parse_text(question, text)
     if question.type == "choice" or question.type == "hardware" and question.options:
@@ -197,6 +194,13 @@ def parse_value(question: Question, raw: Any) -> Any:
     if question.type == "date":
         return _parse_date(text)
     raise AssertionError(f"unhandled question type {question.type}")
+
+
+def _single(raw: Any) -> Any:
+    """The one value of a question that takes one: the first of a posted list, or the value itself."""
+    if isinstance(raw, list):
+        return raw[0] if raw else ""
+    return raw
 
 
 # --- a section of the form --------------------------------------------------------------------------
@@ -218,7 +222,8 @@ def stage_field_names(question_id: str, form: Mapping[str, Any]) -> list[str]:
     return [name for name in form if name.startswith(prefix)]
 
 
-def _submitted_stages(question: Question, form: Mapping[str, list[str]], present: set[str]) -> list[dict] | None:
+def _submitted_stages(question: Question, form: Mapping[str, list[str]],
+                      present: set[str]) -> list[dict[str, str]] | None:
     pattern = re.compile(rf"^{re.escape(question.id)}-(\d+)-([a-z_]+)$")
     removed = {value.strip() for value in _values(form, f"{question.id}-remove")}
     stages: dict[int, dict[str, str]] = {}
@@ -258,20 +263,8 @@ def parse_section(
     section = q.section(section_id)
     own_ids = {question.id for question in section.questions}
     own_ids |= {name for q_ in section.questions if q_.type == STAGES_TYPE for name in stage_field_names(q_.id, form)}
-    present = _present_ids(form)
     result = SectionParse(unknown_fields=[name for name in form if name not in own_ids and name != PRESENT_FIELD])
-
-    parsed: dict[str, Any] = {}
-    parse_errors: dict[str, str] = {}
-    for question in section.questions:
-        raw = _submitted_raw(question, form, present)
-        if raw is None:
-            continue
-        result.raw[question.id] = raw
-        try:
-            parsed[question.id] = parse_value(question, raw)
-        except FieldError as exc:
-            parse_errors[question.id] = str(exc)
+    parsed, parse_errors = _parse_submitted(section.questions, form, result.raw)
 
     merged = {**stored, **parsed}
     visible = visible_question_ids(q, merged)
@@ -287,15 +280,38 @@ def parse_section(
     merged = {**stored, **result.values}
 
     if check_required:
-        required = required_ids(q, merged)
-        for question in section.questions:
-            qid = question.id
-            if qid in required and qid not in result.errors and is_blank(merged.get(qid)):
-                result.errors[qid] = ANSWER_REQUIRED
-        for qid, message in incomplete_problems(q, merged).items():
-            if q.section_of(qid).id == section_id:
-                result.errors.setdefault(qid, message)
+        for qid, message in _unfinished(q, section, merged).items():
+            result.errors.setdefault(qid, message)
     return result
+
+
+def _parse_submitted(questions: Sequence[Question], form: Mapping[str, list[str]],
+                     raw_values: dict[str, str | list[str]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse what the form posted for each question, keeping it in `raw_values`: (values, errors) by question id."""
+    present = _present_ids(form)
+    parsed: dict[str, Any] = {}
+    parse_errors: dict[str, str] = {}
+    for question in questions:
+        raw = _submitted_raw(question, form, present)
+        if raw is None:
+            continue
+        raw_values[question.id] = raw
+        try:
+            parsed[question.id] = parse_value(question, raw)
+        except FieldError as exc:
+            parse_errors[question.id] = str(exc)
+    return parsed, parse_errors
+
+
+def _unfinished(q: Questionnaire, section: Section, merged: Mapping[str, Any]) -> dict[str, str]:
+    """The section's required questions left blank and its answers not complete yet, with their messages."""
+    required = required_ids(q, merged)
+    problems = {question.id: ANSWER_REQUIRED for question in section.questions
+                if question.id in required and is_blank(merged.get(question.id))}
+    for qid, message in incomplete_problems(q, merged).items():
+        if q.section_of(qid).id == section.id:
+            problems.setdefault(qid, message)
+    return problems
 
 
 def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any],
@@ -352,10 +368,11 @@ def section_status(
 
 def _display_date(value: Any) -> str:
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.date.fromisoformat(value)
+            value = dt.date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return str(value)

@@ -27,7 +27,7 @@ def _same(answer: Any, expected: Any) -> bool:
     # True == 1 in Python; a yes/no answer must not match a number condition or vice versa.
     if isinstance(answer, bool) or isinstance(expected, bool):
         return isinstance(answer, bool) and isinstance(expected, bool) and answer is expected
-    return answer == expected
+    return bool(answer == expected)
 
 
 def _matches_any(answer: Any, expected: list[Any]) -> bool:

@@ -179,6 +179,50 @@ class FootprintDataError(ValueError):
     pass
 
 
+_DATA_KEYS = ("data_version", "label", "source", "licence", "attribution", "constants", "tiers", "devices",
+              "platforms", "grids")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
+
+
+def _device_problems(devices: dict[str, Any]) -> list[str]:
+    problems = []
+    for key, device in devices.items():
+        if device.get("kind") not in {"gpu", "tpu", "cpu"}:
+            problems.append(f"devices.{key}.kind: gpu, tpu or cpu")
+        if not _is_number(device.get("tdp_w")) or device["tdp_w"] <= 0:
+            problems.append(f"devices.{key}.tdp_w: a positive number")
+        if device.get("kind") == "cpu" and not isinstance(device.get("cores"), int):
+            problems.append(f"devices.{key}.cores: CPUs need their number of cores")
+        if not device.get("name"):
+            problems.append(f"devices.{key}.name: required")
+    if OTHER_HARDWARE in devices:
+        problems.append(f"devices.{OTHER_HARDWARE}: reserved for hardware given in watts")
+    return problems
+
+
+def _rate_problems(raw: dict[str, Any]) -> list[str]:
+    """The platforms' PUE and the grids' carbon intensity."""
+    problems = [f"platforms.{key}.pue: a number of 1 or more" for key, platform in raw["platforms"].items()
+                if not _is_number(platform.get("pue")) or platform["pue"] < 1]
+    problems += [f"grids.{key}.g_per_kwh: a number of 0 or more" for key, grid in raw["grids"].items()
+                 if not _is_number(grid.get("g_per_kwh")) or grid["g_per_kwh"] < 0]
+    return problems
+
+
+def _constant_problems(raw: dict[str, Any]) -> list[str]:
+    constants = raw["constants"]
+    problems = [f"constants.{key}: a number" for key in ("memory_w_per_gb", "default_usage", "tree_g_per_year",
+                                                         "car_g_per_km") if not _is_number(constants.get(key))]
+    if constants.get("default_platform") not in raw["platforms"]:
+        problems.append("constants.default_platform: must name a platform")
+    if constants.get("default_location") not in raw["grids"]:
+        problems.append("constants.default_location: must name a grid")
+    return problems
+
+
 def load_data(path: str | Path) -> FootprintData:
     """Read and check a footprint data file; raises FootprintDataError naming every problem."""
     path = Path(path)
@@ -186,42 +230,15 @@ def load_data(path: str | Path) -> FootprintData:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise FootprintDataError(f"{path}: cannot read footprint data ({exc})") from exc
-    problems: list[str] = []
     if not isinstance(raw, dict):
         raise FootprintDataError(f"{path}: expected a mapping")
-    for key in ("data_version", "label", "source", "licence", "attribution", "constants", "tiers",
-                "devices", "platforms", "grids"):
-        if key not in raw:
-            problems.append(f"{key}: required")
+    problems = [f"{key}: required" for key in _DATA_KEYS if key not in raw]
     if problems:
         raise FootprintDataError(f"{path}: " + "; ".join(problems))
-    for key, device in raw["devices"].items():
-        if device.get("kind") not in {"gpu", "tpu", "cpu"}:
-            problems.append(f"devices.{key}.kind: gpu, tpu or cpu")
-        if not isinstance(device.get("tdp_w"), (int, float)) or device["tdp_w"] <= 0:
-            problems.append(f"devices.{key}.tdp_w: a positive number")
-        if device.get("kind") == "cpu" and not isinstance(device.get("cores"), int):
-            problems.append(f"devices.{key}.cores: CPUs need their number of cores")
-        if not device.get("name"):
-            problems.append(f"devices.{key}.name: required")
-    if OTHER_HARDWARE in raw["devices"]:
-        problems.append(f"devices.{OTHER_HARDWARE}: reserved for hardware given in watts")
-    for key, platform in raw["platforms"].items():
-        if not isinstance(platform.get("pue"), (int, float)) or platform["pue"] < 1:
-            problems.append(f"platforms.{key}.pue: a number of 1 or more")
-    for key, grid in raw["grids"].items():
-        if not isinstance(grid.get("g_per_kwh"), (int, float)) or grid["g_per_kwh"] < 0:
-            problems.append(f"grids.{key}.g_per_kwh: a number of 0 or more")
+    problems = _device_problems(raw["devices"]) + _rate_problems(raw) + _constant_problems(raw)
+    if problems:
+        raise FootprintDataError(f"{path}: " + "; ".join(problems))
     constants = raw["constants"]
-    for key in ("memory_w_per_gb", "default_usage", "tree_g_per_year", "car_g_per_km"):
-        if not isinstance(constants.get(key), (int, float)):
-            problems.append(f"constants.{key}: a number")
-    if constants.get("default_platform") not in raw["platforms"]:
-        problems.append("constants.default_platform: must name a platform")
-    if constants.get("default_location") not in raw["grids"]:
-        problems.append("constants.default_location: must name a grid")
-    if problems:
-        raise FootprintDataError(f"{path}: " + "; ".join(problems))
     return FootprintData(
         data_version=str(raw["data_version"]),
         label=str(raw["label"]),
@@ -384,6 +401,14 @@ def stages_to_form(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 # --- computing ----------------------------------------------------------------------------------------
 
+def _required_number(stage: Mapping[str, Any], field_name: str) -> int | float:
+    """The number in a field the stage must have; blank once parsed (a lone comma), it is as good as missing."""
+    number = parse_number(field_name, stage[field_name])
+    if number is None:
+        raise FootprintError(field_name, MISSING_MESSAGES[field_name])
+    return number
+
+
 def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, Any]:
     """The figures of one complete stage. Raises FootprintError for anything missing, unknown or out of range.
 
@@ -406,9 +431,9 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
             watts, watts_source = data.device_watts(hardware), "rated"
     else:
         raise FootprintError("hardware", f"unknown hardware {hardware!r}")
-    count = parse_number("count", stage["count"])
-    hours = parse_number("hours", stage["hours"])
-    memory_gb = parse_number("memory_gb", stage["memory_gb"])
+    count = _required_number(stage, "count")
+    hours = _required_number(stage, "hours")
+    memory_gb = _required_number(stage, "memory_gb")
     usage = parse_number("usage", stage.get("usage"))
     usage = float(data.constants["default_usage"]) if usage is None else float(usage)
     runs = parse_number("runs", stage.get("runs"))
@@ -428,7 +453,6 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         if location not in data.grids:
             raise FootprintError("location", f"unknown location {location!r}")
         intensity, location_name = float(data.grids[location]["g_per_kwh"]), data.grids[location]["name"]
-    assert count is not None and hours is not None and memory_gb is not None
 
     memory_w = float(memory_gb) * float(data.constants["memory_w_per_gb"])
     power_w = pue * (count * watts * usage + memory_w)

@@ -37,8 +37,9 @@ def register_footprint_cli(app: Flask) -> None:
     @click.option("--runs", metavar="R", default="1", show_default=True,
                   help="Number of runs, including hyper-parameter search.")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    def footprint_command(hardware, watts, count, hours, memory_gb, usage, pue, platform, location, intensity, runs,
-                          as_json) -> None:
+    def footprint_command(hardware: str | None, watts: str | None, count: str, hours: str, memory_gb: str, usage: str,
+                          pue: str | None, platform: str | None, location: str | None, intensity: str | None,
+                          runs: str, as_json: bool) -> None:
         """Compute the energy and carbon footprint of one compute stage (Green Algorithms method)."""
         data = footprint.current_data()
         try:

@@ -112,7 +112,8 @@ def _schema_error(error: Any) -> str:
         loc.pop()
         message = f"unknown name: {message}"
     elif error["type"] == "missing":
-        message = "every option needs a label" if loc[-1:] == ["label"] and "options" in loc else "required field missing"
+        option_label = loc[-1:] == ["label"] and "options" in loc
+        message = "every option needs a label" if option_label else "required field missing"
     elif error["type"] == "extra_forbidden":
         message = "unknown field (check the spelling)"
     elif error["type"] == "string_pattern_mismatch":
@@ -133,10 +134,10 @@ def _question_paths(q: Questionnaire) -> Iterator[tuple[str, Question]]:
             yield f"sections[{s_index}].questions[{q_index}]", question
 
 
-def _walk(cond: Condition, path: str) -> Iterator[tuple[str, Condition]]:
-    """Every leaf (question) condition with its path."""
+def _walk(cond: Condition, path: str) -> Iterator[tuple[str, str, Condition]]:
+    """Every leaf (question) condition with its path and the question it names."""
     if cond.question is not None:
-        yield path, cond
+        yield path, cond.question, cond
         return
     name = "all" if cond.all_ is not None else "any" if cond.any_ is not None else "not"
     if name == "not":
@@ -165,12 +166,11 @@ def _value_error(target: Question, value: Any) -> str | None:
 
 def _condition_errors(q: Questionnaire, cond: Condition, path: str) -> list[str]:
     errors = []
-    for leaf_path, leaf in _walk(cond, path):
-        assert leaf.question is not None
-        if not q.has_question(leaf.question):
-            errors.append(f"{leaf_path}.question: unknown question '{leaf.question}'")
+    for leaf_path, question_id, leaf in _walk(cond, path):
+        if not q.has_question(question_id):
+            errors.append(f"{leaf_path}.question: unknown question '{question_id}'")
             continue
-        target = q.question(leaf.question)
+        target = q.question(question_id)
         if leaf.in_ is not None:
             for index, value in enumerate(leaf.in_):
                 problem = _value_error(target, value)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.core.models import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.submissions.workflow import sql_in
 
 RECOMMENDATIONS = {
@@ -38,7 +38,7 @@ COI_STATES = ("pending", "none", "declared")
 VISIBILITIES = ("applicant", "committee")
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     __tablename__ = "assignment"
     __table_args__ = (
         UniqueConstraint("submission_id", "round_number", "reviewer_id", "kind",
@@ -71,7 +71,7 @@ class Assignment(db.Model):
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comment"
     __table_args__ = (
         CheckConstraint(f"visibility IN {sql_in(VISIBILITIES)}", name="known_visibility"),
@@ -96,7 +96,7 @@ class Comment(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
 
 
-class Decision(db.Model):
+class Decision(Model):
     """The chair's decision on one round, electronically signed by re-entering the password."""
 
     __tablename__ = "decision"
@@ -120,7 +120,7 @@ class Decision(db.Model):
     conditions: Mapped[list[Condition]] = relationship(back_populates="decision", order_by="Condition.id")
 
 
-class Condition(db.Model):
+class Condition(Model):
     __tablename__ = "condition"
     __table_args__ = (
         CheckConstraint("confirmed_at IS NULL OR reported_met_at IS NOT NULL", name="confirm_after_report"),

@@ -8,14 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.auth.models import User
 from app.core.models import TimestampMixin, UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.submissions.workflow import ROUTES, State, sql_in
 
 MEMBER_ROLES = ("editor", "viewer")
 TIERS = ("Low", "Medium", "High")
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """A released questionnaire file, pinned by every submission answered on it."""
 
     __tablename__ = "questionnaire_version"
@@ -29,7 +29,7 @@ class QuestionnaireVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Submission(TimestampMixin, db.Model):
+class Submission(TimestampMixin, Model):
     __tablename__ = "submission"
     __table_args__ = (
         CheckConstraint(f"state IN {sql_in(s.value for s in State)}", name="known_state"),
@@ -63,7 +63,7 @@ class Submission(TimestampMixin, db.Model):
     )
 
 
-class SubmissionMember(db.Model):
+class SubmissionMember(Model):
     """A collaborator invited by email. Membership is matched on the address, so an invitation to someone
     without an account takes effect as soon as they register with it."""
 
@@ -83,7 +83,7 @@ class SubmissionMember(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="members")
 
 
-class Answer(db.Model):
+class Answer(Model):
     """The live draft answer to one question. `version` is the optimistic lock: a save names the version it
     started from and is refused when someone else has saved since."""
 
@@ -110,7 +110,7 @@ class Answer(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Round(db.Model):
+class Round(Model):
     """The answers as submitted, frozen: one per submission, so rounds can be compared."""
 
     __tablename__ = "round"
@@ -151,7 +151,7 @@ class Round(db.Model):
         return statement
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """Per-year sequence for human references such as ETH-2026-0001."""
 
     __tablename__ = "reference_counter"
