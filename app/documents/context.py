@@ -18,7 +18,7 @@ from app.core.markdown import render_markdown
 from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.questionnaires.loader import get_questionnaire
-from app.questionnaires.schema import CATEGORIES
+from app.questionnaires.schema import CATEGORIES, Questionnaire
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Decision
 from app.submissions.models import Round, Submission, SubmissionMember
 from app.submissions.workflow import ROUTES
@@ -104,151 +104,8 @@ def assessment_context(submission_id: int, round_number: int, *, audience: str, 
     answers: dict[str, Any] = dict(round_.answers or {})
     profile: dict[str, Any] = dict(round_.risk_profile or {})
     names = _user_names(submission, decision)
-
-    def label_of(qid: str | None) -> str:
-        if qid and questionnaire.has_question(qid):
-            return questionnaire.question(qid).label
-        return qid or ""
-
-    # Every visible answer, grouped by section, with the question text.
-    sections = []
-    for section in questionnaire.sections:
-        rows = []
-        for question in section.questions:
-            if question.id not in answers:
-                continue
-            value = answers[question.id]
-            shown = display_value(question, value)
-            rows.append({
-                "id": question.id,
-                "label": question.label,
-                "value": shown,
-                # Markdown answers are rendered and sanitised (nh3); everything else is escaped by Jinja.
-                "html": str(render_markdown(value)) if question.type == "markdown" and isinstance(value, str) else None,
-            })
-        if rows:
-            sections.append({"id": section.id, "title": section.title, "answers": rows})
-
-    # Risk profile: tier per category and the answers that raised it.
-    categories = []
-    for key in CATEGORIES:
-        result = (profile.get("categories") or {}).get(key) or {}
-        reasons = []
-        for reason in result.get("reasons") or []:
-            if not reason.get("points") and reason.get("level") != "H!":
-                continue  # a Low-level answer raised nothing
-            qid = reason.get("question_id")
-            reasons.append({
-                "question_id": qid,
-                "question": label_of(qid),
-                "answer": display_value(questionnaire.question(qid), answers.get(qid))
-                if qid and questionnaire.has_question(qid) else "",
-                "level": LEVEL_LABELS.get(reason.get("level"), reason.get("level") or ""),
-                "points": reason.get("points", 0),
-                "text": reason.get("text", ""),
-            })
-        categories.append({
-            "key": key,
-            "label": CATEGORY_LABELS.get(key, key),
-            "tier": result.get("tier", "Low"),
-            "points": int(result.get("points") or 0),
-            "hard_trigger": bool(result.get("hard_trigger")),
-            "reasons": reasons,
-        })
-
-    # Reviewers' recommendations (ordinary reviews and the security sign-off).
-    assignments = db.session.scalars(
-        select(Assignment)
-        .where(Assignment.submission_id == submission_id, Assignment.round_number == round_number,
-               Assignment.recommendation.is_not(None))
-        .order_by(Assignment.kind, Assignment.completed_at, Assignment.id)
-    ).all()
-    recommendations = []
-    for index, assignment in enumerate(assignments, start=1):
-        who = "Security officer" if assignment.kind == "security" else f"Reviewer {index}"
-        if audience == "archive":
-            who = f"{who}: {names.get(assignment.reviewer_id, '')}"
-        recommendations.append({
-            "reviewer": who,
-            "recommendation": RECOMMENDATIONS.get(assignment.recommendation, assignment.recommendation),
-            "summary_html": str(render_markdown(assignment.summary)),
-            "completed": _utc(assignment.completed_at),
-        })
-
-    # Comments addressed to the applicant, threads in order; committee-only comments are never selected.
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.submission_id == submission_id, Comment.round_number == round_number,
-               Comment.visibility == "applicant")
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    applicant_ids = {c.id for c in comments}
-    threads: dict[int, dict[str, Any]] = {}
-    for comment in comments:
-        if comment.parent_id is not None and comment.parent_id not in applicant_ids:
-            continue  # a reply in a committee-only thread
-        item = {
-            "author": _comment_author(comment, names, audience),
-            "at": _utc(comment.created_at),
-            "body_html": str(render_markdown(comment.body)),
-        }
-        if comment.parent_id is None:
-            threads[comment.id] = {
-                "question_id": comment.question_id,
-                "question": label_of(comment.question_id) if comment.question_id else "The application as a whole",
-                "resolved": comment.resolved_at is not None,
-                "comments": [item],
-            }
-        elif comment.parent_id in threads:
-            threads[comment.parent_id]["comments"].append(item)
-
-    # The decision, its conditions and every signature.
-    decision_ctx = None
-    signatures = []
-    conditions = []
-    if decision is not None:
-        for condition in decision.conditions:
-            conditions.append({
-                "text": condition.text,
-                "due_on": condition.due_on.strftime("%-d %B %Y") if condition.due_on else "",
-                "met": _utc(condition.confirmed_at) if condition.confirmed_at else "",
-            })
-            if condition.confirmed_at:
-                signatures.append({
-                    "name": names.get(condition.confirmed_by_id, "Research office"),
-                    "at": _utc(condition.confirmed_at),
-                    "at_iso": _iso(condition.confirmed_at),
-                    "meaning": f"Condition confirmed met — research office: {condition.text[:80]}",
-                })
-        decision_ctx = {
-            "outcome": decision.outcome,
-            "outcome_label": OUTCOMES.get(decision.outcome, decision.outcome),
-            "summary_html": str(render_markdown(decision.summary)),
-            "decided_at": _utc(decision.decided_at),
-            "decided_at_iso": _iso(decision.decided_at),
-        }
-        signatures.insert(0, {
-            "name": decision.signature_name,
-            "at": _utc(decision.decided_at),
-            "at_iso": _iso(decision.decided_at),
-            "meaning": decision.signature_meaning,
-        })
-
-    footprint = _footprint(getattr(round_, "footprint", None))
-    team = [{"name": submission.owner.name, "role": "Owner"}]
-    for member in db.session.scalars(
-        select(SubmissionMember).where(SubmissionMember.submission_id == submission_id).order_by(SubmissionMember.id)
-    ):
-        team.append({"name": names.get(("email", member.email), member.email), "role": member.role.capitalize()})
-
-    history = []
-    for event in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.submission_id == submission_id).order_by(AuditEvent.id)
-    ):
-        label = HISTORY_LABELS.get(event.action)
-        if label is None:
-            continue
-        history.append({"at": _utc(event.at), "event": label, "round": (event.data or {}).get("round")})
+    categories = _risk_categories(questionnaire, answers, profile)
+    decision_ctx, conditions, signatures = _decision_parts(decision, names)
 
     outcome_label = decision_ctx["outcome_label"] if decision_ctx else "No decision recorded"
     kind_label = "Decision" if kind == "decision" else "Conditions confirmed met"
@@ -260,7 +117,7 @@ def assessment_context(submission_id: int, round_number: int, *, audience: str, 
         "verify_url": verify_url or "",
         "reference": submission.reference or f"draft-{submission.id}",
         "title": submission.title,
-        "team": team,
+        "team": _team(submission, names),
         "questionnaire": {"key": qv.key, "version": qv.version, "title": qv.title, "sha256": qv.sha256},
         "round": {
             "number": round_.number,
@@ -280,11 +137,11 @@ def assessment_context(submission_id: int, round_number: int, *, audience: str, 
             "categories": categories,
             "chart": _chart(categories),
         },
-        "footprint": footprint,
-        "sections": sections,
-        "recommendations": recommendations,
-        "threads": list(threads.values()),
-        "history": history,
+        "footprint": _footprint(getattr(round_, "footprint", None)),
+        "sections": _answer_sections(questionnaire, answers),
+        "recommendations": _recommendations(submission_id, round_number, audience, names),
+        "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
+        "history": _history(submission_id),
         "audit_head": audit_head() or "",
         "generated_at": _utc(datetime.now(UTC)),
         # What is attached as JSON: the frozen round exactly as stored, plus the decision.
@@ -311,6 +168,182 @@ def assessment_context(submission_id: int, round_number: int, *, audience: str, 
             "audit_head": audit_head(),
         },
     }
+
+
+def _label_of(questionnaire: Questionnaire, qid: str | None) -> str:
+    if qid and questionnaire.has_question(qid):
+        return questionnaire.question(qid).label
+    return qid or ""
+
+
+def _answer_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every visible answer, grouped by section, with the question text."""
+    sections = []
+    for section in questionnaire.sections:
+        rows = []
+        for question in section.questions:
+            if question.id not in answers:
+                continue
+            value = answers[question.id]
+            shown = display_value(question, value)
+            rows.append({
+                "id": question.id,
+                "label": question.label,
+                "value": shown,
+                # Markdown answers are rendered and sanitised (nh3); everything else is escaped by Jinja.
+                "html": str(render_markdown(value)) if question.type == "markdown" and isinstance(value, str) else None,
+            })
+        if rows:
+            sections.append({"id": section.id, "title": section.title, "answers": rows})
+    return sections
+
+
+def _risk_categories(questionnaire: Questionnaire, answers: dict[str, Any],
+                     profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """Risk profile: tier per category and the answers that raised it."""
+    categories = []
+    for key in CATEGORIES:
+        result = (profile.get("categories") or {}).get(key) or {}
+        reasons: list[dict[str, Any]] = result.get("reasons") or []
+        # A Low-level answer raised nothing: only answers that gave points or a hard trigger are listed.
+        raised = [reason for reason in reasons if reason.get("points") or reason.get("level") == "H!"]
+        categories.append({
+            "key": key,
+            "label": CATEGORY_LABELS.get(key, key),
+            "tier": result.get("tier", "Low"),
+            "points": int(result.get("points") or 0),
+            "hard_trigger": bool(result.get("hard_trigger")),
+            "reasons": [_risk_reason(questionnaire, answers, reason) for reason in raised],
+        })
+    return categories
+
+
+def _risk_reason(questionnaire: Questionnaire, answers: dict[str, Any], reason: dict[str, Any]) -> dict[str, Any]:
+    qid = reason.get("question_id")
+    level = reason.get("level") or ""
+    return {
+        "question_id": qid,
+        "question": _label_of(questionnaire, qid),
+        "answer": display_value(questionnaire.question(qid), answers.get(qid))
+        if qid and questionnaire.has_question(qid) else "",
+        "level": LEVEL_LABELS.get(level, level),
+        "points": reason.get("points", 0),
+        "text": reason.get("text", ""),
+    }
+
+
+def _recommendations(submission_id: int, round_number: int, audience: str,
+                     names: dict[Any, str]) -> list[dict[str, Any]]:
+    """Reviewers' recommendations (ordinary reviews and the security sign-off)."""
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.submission_id == submission_id, Assignment.round_number == round_number,
+               Assignment.recommendation.is_not(None))
+        .order_by(Assignment.kind, Assignment.completed_at, Assignment.id)
+    ).all()
+    recommendations = []
+    for index, assignment in enumerate(assignments, start=1):
+        who = "Security officer" if assignment.kind == "security" else f"Reviewer {index}"
+        if audience == "archive":
+            who = f"{who}: {names.get(assignment.reviewer_id, '')}"
+        recommendation = assignment.recommendation or ""  # the query selects only those given
+        recommendations.append({
+            "reviewer": who,
+            "recommendation": RECOMMENDATIONS.get(recommendation, recommendation),
+            "summary_html": str(render_markdown(assignment.summary)),
+            "completed": _utc(assignment.completed_at),
+        })
+    return recommendations
+
+
+def _applicant_threads(submission_id: int, round_number: int, questionnaire: Questionnaire, audience: str,
+                       names: dict[Any, str]) -> list[dict[str, Any]]:
+    """Comments addressed to the applicant, threads in order; committee-only comments are never selected."""
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.submission_id == submission_id, Comment.round_number == round_number,
+               Comment.visibility == "applicant")
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    applicant_ids = {c.id for c in comments}
+    threads: dict[int, dict[str, Any]] = {}
+    for comment in comments:
+        if comment.parent_id is not None and comment.parent_id not in applicant_ids:
+            continue  # a reply in a committee-only thread
+        item = {
+            "author": _comment_author(comment, names, audience),
+            "at": _utc(comment.created_at),
+            "body_html": str(render_markdown(comment.body)),
+        }
+        if comment.parent_id is None:
+            threads[comment.id] = {
+                "question_id": comment.question_id,
+                "question": _label_of(questionnaire, comment.question_id) if comment.question_id
+                else "The application as a whole",
+                "resolved": comment.resolved_at is not None,
+                "comments": [item],
+            }
+        elif comment.parent_id in threads:
+            threads[comment.parent_id]["comments"].append(item)
+    return list(threads.values())
+
+
+def _decision_parts(decision: Decision | None, names: dict[Any, str]) -> tuple[
+        dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The decision, its conditions and every signature (the decision's first)."""
+    if decision is None:
+        return None, [], []
+    conditions = []
+    signatures = []
+    for condition in decision.conditions:
+        conditions.append({
+            "text": condition.text,
+            "due_on": condition.due_on.strftime("%-d %B %Y") if condition.due_on else "",
+            "met": _utc(condition.confirmed_at) if condition.confirmed_at else "",
+        })
+        if condition.confirmed_at:
+            signatures.append({
+                "name": names.get(condition.confirmed_by_id, "Research office"),
+                "at": _utc(condition.confirmed_at),
+                "at_iso": _iso(condition.confirmed_at),
+                "meaning": f"Condition confirmed met — research office: {condition.text[:80]}",
+            })
+    decision_ctx = {
+        "outcome": decision.outcome,
+        "outcome_label": OUTCOMES.get(decision.outcome, decision.outcome),
+        "summary_html": str(render_markdown(decision.summary)),
+        "decided_at": _utc(decision.decided_at),
+        "decided_at_iso": _iso(decision.decided_at),
+    }
+    signatures.insert(0, {
+        "name": decision.signature_name,
+        "at": _utc(decision.decided_at),
+        "at_iso": _iso(decision.decided_at),
+        "meaning": decision.signature_meaning,
+    })
+    return decision_ctx, conditions, signatures
+
+
+def _team(submission: Submission, names: dict[Any, str]) -> list[dict[str, str]]:
+    team = [{"name": submission.owner.name, "role": "Owner"}]
+    for member in db.session.scalars(
+        select(SubmissionMember).where(SubmissionMember.submission_id == submission.id).order_by(SubmissionMember.id)
+    ):
+        team.append({"name": names.get(("email", member.email), member.email), "role": member.role.capitalize()})
+    return team
+
+
+def _history(submission_id: int) -> list[dict[str, Any]]:
+    """The audit events summarised in the history (HISTORY_LABELS), oldest first."""
+    history = []
+    for event in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.submission_id == submission_id).order_by(AuditEvent.id)
+    ):
+        label = HISTORY_LABELS.get(event.action)
+        if label is None:
+            continue
+        history.append({"at": _utc(event.at), "event": label, "round": (event.data or {}).get("round")})
+    return history
 
 
 def _user_names(submission: Submission, decision: Decision | None) -> dict[Any, str]:

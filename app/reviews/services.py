@@ -3,12 +3,13 @@ recommendations, decisions and conditions. Each function checks permission and s
 writes the audit event and queues the mail, in one transaction."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import Row, bindparam, case, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User, UserRole
@@ -146,9 +147,10 @@ QUEUE_STATES = {
 }
 
 
-def coordinator_queue(filters: QueueFilters) -> tuple[list[Any], int]:
+def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int]:
     """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), and how many match in all."""
-    query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])]))
+    states = QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])
+    query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in states]))
     if filters.tier:
         query = query.where(Submission.overall_tier == filters.tier)
     if filters.route:
@@ -256,7 +258,7 @@ def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str =
 
 def unassign(assignment: Assignment, actor: User) -> None:
     require_role(actor, "coordinator", "admin")
-    submission = lock(db.session.get(Submission, assignment.submission_id))
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("assign", submission.state)
     if assignment.recommendation:
         raise ReviewRuleError("This reviewer has already recommended; their review is kept.")
@@ -291,9 +293,10 @@ def start_review(submission: Submission, actor: User) -> None:
     submission.updated_at = utcnow()
     audit.record("review.started", actor=actor, object_type="submission", object_id=submission.id,
                  submission_id=submission.id, data={"route": submission.route, "round": submission.round_number})
+    route = workflow.ROUTES[submission.route or "standard"]
+    expected = submission.due_on.strftime("%-d %B %Y") if submission.due_on else "the due date"
     _notify_team(submission, f"{submission.reference} is in review",
-                 f"Review of \"{submission.title}\" has started on the {workflow.ROUTES[submission.route].lower()} "
-                 f"route. Expected by {submission.due_on.strftime('%-d %B %Y') if submission.due_on else 'the due date'}.")
+                 f"Review of \"{submission.title}\" has started on the {route.lower()} route. Expected by {expected}.")
     db.session.commit()
 
 
@@ -303,7 +306,7 @@ def start_review(submission: Submission, actor: User) -> None:
 def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:
     if assignment.reviewer_id != actor.id or not assignment.active:
         raise Forbidden()
-    submission = lock(db.session.get(Submission, assignment.submission_id))
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("declare_interest", submission.state)
     if assignment.coi_status != "pending":
         return  # already declared: a repeated click changes nothing
@@ -326,42 +329,63 @@ def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool,
     db.session.commit()
 
 
-def add_comment(submission: Submission, actor: User, *, body: str, question_id: str | None,
-                visibility: str, parent_id: int | None) -> Comment:
+def _comment_body(body: str) -> str:
     body = body.strip()
     if not body:
         raise ReviewRuleError("Write a comment before sending it.")
     if len(body) > 10000:
         raise ReviewRuleError(f"Enter 10000 characters or fewer (you entered {len(body)}).")
-    lock(submission)
-    parent = None
-    if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.submission_id != submission.id:
-            raise ReviewRuleError("The comment you are replying to does not exist.")
-        if parent.parent_id is not None:
-            parent = db.session.get(Comment, parent.parent_id)
-        question_id = parent.question_id
-    team = is_team_member(actor, submission)
+    return body
+
+
+def _thread_root(submission: Submission, parent_id: int | None) -> Comment | None:
+    """The comment that starts the thread a reply is for (a reply to a reply joins its thread); None: a new thread."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.submission_id != submission.id:
+        raise ReviewRuleError("The comment you are replying to does not exist.")
+    if parent.parent_id is not None:
+        parent = db.session.get_one(Comment, parent.parent_id)
+    return parent
+
+
+def _comment_visibility(submission: Submission, actor: User, parent: Comment | None, visibility: str, *,
+                        team: bool) -> str:
+    """Who a new comment is for, once the author is known to be allowed to write it there."""
     if team:
         workflow.require("applicant_reply", submission.state)
         # Applicants answer threads addressed to them; they cannot start committee discussions.
         if parent is None or parent.visibility != "applicant" or parent.released_at is None:
             raise Forbidden()
-        visibility = "applicant"
-    else:
-        require_committee_view(actor, submission)
-        workflow.require("review_comment", submission.state)
-        if parent is not None and parent.visibility == "committee":
-            visibility = "committee"
-        if visibility not in ("applicant", "committee"):
-            raise ReviewRuleError("Choose who the comment is for.")
+        return "applicant"
+    require_committee_view(actor, submission)
+    workflow.require("review_comment", submission.state)
+    if parent is not None and parent.visibility == "committee":
+        visibility = "committee"
+    if visibility not in ("applicant", "committee"):
+        raise ReviewRuleError("Choose who the comment is for.")
+    return visibility
+
+
+def _require_question(submission: Submission, question_id: str) -> None:
+    try:
+        submission_services.questionnaire_for(submission).question(question_id)
+    except KeyError:
+        raise ReviewRuleError("That question does not exist.") from None
+
+
+def add_comment(submission: Submission, actor: User, *, body: str, question_id: str | None,
+                visibility: str, parent_id: int | None) -> Comment:
+    body = _comment_body(body)
+    lock(submission)
+    parent = _thread_root(submission, parent_id)
+    if parent is not None:
+        question_id = parent.question_id
+    team = is_team_member(actor, submission)
+    visibility = _comment_visibility(submission, actor, parent, visibility, team=team)
     if question_id is not None:
-        questionnaire = submission_services.questionnaire_for(submission)
-        try:
-            questionnaire.question(question_id)
-        except KeyError:
-            raise ReviewRuleError("That question does not exist.") from None
+        _require_question(submission, question_id)
     comment = Comment(submission_id=submission.id, round_number=submission.round_number, question_id=question_id,
                       parent_id=parent.id if parent else None, author_id=actor.id, body=body,
                       visibility=visibility, released_at=utcnow() if team else None)
@@ -382,10 +406,10 @@ def add_comment(submission: Submission, actor: User, *, body: str, question_id: 
 
 
 def resolve_thread(comment: Comment, actor: User) -> None:
-    submission = db.session.get(Submission, comment.submission_id)
+    submission = db.session.get_one(Submission, comment.submission_id)
     require_committee_view(actor, submission)
     if comment.parent_id is not None:
-        comment = db.session.get(Comment, comment.parent_id)
+        comment = db.session.get_one(Comment, comment.parent_id)
     if comment.resolved_at is None:
         comment.resolved_at = utcnow()
         comment.resolved_by_id = actor.id
@@ -397,7 +421,7 @@ def resolve_thread(comment: Comment, actor: User) -> None:
 def recommend(assignment: Assignment, actor: User, *, recommendation: str, summary: str) -> None:
     if assignment.reviewer_id != actor.id or not assignment.active:
         raise Forbidden()
-    submission = lock(db.session.get(Submission, assignment.submission_id))
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("recommend", submission.state)
     if assignment.coi_status != "none":
         raise ReviewRuleError("Declare any conflict of interest before recommending.")
@@ -501,7 +525,7 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
 
 
 def report_condition(condition: Condition, actor: User, note: str) -> None:
-    submission = lock(db.session.get(Submission, condition.submission_id))
+    submission = lock(db.session.get_one(Submission, condition.submission_id))
     if submission_services.access_level(actor, submission) not in ("owner", "editor"):
         raise Forbidden()
     workflow.require("report_condition", submission.state)
@@ -522,7 +546,7 @@ def report_condition(condition: Condition, actor: User, note: str) -> None:
 def confirm_condition(condition: Condition, actor: User) -> bool:
     """Confirm a condition; the last confirmation approves the application. Returns True when it did."""
     require_role(actor, "coordinator", "admin")
-    submission = lock(db.session.get(Submission, condition.submission_id))
+    submission = lock(db.session.get_one(Submission, condition.submission_id))
     if is_team_member(actor, submission):
         raise Forbidden()
     workflow.require("confirm_condition", submission.state)
@@ -593,7 +617,7 @@ def current_decision(submission: Submission) -> Decision | None:
     return db.session.scalar(_DECISION, {"submission_id": submission.id, "number": submission.round_number})
 
 
-def comments_of(submission: Submission) -> list[Any]:
+def comments_of(submission: Submission) -> Sequence[Row[Any]]:
     """Every comment and reply on the application, oldest first: rows with Comment's fields and author_name."""
     return db.session.execute(_COMMENTS, {"submission_id": submission.id}).all()
 
@@ -644,16 +668,19 @@ def send_reminders(today: date | None = None) -> int:
                or_(Assignment.last_reminded_at.is_(None), Assignment.last_reminded_at < start_of_day))
     ).all()
     for assignment in due:
-        submission = db.session.get(Submission, assignment.submission_id)
-        overdue = assignment.due_on < today
+        due_on = assignment.due_on
+        if due_on is None:
+            continue  # not selected by the query: only assignments with a due date are
+        submission = db.session.get_one(Submission, assignment.submission_id)
+        overdue = due_on < today
         notify(assignment.reviewer,
                f"{'Overdue' if overdue else 'Due soon'}: review of {submission.reference}",
                f"Your review of {submission.reference} \"{submission.title}\" "
-               f"{'was due' if overdue else 'is due'} on {assignment.due_on.strftime('%-d %B %Y')}.\n"
+               f"{'was due' if overdue else 'is due'} on {due_on.strftime('%-d %B %Y')}.\n"
                f"{_link('reviews.assignment', assignment_id=assignment.id)}", immediate=True)
         assignment.last_reminded_at = utcnow()
         audit.record("reminder.sent", actor=None, object_type="assignment", object_id=assignment.id,
-                     submission_id=submission.id, data={"due": assignment.due_on.isoformat(), "overdue": overdue})
+                     submission_id=submission.id, data={"due": due_on.isoformat(), "overdue": overdue})
     db.session.commit()
     return len(due)
 

@@ -21,6 +21,7 @@ from app.core.web import external_url
 from app.extensions import db
 from app.questionnaires import footprint
 from app.questionnaires.answers import (
+    SectionParse,
     incomplete_problems,
     is_required_error,
     parse_section,
@@ -195,6 +196,67 @@ class SaveResult:
         return not self.conflicts
 
 
+# What saving writes to one answer: its value, or the invalid input kept instead of one, and the input's message.
+Change = tuple[Any, Any, str | None]
+
+
+def _posted_change(qid: str, parsed: SectionParse) -> Change | None:
+    """What the section's parse would store for the question; None when the form did not post it."""
+    if qid in parsed.errors and qid in parsed.raw and not _is_required_error(parsed.errors[qid]):
+        return None, parsed.raw[qid], parsed.errors[qid]
+    if qid in parsed.values:
+        return parsed.values[qid], None, None
+    return None
+
+
+def _to_save(qid: str, change: Change, row: Answer | None, form: Mapping[str, list[str]], result: SaveResult) -> bool:
+    """Whether the posted answer is saved: the three-way check against the value the page started from.
+
+    An answer another user changed meanwhile is noted in `result`: as changed elsewhere when this user left it
+    untouched, as a conflict when both changed it.
+    """
+    new_value, new_input, _ = change
+    posted = new_input if new_input is not None else new_value
+    current = _stored_input(row) if row else None
+    if value_fingerprint(posted) == value_fingerprint(current):
+        return False
+    base = _first(form.get(BASE_FIELD_PREFIX + qid))
+    if base is None:
+        return True
+    base_version, _, base_print = base.partition(":")
+    if base_print == value_fingerprint(posted):
+        # Untouched by this user; if the stored answer differs, someone else changed it meanwhile.
+        result.changed_elsewhere.append(qid)
+        return False
+    if row is not None and str(row.version) != base_version:
+        result.conflicts.append(
+            Conflict(qid, posted, current, row.updated_by.name if row.updated_by else None, row.updated_at)
+        )
+        return False
+    # Without a row although the page had one (base version other than "0"), the answer has been deleted since
+    # the page loaded: it is saved as new.
+    return True
+
+
+def _write_answers(submission: Submission, rows: dict[str, Answer], changes: dict[str, Change],
+                   actor: User) -> list[str]:
+    """Apply the changes to the answer rows (new rows added to `rows`); the ids of the questions saved."""
+    saved = []
+    for qid, (value, invalid_input, message) in changes.items():
+        row = rows.get(qid)
+        if row is None:
+            row = Answer(submission_id=submission.id, question_id=qid)
+            db.session.add(row)
+            rows[qid] = row
+        row.value = value
+        row.invalid_input = invalid_input
+        row.invalid_message = message
+        row.updated_by_id = actor.id
+        row.updated_at = utcnow()
+        saved.append(qid)
+    return saved
+
+
 def save_section(
     submission: Submission,
     section_id: str,
@@ -224,53 +286,15 @@ def save_section(
     parsed = parse_section(questionnaire, section_id, form, stored, check_required=check_required)
     result = SaveResult(errors=dict(parsed.errors), ignored_hidden=list(parsed.ignored_hidden), raw=dict(parsed.raw))
 
-    changes: dict[str, tuple[Any, Any, str | None]] = {}  # qid -> (value, invalid input, message)
+    changes: dict[str, Change] = {}
     for question in section.questions:
-        qid = question.id
-        if qid in parsed.errors and qid in parsed.raw and not _is_required_error(parsed.errors[qid]):
-            new_value, new_input, message = None, parsed.raw[qid], parsed.errors[qid]
-        elif qid in parsed.values:
-            new_value, new_input, message = parsed.values[qid], None, None
-        else:
-            continue
-        posted = new_input if new_input is not None else new_value
-        row = rows.get(qid)
-        current = _stored_input(row) if row else None
-        if value_fingerprint(posted) == value_fingerprint(current):
-            continue
-        base = _first(form.get(BASE_FIELD_PREFIX + qid))
-        if base is not None:
-            base_version, _, base_print = base.partition(":")
-            if base_print == value_fingerprint(posted):
-                # Untouched by this user; if the stored answer differs, someone else changed it meanwhile.
-                result.changed_elsewhere.append(qid)
-                continue
-            if row is not None and str(row.version) != base_version:
-                result.conflicts.append(
-                    Conflict(qid, posted, current, row.updated_by.name if row.updated_by else None, row.updated_at)
-                )
-                continue
-            if row is None and base_version != "0":
-                # The answer was there when the page loaded and has since been deleted: treat as new.
-                pass
-        changes[qid] = (new_value, new_input, message)
-
+        change = _posted_change(question.id, parsed)
+        if change is not None and _to_save(question.id, change, rows.get(question.id), form, result):
+            changes[question.id] = change
     if result.conflicts:
         return result
 
-    for qid, (value, invalid_input, message) in changes.items():
-        row = rows.get(qid)
-        if row is None:
-            row = Answer(submission_id=submission.id, question_id=qid)
-            db.session.add(row)
-            rows[qid] = row
-        row.value = value
-        row.invalid_input = invalid_input
-        row.invalid_message = message
-        row.updated_by_id = actor.id
-        row.updated_at = utcnow()
-        result.saved.append(qid)
-
+    result.saved.extend(_write_answers(submission, rows, changes, actor))
     if result.saved:
         if TITLE_QUESTION in changes and changes[TITLE_QUESTION][0]:
             submission.title = str(changes[TITLE_QUESTION][0])[:300]
@@ -482,7 +506,8 @@ def submit(submission: Submission, actor: User) -> Round:
               "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
               "sha256": round_.sha256},
     )
-    _mail_team(submission, f"{submission.reference} {'resubmitted' if resubmission else 'submitted'}: {submission.title}",
+    _mail_team(submission,
+               f"{submission.reference} {'resubmitted' if resubmission else 'submitted'}: {submission.title}",
                f"The ethics application \"{submission.title}\" was submitted by {actor.name} as "
                f"{submission.reference} (round {round_.number}). It will be reviewed on the "
                f"{workflow.ROUTES[round_.route].lower()} route.")
@@ -503,7 +528,8 @@ def withdraw(submission: Submission, actor: User, reason: str) -> None:
     audit.record("submission.withdrawn", actor=actor, object_type="submission", object_id=submission.id,
                  submission_id=submission.id, data={"from": previous, "reason": reason})
     _mail_team(submission, f"Application withdrawn: {submission.title}",
-               f"{actor.name} withdrew the ethics application \"{submission.title}\".\nReason: {reason or 'none given'}")
+               f"{actor.name} withdrew the ethics application \"{submission.title}\".\n"
+               f"Reason: {reason or 'none given'}")
     db.session.commit()
 
 
@@ -531,7 +557,7 @@ def value_fingerprint_full(value: Any) -> str:
 
 
 def _mail_team(submission: Submission, subject: str, body: str) -> None:
-    recipients = {submission.owner.email: submission.owner.id}
+    recipients: dict[str, int | None] = {submission.owner.email: submission.owner.id}
     for member in submission.members:
         recipients.setdefault(member.email, None)
     for email, user_id in recipients.items():
