@@ -251,9 +251,9 @@ def _reset_sequences(connection: Connection) -> None:
                 sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                               {"t": f'"{table.name}"', "c": column.name}).scalar()
                 if sequence:
-                    connection.execute(
-                        text(f'SELECT setval(:s, COALESCE(MAX("{column.name}"), 1), MAX("{column.name}") IS NOT NULL) '
-                             f'FROM "{table.name}"'), {"s": sequence})  # names from the app's metadata  # nosec B608
+                    highest = func.max(column)
+                    connection.execute(select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None)))
+                                       .select_from(table))
 
 
 def restore(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:

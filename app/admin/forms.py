@@ -1,41 +1,46 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
 from app.core.permissions import GRANTABLE_ROLES, ROLES
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 
 def _role_field_name(role: str) -> str:
     return f"role_{role}"
 
 
-class _UserAccessBase(FlaskForm):
+# One checkbox per grantable role, added to the form below its class; made first, so they come first on the page.
+_ROLE_FIELDS = {_role_field_name(role): BooleanField(ROLES[role]) for role in GRANTABLE_ROLES}
+
+
+class UserAccessForm(FlaskForm):
     """Roles (one checkbox per grantable role) and whether the account may sign in."""
 
-    def role_fields(self):
+    active = BooleanField("Account active: the person can sign in")
+    submit = SubmitField("Save changes")
+
+    def role_fields(self) -> list[Any]:
         return [self[_role_field_name(role)] for role in GRANTABLE_ROLES]
 
     def selected_roles(self) -> set[str]:
         return {role for role in GRANTABLE_ROLES if self[_role_field_name(role)].data}
 
-    def role_field(self, role: str):
+    def role_field(self, role: str) -> Any:
         return self[_role_field_name(role)]
 
     @classmethod
-    def for_user(cls, user, **kwargs):
+    def for_user(cls, user: User, **kwargs: Any) -> UserAccessForm:
         """A form preset to the user's current access (request data, when posted, takes precedence)."""
         data = {_role_field_name(role): user.has_role(role) for role in GRANTABLE_ROLES}
         data["active"] = user.active
         return cls(data=data, **kwargs)
 
 
-UserAccessForm = type(
-    "UserAccessForm",
-    (_UserAccessBase,),
-    {
-        **{_role_field_name(role): BooleanField(ROLES[role]) for role in GRANTABLE_ROLES},
-        "active": BooleanField("Account active: the person can sign in"),
-        "submit": SubmitField("Save changes"),
-    },
-)
+for _name, _field in _ROLE_FIELDS.items():
+    setattr(UserAccessForm, _name, _field)

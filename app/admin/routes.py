@@ -52,9 +52,8 @@ def user(user_id: int):
                 active=form.active.data,
             )
         except AccessRuleError as error:
-            field = form[error.field] if error.field in form else None
-            if field is not None:
-                field.errors.append(error.message)
+            if error.field in form:
+                form[error.field].errors.append(error.message)
             else:
                 flash(error.message, "danger")
         else:

@@ -27,7 +27,8 @@ def update_user_access(user: User, *, actor: User, roles: set[str], active: bool
         raise AccessRuleError("roles", f"Unknown role: {', '.join(sorted(unknown))}")
     if user.id == actor.id:
         if "admin" not in roles:
-            raise AccessRuleError("role_admin", "You cannot remove your own administrator role. Ask another administrator")
+            raise AccessRuleError("role_admin",
+                                  "You cannot remove your own administrator role. Ask another administrator")
         if not active:
             raise AccessRuleError("active", "You cannot deactivate your own account. Ask another administrator")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request

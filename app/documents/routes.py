@@ -45,7 +45,8 @@ def job_status(job_id: int):
     if render_job.document_id:
         data["download_url"] = url_for("archive.download", document_id=render_job.document_id)
     if not current_user.has_any_role(*OVERSIGHT_ROLES):
-        data["error"] = "The document could not be produced yet; the research office has been told." if data["error"] else None
+        told = "The document could not be produced yet; the research office has been told."
+        data["error"] = told if data["error"] else None
     return jsonify(data)
 
 

@@ -23,7 +23,8 @@ def index():
 def footprint_page():
     report = footprint_report()
     over_time = chart(
-        [(quarter, totals.co2e_kg, footprint.format_carbon(totals.co2e_kg)) for quarter, totals in report.by_quarter.items()],
+        [(quarter, totals.co2e_kg, footprint.format_carbon(totals.co2e_kg))
+         for quarter, totals in report.by_quarter.items()],
         "Carbon footprint of submitted work by quarter",
     )
     return render_template(

@@ -47,12 +47,14 @@ class ReplyForm(FlaskForm):
 class RecommendationForm(FlaskForm):
     recommendation = RadioField("Your recommendation", choices=choices(list(RECOMMENDATIONS.items())),
                                 validators=[DataRequired("Choose a recommendation")])
-    summary = TextAreaField("Summary of your reasons", validators=[DataRequired("Summarise the reasons for your recommendation"),
-                                                                   Length(max=10000)])
+    summary = TextAreaField("Summary of your reasons",
+                            validators=[DataRequired("Summarise the reasons for your recommendation"),
+                                        Length(max=10000)])
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Decision", choices=choices(list(OUTCOMES.items())), validators=[DataRequired("Choose a decision")])
+    outcome = RadioField("Decision", choices=choices(list(OUTCOMES.items())),
+                         validators=[DataRequired("Choose a decision")])
     summary = TextAreaField("Reasons for the decision", validators=[Length(max=10000)])
     conditions = TextAreaField("Conditions (one per line; needed when approving with conditions)",
                                validators=[Length(max=10000)])
@@ -73,6 +75,6 @@ class QueueFilterForm(FlaskForm):
                                           ("in_review", "In review"), ("changes_requested", "Changes requested"),
                                           ("conditions", "Approved with conditions"), ("decided", "Decided"),
                                           ("withdrawn", "Withdrawn")]), default="open")
-    tier = SelectField("Tier", choices=choices([("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"), ("High", "High")]),
-                       default="")
+    tier = SelectField("Tier", choices=choices([("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"),
+                                                ("High", "High")]), default="")
     route = SelectField("Route", choices=choices([("", "Any route"), *ROUTES.items()]), default="")

@@ -120,10 +120,13 @@ def _table_state(sorts, default_sort: str) -> dict:
     direction = "desc" if request.args.get("dir") == "desc" else "asc"
     page = max(1, request.args.get("page", 1, type=int) or 1)
     current = {k: v for k, v in request.args.items() if v and k not in ("page",)}
+    endpoint = request.endpoint
+    if endpoint is None:
+        raise RuntimeError("a table's links need the request's endpoint")
 
     def link(**changes) -> str:
         args = {**current, **{k: v for k, v in changes.items()}}
-        return page_url(request.endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+        return page_url(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
 
     def sort_link(key: str) -> str:
         return link(sort=key, dir="desc" if key == sort and direction == "asc" else "asc", page=None)
@@ -377,7 +380,7 @@ def _render_application(submission, recommendation_form=None, comment_error=None
     threads = _threads(submission, committee=True)
     sections = [
         SectionOnPage(section, [
-            QuestionOnPage(q, answer_blocks[q.id], presenters.comment_opener(q), threads.get(q.id, ()))
+            QuestionOnPage(q, answer_blocks[q.id], presenters.comment_opener(q), threads.get(q.id, []))
             for q in section.questions if q.id in answer_blocks
         ])
         for section in questionnaire.sections
@@ -515,7 +518,8 @@ def decide(submission_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             decision, error = _run(services.decide, submission, current_user, outcome=form.outcome.data,
-                                   summary=form.summary.data or "", conditions=(form.conditions.data or "").splitlines(),
+                                   summary=form.summary.data or "",
+                                   conditions=(form.conditions.data or "").splitlines(),
                                    password=form.password.data)
             if not error:
                 flash(f"Decision recorded and signed: {OUTCOMES[decision.outcome]}.", "success")

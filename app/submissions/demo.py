@@ -63,7 +63,8 @@ DEMO_APPLICATIONS = [
     # title, answers by section (None: left as a partly completed draft), submit?, withdraw?
     ("Graph networks for perovskite band gaps", LOW_RISK_ANSWERS, True, False),
     ("Generative design of energetic co-crystals", high_risk_answers(), True, False),
-    ("Autonomous synthesis of solid electrolytes", {"A": LOW_RISK_ANSWERS["A"], "B": {"B1": ["own_experiments"]}}, False, False),
+    ("Autonomous synthesis of solid electrolytes", {"A": LOW_RISK_ANSWERS["A"], "B": {"B1": ["own_experiments"]}},
+     False, False),
     ("Text mining of legacy alloy datasheets", {"A": LOW_RISK_ANSWERS["A"]}, False, True),
 ]
 
@@ -83,7 +84,8 @@ def seed() -> Iterator[str]:
 
     owner = users["applicant@example.ac.uk"]
     for title, answers, submit, withdraw in DEMO_APPLICATIONS:
-        exists = db.session.scalar(select(Submission.id).where(Submission.owner_id == owner.id, Submission.title == title))
+        exists = db.session.scalar(
+            select(Submission.id).where(Submission.owner_id == owner.id, Submission.title == title))
         if exists:
             continue
         submission = services.create_submission(owner, title)

@@ -129,6 +129,7 @@ def statement_view(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "data_version": result["data_version"],
         "data_label": result.get("data_label", result["data_version"]),
         "attribution": result.get("attribution", ""),
-        "chart": chart([(s["label"], float(raw["co2e_kg"]), s["carbon"]) for s, raw in zip(stages, result["stages"], strict=False)],
+        "chart": chart([(s["label"], float(raw["co2e_kg"]), s["carbon"])
+                        for s, raw in zip(stages, result["stages"], strict=True)],
                        "Carbon footprint by stage"),
     }

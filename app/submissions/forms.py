@@ -8,7 +8,8 @@ from app.core.forms import choices
 class NewSubmissionForm(FlaskForm):
     title = StringField(
         "Project title",
-        validators=[DataRequired("Enter the project's title"), Length(max=300, message="Enter 300 characters or fewer")],
+        validators=[DataRequired("Enter the project's title"),
+                    Length(max=300, message="Enter 300 characters or fewer")],
     )
 
 

@@ -71,9 +71,9 @@ def section_context(
     values = services.answer_values(rows)
     visible = visible_question_ids(questionnaire, values)
     errors: dict[str, str] = dict(result.errors) if result else {}
-    for qid, row in rows.items():
-        if row.invalid_message and qid not in errors:
-            errors[qid] = row.invalid_message
+    for qid, stored in rows.items():
+        if stored.invalid_message and qid not in errors:
+            errors[qid] = stored.invalid_message
     raw = result.raw if result else None
     questions = []
     for question in section.questions:
@@ -112,7 +112,8 @@ def section_context(
         # Objects, not dicts: the template reads a dozen fields of each, and Jinja reads a dict's "item.x" only
         # after getattr has failed, seven times slower than an attribute.
         "questions": [SimpleNamespace(**question) for question in questions],
-        "errors": {qid: msg for qid, msg in errors.items() if any(q["q"].id == qid and q["visible"] for q in questions)},
+        "errors": {qid: msg for qid, msg in errors.items()
+                   if any(q["q"].id == qid and q["visible"] for q in questions)},
         "guidance_html": render_markdown(section.guidance),
         "answered": answered,
         "visible_count": len(visible_in_section),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,10 +21,14 @@ from app.submissions.models import Round, Submission
 from app.submissions.presenters import section_context, task_rows
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
-bp.add_app_template_global(services.BASE_FIELD_PREFIX, "base_prefix")
-# Every page may name a state or a route; globals, so that macros drawn from Python see them too.
-bp.add_app_template_global(workflow.STATE_LABELS, "state_labels")
-bp.add_app_template_global(workflow.ROUTES, "routes")
+
+
+@bp.record_once
+def _template_globals(state: BlueprintSetupState) -> None:
+    state.app.jinja_env.globals["base_prefix"] = services.BASE_FIELD_PREFIX
+    # Every page may name a state or a route; globals, so that macros drawn from Python see them too.
+    state.app.jinja_env.globals["state_labels"] = workflow.STATE_LABELS
+    state.app.jinja_env.globals["routes"] = workflow.ROUTES
 
 
 def _load(submission_id: int, **required) -> Submission:
@@ -99,7 +104,8 @@ def section(submission_id: int, section_id: str):
     if level == "viewer":
         abort(403)
     if not editable:
-        _conflict("This application has been submitted, so its answers cannot be changed until it comes back for revision.")
+        _conflict("This application has been submitted, so its answers cannot be changed until it comes back for "
+                  "revision.")
 
     form = request.form.to_dict(flat=False)
     continuing = "continue" in request.form
@@ -132,7 +138,8 @@ def autosave(submission_id: int, section_id: str):
     submission = _load(submission_id, edit=True)
     questionnaire = _questionnaire_with_section(submission, section_id)
     if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
-        return jsonify(status="locked", message="This application has been submitted and can no longer be changed."), 409
+        locked = "This application has been submitted and can no longer be changed."
+        return jsonify(status="locked", message=locked), 409
     form = request.form.to_dict(flat=False)
     result = _save_section(submission, section_id, form, check_required=False, autosave=True)
     if result.section_status is None:  # nothing saved (or a conflict): report the section as it is stored

@@ -13,10 +13,9 @@ import json
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from flask import current_app
 from markupsafe import Markup, escape
 
-from app.core.fragments import once_per_question
+from app.core.fragments import macro, once_per_question
 from app.core.markdown import render_markdown
 from app.questionnaires.schema import Question
 
@@ -147,7 +146,7 @@ def _parts(question: Question, visible: bool, has_error: bool) -> tuple[tuple[Ma
         item = SimpleNamespace(**question_frame(question, visible, has_error), base=markers["base"],
                                text=markers["text"], error=markers["error"] if has_error else None,
                                choice_inputs=Markup("\x00choice_inputs\x00") if shows_options(question) else "")
-        drawn = current_app.jinja_env.get_template("submissions/_question.html").module.question(question, item)
+        drawn = macro("submissions/_question.html", "question")(question, item)
         # "a \0base\0 b" splits into markup, slot name, markup, ...: odd places are slot names.
         pieces = drawn.split("\x00")
         parts = states[(visible, has_error)] = (tuple(pieces[0::2]), tuple(str(name) for name in pieces[1::2]))
@@ -160,6 +159,6 @@ def question_markup(question: Question, visible: bool, *, error: str | None, bas
     values = {"base": base, "text": text, "error": error, "choice_inputs": choice_inputs}
     fixed, slots = _parts(question, visible, error is not None)
     drawn = [fixed[0]]
-    for slot, after in zip(slots, fixed[1:]):
+    for slot, after in zip(slots, fixed[1:], strict=True):
         drawn += (escape(values[slot]), after)
     return Markup("").join(drawn)

@@ -98,10 +98,7 @@ class TransitionError(Exception):
         self.action = action
         self.state = state
         label = STATE_LABELS.get(State(state), state).lower()
-        if action.startswith("decide:"):
-            what = "decided"
-        else:
-            what = ACTION_DESCRIPTIONS.get(action, action)
+        what = "decided" if action.startswith("decide:") else ACTION_DESCRIPTIONS.get(action, action)
         super().__init__(f"This application is {label}, so it cannot be {what} now.")
 
 
