@@ -1,11 +1,16 @@
 """Crucible: an ethics review workflow for machine-learning research in materials science."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 from flask import Flask
 
 from app.config import PROJECT_ROOT, load_config
+
+# The modules that define models: imported for their tables, which they add to the metadata.
+MODEL_MODULES = ("app.auth.models", "app.core.audit", "app.core.mail", "app.documents.models", "app.reviews.models",
+                 "app.submissions.models")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,7 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
+            app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     # Batch mode lets SQLite apply ALTERs by copying tables; compare_type makes autogenerate see type changes.
@@ -82,9 +88,5 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every model module is imported once so metadata (and Alembic autogenerate) sees all tables."""
-    import app.auth.models  # noqa: F401
-    import app.core.audit  # noqa: F401
-    import app.core.mail  # noqa: F401
-    import app.documents.models  # noqa: F401
-    import app.reviews.models  # noqa: F401
-    import app.submissions.models  # noqa: F401
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

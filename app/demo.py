@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.auth.models import User, find_user_by_email
 from app.extensions import db
 from app.reviews import services as reviews
-from app.reviews.models import Condition
+from app.reviews.models import Assignment, Condition
 from app.submissions import services as submissions
 from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS
 from app.submissions.demo import seed as seed_basics
@@ -41,7 +41,17 @@ RECOMMENDATION_FOR = {"changes_requested": "changes_requested", "approved_with_c
 
 
 def _user(email: str) -> User:
-    return find_user_by_email(email)
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"the demo user {email} is missing")
+    return user
+
+
+def _assignment(person: User, submission: Submission) -> Assignment:
+    assignment = reviews.my_assignment(person, submission)
+    if assignment is None:
+        raise click.ClickException(f"{person.email} is not assigned to {submission.reference}")
+    return assignment
 
 
 def _start_review(submission: Submission, reviewers: list[User], security: User | None = None) -> None:
@@ -58,8 +68,7 @@ def _review(submission: Submission, outcome: str) -> None:
     chair = _user("chair@example.ac.uk")
     _start_review(submission, [reviewer, reviewer2])
     for person in (reviewer, reviewer2):
-        assignment = reviews.my_assignment(person, submission)
-        reviews.declare_interest(assignment, person, has_conflict=False, statement="")
+        reviews.declare_interest(_assignment(person, submission), person, has_conflict=False, statement="")
     reviews.add_comment(submission, reviewer, body="Please state the **version** and query date of each data source.",
                         question_id="B4", visibility="applicant", parent_id=None)
     reviews.add_comment(submission, reviewer2, body="The PI's group has a related industry contract; no concern.",
@@ -68,7 +77,7 @@ def _review(submission: Submission, outcome: str) -> None:
     if recommendation is None:
         return
     for person in (reviewer, reviewer2):
-        reviews.recommend(reviews.my_assignment(person, submission), person, recommendation=recommendation,
+        reviews.recommend(_assignment(person, submission), person, recommendation=recommendation,
                           summary="Reviewed against the FAIR and dual-use guidance.")
     conditions = ["Deposit the training data in NOMAD before publication.",
                   "Report energy use and CO2e in the paper."] if outcome == "approved_with_conditions" else []
@@ -99,8 +108,8 @@ def seed() -> Iterator[str]:
         submissions.submit(submission, owner)
         _review(submission, outcome)
         if outcome == "approved_with_conditions":
-            first = db.session.scalar(select(Condition).where(Condition.submission_id == submission.id)
-                                      .order_by(Condition.id))
+            first = db.session.scalars(select(Condition).where(Condition.submission_id == submission.id)
+                                       .order_by(Condition.id).limit(1)).one()
             reviews.report_condition(first, owner, "Deposited as NOMAD upload 2026-11-20.")
         yield f"created application “{title}” ({submission.state})"
     yield "demo data ready"

@@ -194,10 +194,9 @@ class S3Storage:
 
 def get_storage() -> Storage:
     """The configured backend, one instance per app (boto3 clients are reusable and thread-safe)."""
-    app = current_app._get_current_object()
-    storage = app.extensions.get("crucible_archive_storage")
+    storage = current_app.extensions.get("crucible_archive_storage")
     if storage is None:
-        config = app.config
+        config = current_app.config
         backend = config.get("ARCHIVE_BACKEND", "local")
         if backend == "local":
             storage = LocalStorage(config["ARCHIVE_DIR"])
@@ -211,5 +210,5 @@ def get_storage() -> Storage:
             )
         else:
             raise StorageError(f"unknown ARCHIVE_BACKEND {backend!r} (use 'local' or 's3')")
-        app.extensions["crucible_archive_storage"] = storage
+        current_app.extensions["crucible_archive_storage"] = storage
     return storage

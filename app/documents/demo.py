@@ -72,7 +72,7 @@ def seed() -> Iterator[str]:
     for decision in db.session.scalars(select(Decision).order_by(Decision.id)).all():
         if (decision.submission_id, decision.round_number) in archived:
             continue
-        reference = db.session.get(Submission, decision.submission_id).reference
+        reference = db.session.get_one(Submission, decision.submission_id).reference
         job = document_services.request_assessment(decision.submission_id, decision.round_number, "decision",
                                                    decision.decided_by_id, inline=True)
         if job.status == "done":

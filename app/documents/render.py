@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
+from weasyprint.urls import URLFetcher
 
 STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
 FONT_DIR = STATIC_DIR / "fonts"
@@ -42,13 +43,7 @@ class ForeignFontError(RenderError):
     pass
 
 
-def _fetcher_base():
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher
-
-
-class StaticOnlyFetcher(_fetcher_base()):  # type: ignore[misc]
+class StaticOnlyFetcher(URLFetcher):
     """Serves file:// URLs inside app/static and refuses everything else (recording what it refused)."""
 
     def __init__(self) -> None:

@@ -19,7 +19,7 @@ def _load_job(job_id: int) -> RenderJob:
     job = db.session.get(RenderJob, job_id)
     if job is None:
         abort(404)
-    submission = db.session.get(Submission, job.submission_id)
+    submission = db.session.get_one(Submission, job.submission_id)
     if not (current_user.has_any_role(*OVERSIGHT_ROLES) or access_level(current_user, submission)):
         abort(403)
     return job

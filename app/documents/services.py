@@ -258,8 +258,8 @@ def run_inline(job_id: int) -> RenderJob:
     except Exception:  # noqa: BLE001 - recorded on the job by run_job
         try:
             return run_job(job_id, final=True)
-        except Exception:  # noqa: BLE001
-            return db.session.get(RenderJob, job_id)
+        except Exception:  # noqa: BLE001 - recorded on the job by run_job, which shows the failure
+            return db.session.get_one(RenderJob, job_id)
 
 
 def run_job(job_id: int, *, final: bool) -> RenderJob:
@@ -284,7 +284,7 @@ def run_job(job_id: int, *, final: bool) -> RenderJob:
         return job
     except Exception as error:
         db.session.rollback()
-        job = db.session.get(RenderJob, job_id)
+        job = db.session.get_one(RenderJob, job_id)
         if job.status == "done":
             # Another attempt (a retry asked while this one still ran) finished meanwhile: its document stands,
             # and this attempt's failure changes nothing.

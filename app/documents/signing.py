@@ -112,7 +112,7 @@ def ensure_dev_certificates(directory: Path, *, passphrase: str | None = None,
     """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
     from cryptography.x509.oid import NameOID
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,11 @@ def ensure_dev_certificates(directory: Path, *, passphrase: str | None = None,
 
     if paths.root_cert.exists() and paths.root_key.exists():
         root_cert = x509.load_pem_x509_certificate(paths.root_cert.read_bytes())
-        root_key = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
+        if not isinstance(loaded, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
+                                   ed448.Ed448PrivateKey, dsa.DSAPrivateKey)):
+            raise SigningError(f"{paths.root_key} holds a key that cannot sign certificates")
+        root_key = loaded
     else:
         if paths.signing_cert.exists():
             # A signing certificate from elsewhere: leave it alone.

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -18,6 +19,9 @@ from app.documents.services import document_filename
 from app.extensions import db
 from app.reviews.models import OUTCOMES, Decision
 from app.submissions.models import Submission
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 BAGIT_VERSION = "1.0"
 
@@ -94,7 +98,7 @@ class _Sink(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data: ReadableBuffer) -> int:
         data = bytes(data)
         self._chunks.append(data)
         self._offset += len(data)

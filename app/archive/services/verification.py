@@ -102,21 +102,19 @@ def _check_signature(data: bytes, result: VerificationResult) -> None:
     try:
         context = ValidationContext(trust_roots=roots, allow_fetching=False)
         status = validate_pdf_signature(signatures[0], context)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - a signature that cannot be validated is an answer, not a crash
         log.info("signature validation raised %r", error)
         result.problems.append(f"the signature could not be validated ({type(error).__name__}: {str(error)[:200]})")
         return
     result.intact = bool(status.intact)
     result.valid = bool(status.valid)
     result.trusted = bool(status.trusted)
-    try:
-        from pyhanko.sign.validation import SignatureCoverageLevel
-    except ImportError:  # pragma: no cover - moved between pyHanko releases
-        from pyhanko.sign.general import SignatureCoverageLevel  # type: ignore[no-redef]
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
     result.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     try:
         result.signer = status.signing_cert.subject.human_friendly
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a certificate without a readable subject is reported without a signer
         result.signer = None
     result.signing_time = status.signer_reported_dt
     if not result.intact:
