@@ -12,7 +12,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
 from markupsafe import Markup
@@ -21,14 +21,14 @@ T = TypeVar("T")
 K = TypeVar("K")
 
 
-class Remembered:
+class Remembered(Generic[T]):
     """A bounded map from what a piece of markup shows to the markup."""
 
-    every: weakref.WeakSet[Remembered] = weakref.WeakSet()
+    every: weakref.WeakSet[Remembered[Any]] = weakref.WeakSet()
 
     def __init__(self, size: int):
         self.size = size
-        self._drawn: OrderedDict[Hashable, object] = OrderedDict()
+        self._drawn: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
         Remembered.every.add(self)
 
@@ -41,7 +41,7 @@ class Remembered:
             drawn = self._drawn.get(key)
             if drawn is not None:
                 self._drawn.move_to_end(key)
-                return drawn  # type: ignore[return-value]
+                return drawn
         drawn = draw()
         with self._lock:
             self._drawn[key] = drawn

@@ -27,11 +27,11 @@ from app.reviews.services import _display, round_contents
 from app.submissions.models import Round
 
 # Rounds in review at once, with room to spare (about 15 KB each); threads on those rounds (about 1 KB each).
-_rounds = Remembered(256)
-_threads = Remembered(8192)
-_actions = Remembered(8192)
+_rounds: Remembered[DrawnRound] = Remembered(256)
+_threads: Remembered[Markup] = Remembered(8192)
+_actions: Remembered[Markup] = Remembered(8192)
 # Queue rows: a coordinator pages through a few hundred open applications, again and again.
-_queue_rows = Remembered(4096)
+_queue_rows: Remembered[Markup] = Remembered(4096)
 
 
 class DrawnRound(NamedTuple):
