@@ -29,6 +29,15 @@ MESSAGES = {
     503: ("Crucible is briefly unavailable",
           "Nothing you did caused this, and nothing already saved is lost. Wait a minute and try again."),
 }
+
+
+class Forbidden(Exception):
+    """A user asked for something an access predicate refuses; one handler answers it with the 403 page.
+
+    Raised by `core.permissions.allowed` and by services, which check the same predicates as the routes.
+    """
+
+
 # Seconds a client is asked to wait when the database cannot be reached (a restart takes a few).
 RETRY_AFTER_SECONDS = 30
 
@@ -79,6 +88,11 @@ def register_error_handlers(app: Flask) -> None:
             400, "The form had expired or was sent from another site. Reload the page and try again; what you typed "
             "is still in your browser's back history."
         )
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden):
+        log.info("refused: %s", error)
+        return render_error(403)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ErrorResponse:

@@ -1,12 +1,32 @@
-"""Roles and the decorators that guard routes by role."""
+"""The role table, and the one way a route declares who may use it.
+
+Each feature writes its rules as pure predicates in its own `permissions.py`: functions of the signed-in user
+(and, for a route about one object, that object) returning True or False. A route names its predicate once,
+with one of the decorators below, and the route-policy test fails for any route that names none:
+
+    @bp.get("/review/queue")
+    @allowed(can_open_queue)                          # a page about no one object: 403 when refused
+    def queue(): ...
+
+    @bp.get("/applications/<int:submission_id>")
+    @allowed(can_read_application, load=APPLICATION)  # one object: 404 when missing or unseen, 403 when refused
+    def overview(submission): ...
+
+A `Resource` loads its object by id and says who may see it at all. An object the user may not see answers
+404, exactly as a missing one does, so ids cannot be probed; one the user sees but may not act on answers 403.
+Services call the same predicates and raise `core.errors.Forbidden`, which one error handler turns into 403.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
+
+from app.core.errors import Forbidden
 
 # Every signed-in user is an applicant; the others are granted by an admin.
 ROLES: dict[str, str] = {
@@ -18,22 +38,83 @@ ROLES: dict[str, str] = {
     "admin": "Administrator",
 }
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "applicant")
+# The groups the features' predicates are written with; each is named once, here.
 COMMITTEE_ROLES = frozenset({"reviewer", "chair", "coordinator", "security_officer", "admin"})
+# The research office: runs the queue, assigns reviewers, keeps the archive.
+OFFICE_ROLES = frozenset({"coordinator", "admin"})
+# See every application under review and every decision, without being assigned to it.
+OVERSIGHT_ROLES = frozenset({"chair", "coordinator", "admin"})
 
-P = ParamSpec("P")
-R = TypeVar("R")
+
+class Principal(Protocol):
+    """What a predicate may ask of a user (the signed-in user, or Flask-Login's anonymous one)."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def has_any_role(self, *roles: str) -> bool: ...
 
 
-def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Allow the view to users holding any of the given roles; others get 403."""
+Obj = TypeVar("Obj")
+View = TypeVar("View", bound=Callable[..., Any])
 
-    def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        def with_role(*args: P.args, **kwargs: P.kwargs) -> R:
-            if not current_user.has_any_role(*roles):
-                abort(403)
+
+@dataclass(frozen=True)
+class Resource(Generic[Obj]):
+    """One kind of object a route can be about: how to load it, and who may see it at all."""
+
+    name: str  # the URL's argument is `<name>_id`; the view receives the object as `<name>`
+    load: Callable[[int], Obj | None]
+    visible: Callable[[Any, Obj], bool]
+
+    def get(self, ident: int, action: Callable[[Any, Obj], bool] | None = None) -> Obj:
+        """The object, if the signed-in user may see it (else 404) and, given an action, do it (else 403)."""
+        found = self.load(ident)
+        if found is None or not self.visible(current_user, found):
+            abort(404)
+        if action is not None and not action(current_user, found):
+            raise Forbidden(f"{_name_of(action)} refused")
+        return found
+
+
+def allowed(predicate: Callable[..., bool], *, load: Resource[Any] | None = None) -> Callable[[View], View]:
+    """Guard a view by a named predicate: of the user alone, or (with `load`) of the user and the object."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if load is None:
+                if not predicate(current_user):
+                    raise Forbidden(f"{_name_of(predicate)} refused")
+                return view(*args, **kwargs)
+            ident = kwargs.pop(f"{load.name}_id")
+            kwargs[load.name] = load.get(ident, predicate)
             return view(*args, **kwargs)
 
-        signed_in: Callable[P, R] = login_required(with_role)
-        return wraps(view)(signed_in)
+        wrapped.access_policy = _name_of(predicate)  # type: ignore[attr-defined]  # read by the route-policy test
+        return wrapped  # type: ignore[return-value]  # wraps keeps the view's signature for callers
 
     return decorator
+
+
+def public(reason: str) -> Callable[[View], View]:
+    """Declare a view open to everyone, signed in or not, with the reason (sign-in, verification, health)."""
+
+    def decorator(view: View) -> View:
+        view.access_policy = f"public: {reason}"  # type: ignore[attr-defined]  # read by the route-policy test
+        return view
+
+    return decorator
+
+
+def signed_in(user: Principal) -> bool:
+    """Any signed-in user: their own dashboard, account and new applications."""
+    return bool(user.is_authenticated)
+
+
+def _name_of(predicate: Callable[..., Any]) -> str:
+    return getattr(predicate, "__name__", repr(predicate))
