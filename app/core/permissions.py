@@ -84,9 +84,7 @@ def allowed(predicate: Callable[..., bool], *, load: Resource[Any] | None = None
     """Guard a view by a named predicate: of the user alone, or (with `load`) of the user and the object."""
 
     def decorator(view: View) -> View:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def checked(*args: Any, **kwargs: Any) -> Any:
             if load is None:
                 if not predicate(current_user):
                     raise Forbidden(f"{_name_of(predicate)} refused")
@@ -95,8 +93,10 @@ def allowed(predicate: Callable[..., bool], *, load: Resource[Any] | None = None
             kwargs[load.name] = load.get(ident, predicate)
             return view(*args, **kwargs)
 
-        wrapped.access_policy = _name_of(predicate)  # type: ignore[attr-defined]  # read by the route-policy test
-        return wrapped  # type: ignore[return-value]  # wraps keeps the view's signature for callers
+        # Signed out, every guarded page sends the visitor to sign in first (Flask-Login's redirect).
+        guarded: Any = wraps(view)(login_required(checked))
+        guarded.access_policy = _name_of(predicate)  # read by the route-policy test
+        return guarded  # type: ignore[no-any-return]  # wraps keeps the view's name and signature
 
     return decorator
 
