@@ -90,7 +90,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(Forbidden)
-    def forbidden(error: Forbidden):
+    def forbidden(error: Forbidden) -> ErrorResponse:
         log.info("refused: %s", error)
         return render_error(403)
 

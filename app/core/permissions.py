@@ -44,6 +44,8 @@ COMMITTEE_ROLES = frozenset({"reviewer", "chair", "coordinator", "security_offic
 OFFICE_ROLES = frozenset({"coordinator", "admin"})
 # See every application under review and every decision, without being assigned to it.
 OVERSIGHT_ROLES = frozenset({"chair", "coordinator", "admin"})
+# Can be asked to review: the reviewer pool (reviewers and the chair) and the security officer's sign-off.
+REVIEWING_ROLES = frozenset({"reviewer", "chair", "security_officer"})
 
 
 class Principal(Protocol):
@@ -66,17 +68,24 @@ View = TypeVar("View", bound=Callable[..., Any])
 class Resource(Generic[Obj]):
     """One kind of object a route can be about: how to load it, and who may see it at all."""
 
-    name: str  # the URL's argument is `<name>_id`; the view receives the object as `<name>`
+    name: str  # the view receives the object as `<name>`
     load: Callable[[int], Obj | None]
     visible: Callable[[Any, Obj], bool]
+    # The URL's argument holding the id, when it is not `<name>_id` (the committee's view of an application is
+    # loaded from `submission_id`).
+    id_arg: str | None = None
+
+    @property
+    def url_arg(self) -> str:
+        return self.id_arg or f"{self.name}_id"
 
     def get(self, ident: int, action: Callable[[Any, Obj], bool] | None = None) -> Obj:
         """The object, if the signed-in user may see it (else 404) and, given an action, do it (else 403)."""
         found = self.load(ident)
         if found is None or not self.visible(current_user, found):
             abort(404)
-        if action is not None and not action(current_user, found):
-            raise Forbidden(f"{_name_of(action)} refused")
+        if action is not None:
+            require(action, current_user, found)
         return found
 
 
@@ -86,10 +95,9 @@ def allowed(predicate: Callable[..., bool], *, load: Resource[Any] | None = None
     def decorator(view: View) -> View:
         def checked(*args: Any, **kwargs: Any) -> Any:
             if load is None:
-                if not predicate(current_user):
-                    raise Forbidden(f"{_name_of(predicate)} refused")
+                require(predicate, current_user)
                 return view(*args, **kwargs)
-            ident = kwargs.pop(f"{load.name}_id")
+            ident = kwargs.pop(load.url_arg)
             kwargs[load.name] = load.get(ident, predicate)
             return view(*args, **kwargs)
 
@@ -109,6 +117,13 @@ def public(reason: str) -> Callable[[View], View]:
         return view
 
     return decorator
+
+
+def require(predicate: Callable[..., bool], user: Any, *obj: Any) -> None:
+    """Raise Forbidden unless the predicate allows: services check the same predicates as their routes, since
+    they are called from elsewhere too (the command line, the demo data, other services)."""
+    if not predicate(user, *obj):
+        raise Forbidden(f"{_name_of(predicate)} refused")
 
 
 def signed_in(user: Principal) -> bool:
