@@ -11,8 +11,10 @@ from app.reviews.models import Assignment
 from tests.factories import create_application
 from tests.reviews.helpers import Person, person, submitted
 
+# chair_reviewer: a chair also in the reviewer pool, assigned to the application like the assigned reviewer.
+# team_reviewer: a reviewer the owner invited to the application's team as an editor (team, and staff).
 ROLES = ["anonymous", "owner", "other_applicant", "assigned_reviewer", "unassigned_reviewer", "chair",
-         "coordinator", "security_officer", "admin"]
+         "chair_reviewer", "team_reviewer", "coordinator", "security_officer", "admin"]
 SIGNED_IN = ROLES[1:]
 
 
@@ -22,7 +24,17 @@ class World:
     submission_id: int
     other_submission_id: int
     assignment_id: int
+    chair_assignment_id: int
     other_member_id: int
+
+
+def _declare_no_conflict(app, who: Person, submission_id: int) -> int:
+    with app.app_context():
+        assignment_id = db.session.scalar(select(Assignment.id).where(Assignment.submission_id == submission_id,
+                                                                      Assignment.reviewer_id == who.user.id))
+    assert who.client.post(f"/review/assignments/{assignment_id}",
+                           data={"has_conflict": "no", "statement": ""}).status_code == 302
+    return assignment_id
 
 
 @pytest.fixture
@@ -30,20 +42,22 @@ def world(app, make_client) -> World:
     people: dict[str, Person | None] = {"anonymous": Person(None, make_client())}
     for role, grants in [("other_applicant", ()), ("assigned_reviewer", ("reviewer",)),
                          ("unassigned_reviewer", ("reviewer",)), ("chair", ("chair",)),
+                         ("chair_reviewer", ("chair", "reviewer")), ("team_reviewer", ("reviewer",)),
                          ("coordinator", ("coordinator",)), ("security_officer", ("security_officer",)),
                          ("admin", ("admin",))]:
         people[role] = person(app, make_client, *grants)
     submission_id, owner = submitted(app, make_client)
     people["owner"] = owner
+    assert owner.client.post(f"/applications/{submission_id}/team",
+                             data={"email": people["team_reviewer"].user.email, "role": "editor"}).status_code == 302
     coordinator = people["coordinator"]
-    coordinator.client.post(f"/review/applications/{submission_id}/assign",
-                            data={"reviewer_id": people["assigned_reviewer"].user.id})
-    coordinator.client.post(f"/review/applications/{submission_id}/start")
-    with app.app_context():
-        assignment_id = db.session.scalar(select(Assignment.id).where(Assignment.submission_id == submission_id))
-    people["assigned_reviewer"].client.post(f"/review/assignments/{assignment_id}",
-                                            data={"has_conflict": "no", "statement": ""})
-    # Another applicant's application, with a team member, to put its ids into the first one's URLs.
+    for reviewer in ("assigned_reviewer", "chair_reviewer"):
+        assert coordinator.client.post(f"/review/applications/{submission_id}/assign",
+                                       data={"reviewer_id": people[reviewer].user.id}).status_code == 302
+    assert coordinator.client.post(f"/review/applications/{submission_id}/start").status_code == 302
+    assignment_id = _declare_no_conflict(app, people["assigned_reviewer"], submission_id)
+    chair_assignment_id = _declare_no_conflict(app, people["chair_reviewer"], submission_id)
+    # Another applicant's application (a draft), with a team member, to put its ids into the first one's URLs.
     other = people["other_applicant"]
     other_submission_id = create_application(other.client, "Someone else's project")
     other.client.post(f"/applications/{other_submission_id}/team", data={"email": "x@example.ac.uk", "role": "viewer"})
@@ -51,36 +65,59 @@ def world(app, make_client) -> World:
     with app.app_context():
         other_member_id = db.session.scalar(select(SubmissionMember.id).where(
             SubmissionMember.submission_id == other_submission_id))
-    return World(people, submission_id, other_submission_id, assignment_id, other_member_id)
+    return World(people, submission_id, other_submission_id, assignment_id, chair_assignment_id, other_member_id)
 
 
-def _expect(allowed: set[str], *, denied: int = 403, ok: int = 200, anonymous: int = 302) -> dict[str, int]:
-    return {role: (anonymous if role == "anonymous" else ok if role in allowed else denied) for role in ROLES}
+def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200) -> dict[str, int]:
+    """`allowed` get `ok`; `hidden` get 404 (the application or assignment is not theirs to know of, as if it
+    did not exist); every other signed-in role 403; anonymous visitors are sent to sign in (302)."""
+    assert not allowed & hidden
+    return {role: 302 if role == "anonymous" else ok if role in allowed else 404 if role in hidden else 403
+            for role in ROLES}
 
 
-COMMITTEE_READERS = {"assigned_reviewer", "chair", "coordinator", "admin"}
+# Written out by hand from the access rules (SECURITY.md, README), never computed from the predicates under test.
+TEAM = {"owner", "team_reviewer"}  # of the application {s}
+NOT_STAFF_NOR_TEAM = {"other_applicant"}  # {s} answers them 404
+COMMITTEE_READERS = {"assigned_reviewer", "chair", "chair_reviewer", "coordinator", "admin"}
+OFFICE = {"coordinator", "admin"}
+CHAIRS = {"chair", "chair_reviewer"}
+REVIEWING = {"assigned_reviewer", "unassigned_reviewer", "chair", "chair_reviewer", "team_reviewer", "security_officer"}
+# An assignment is known to its reviewer and to the office only.
+NOT_ASSIGNMENT_KEEPERS = set(SIGNED_IN) - OFFICE
 
-# (method, url pattern, expected status by role). {s}: the application; {o}: another applicant's application.
+# (url pattern, expected status by role). {s}: the application (in review); {o}: another applicant's draft;
+# {a}: the assigned reviewer's assignment; {c}: the chair-reviewer's assignment.
 GET_ROUTES = [
     ("/", _expect(set(SIGNED_IN))),
     ("/account", _expect(set(SIGNED_IN))),
     ("/applications/new", _expect(set(SIGNED_IN))),
-    ("/applications/{s}", _expect({"owner"})),
-    ("/applications/{s}/check", _expect({"owner"})),
-    ("/applications/{s}/sections/A", {**_expect({"owner"}), "owner": 302}),
-    ("/applications/{s}/team", _expect({"owner"})),
-    ("/applications/{s}/withdraw", _expect({"owner"})),
-    ("/applications/{s}/feedback", _expect({"owner"})),
-    ("/applications/{o}", _expect({"other_applicant"})),
-    ("/review/queue", _expect({"coordinator", "admin"})),
-    ("/review/applications/{s}/triage", _expect({"coordinator", "admin"})),
-    ("/review/applications/{s}", _expect(COMMITTEE_READERS)),
-    ("/review/applications/{s}/history", _expect(COMMITTEE_READERS)),
-    ("/review/applications/{o}", _expect(set(), denied=403)),
-    ("/review/applications/{s}/decide", _expect({"chair"})),
-    ("/review/mine", _expect({"assigned_reviewer", "unassigned_reviewer", "chair", "security_officer"})),
-    ("/review/chair", _expect({"chair"})),
-    ("/review/assignments/{a}", {**_expect({"assigned_reviewer"}), "assigned_reviewer": 302}),
+    ("/applications/{s}", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/applications/{s}/check", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
+    # Submitted: the team is sent to the answers as submitted.
+    ("/applications/{s}/sections/A", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM, ok=302)),
+    ("/applications/{s}/team", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/applications/{s}/withdraw", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/applications/{s}/feedback", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/applications/{s}/documents", _expect(TEAM | OFFICE, hidden=NOT_STAFF_NOR_TEAM)),
+    # The draft is the other applicant's alone; the owner of {s} is not told it exists, staff are refused it.
+    ("/applications/{o}", _expect({"other_applicant"}, hidden={"owner"})),
+    ("/review/queue", _expect(OFFICE)),
+    ("/review/applications/{s}/triage", _expect(OFFICE, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/review/applications/{s}", _expect(COMMITTEE_READERS, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/review/applications/{s}/history", _expect(COMMITTEE_READERS, hidden=NOT_STAFF_NOR_TEAM)),
+    # A draft is not the committee's; its own applicant sees it only as its team.
+    ("/review/applications/{o}", _expect(set(), hidden={"owner"})),
+    ("/review/applications/{o}/triage", _expect(set(), hidden={"owner"})),
+    ("/review/applications/{s}/decide", _expect(CHAIRS, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/review/mine", _expect(REVIEWING)),
+    ("/review/chair", _expect(CHAIRS)),
+    # Declared no conflict: the declaration page sends its reviewer on to the application.
+    ("/review/assignments/{a}", _expect({"assigned_reviewer"}, hidden=NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"},
+                                        ok=302)),
+    ("/review/assignments/{c}", _expect({"chair_reviewer"}, hidden=NOT_ASSIGNMENT_KEEPERS - {"chair_reviewer"},
+                                        ok=302)),
+    ("/reports/footprint", _expect(OFFICE)),
     ("/admin/users", _expect({"admin"})),
     ("/admin/outbox", _expect({"admin"})),
 ]
@@ -88,7 +125,7 @@ GET_ROUTES = [
 
 def _url(pattern: str, world: World) -> str:
     return pattern.format(s=world.submission_id, o=world.other_submission_id, a=world.assignment_id,
-                          m=world.other_member_id)
+                          c=world.chair_assignment_id, m=world.other_member_id)
 
 
 def test_get_access(world, subtests):
@@ -100,46 +137,73 @@ def test_get_access(world, subtests):
             assert actual == expected
 
 
+# (url pattern, form, roles the access rules let through, roles not told the object exists). Every other
+# signed-in role gets 403; those let through may still meet a rule or state refusal (409, 422), never 403/404.
 POST_ROUTES = [
-    # Changing someone else's application or doing another role's job is refused; the owner is refused
-    # committee actions on their own application.
-    ("/applications/{s}/submit", {}, {"owner"}),
-    ("/applications/{s}/sections/A/autosave", {"A1": "changed"}, set()),
-    ("/applications/{s}/team", {"email": "new@example.ac.uk", "role": "viewer"}, {"owner"}),
-    ("/review/applications/{s}/assign", {"reviewer_id": "1"}, {"coordinator", "admin"}),
-    ("/review/applications/{s}/route", {"route": "standard", "reason": "r"}, {"coordinator", "admin"}),
+    ("/applications/{s}/submit", {}, {"owner"}, NOT_STAFF_NOR_TEAM),
+    # Submitted: the editing team gets 409 (locked), everyone else is refused before the state is looked at.
+    ("/applications/{s}/sections/A/autosave", {"A1": "changed"}, TEAM, NOT_STAFF_NOR_TEAM),
+    ("/applications/{s}/sections/A", {"A1": "changed", "save": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
+    ("/applications/{s}/team", {"email": "new@example.ac.uk", "role": "viewer"}, {"owner"}, NOT_STAFF_NOR_TEAM),
+    ("/applications/{s}/feedback/reply", {"body": "an answer", "parent_id": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
+    ("/review/applications/{s}/assign", {"reviewer_id": "1"}, OFFICE, NOT_STAFF_NOR_TEAM),
+    ("/review/applications/{s}/route", {"route": "standard", "reason": "r"}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/comments", {"body": "hello", "question_id": "B2", "visibility": "committee"},
-     COMMITTEE_READERS),
-    ("/review/assignments/{a}/recommend", {"recommendation": "approve", "summary": "ok"}, {"assigned_reviewer"}),
-    ("/review/applications/{s}/decide", {"outcome": "approved", "password": "x"}, {"chair"}),
+     COMMITTEE_READERS, NOT_STAFF_NOR_TEAM),
+    ("/review/assignments/{a}/recommend", {"recommendation": "approve", "summary": "ok"}, {"assigned_reviewer"},
+     NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
+    ("/review/applications/{s}/decide", {"outcome": "approved", "password": "x"}, CHAIRS, NOT_STAFF_NOR_TEAM),
+    # Last: the office's first attempt removes the reviewer.
+    ("/review/assignments/{a}/unassign", {}, OFFICE, NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
 ]
 
 
 def test_post_access(world, subtests):
-    for pattern, data, allowed in POST_ROUTES:
+    for pattern, data, allowed, hidden in POST_ROUTES:
         with subtests.test(route=pattern):
             url = _url(pattern, world)
-            for role in ROLES:
-                status = world.people[role].client.post(url, data=data).status_code
-                if role == "anonymous":
-                    assert status in (302, 401), (role, status)
-                elif role in allowed:
-                    assert status not in (401, 403), (role, status)
-                else:
-                    # 409 only where the state refuses before the role is looked at; never a success.
-                    assert status in (403, 409), (role, status)
+            actual = {role: world.people[role].client.post(url, data=data).status_code for role in ROLES}
+            assert actual["anonymous"] == 302
+            assert {role for role in SIGNED_IN if actual[role] == 404} == hidden, actual
+            assert {role for role in SIGNED_IN if actual[role] == 403} == set(SIGNED_IN) - allowed - hidden, actual
 
 
 def test_other_applications_ids_in_urls_are_refused(world):
     owner = world.people["owner"].client
     s, o = world.submission_id, world.other_submission_id
     assert owner.post(f"/applications/{s}/team/{world.other_member_id}/remove").status_code == 404
-    assert owner.post(f"/applications/{o}/team/{world.other_member_id}/remove").status_code == 403
+    assert owner.post(f"/applications/{o}/team/{world.other_member_id}/remove").status_code == 404
     assert owner.post(f"/applications/{s}/conditions/999999/report").status_code == 404
-    assert owner.get(f"/applications/{o}/check").status_code == 403
-    assert owner.post(f"/applications/{o}/sections/A", data={"A1": "hijack", "save": "1"}).status_code == 403
+    assert owner.get(f"/applications/{o}/check").status_code == 404
+    assert owner.post(f"/applications/{o}/sections/A", data={"A1": "hijack", "save": "1"}).status_code == 404
     reviewer = world.people["assigned_reviewer"].client
-    assert reviewer.get(f"/review/applications/{o}").status_code == 403
+    assert reviewer.get(f"/review/applications/{o}").status_code == 403  # staff know of it; a draft is not theirs
     unassigned = world.people["unassigned_reviewer"].client
     assert unassigned.post(f"/review/assignments/{world.assignment_id}/recommend",
-                           data={"recommendation": "approve", "summary": "x"}).status_code == 403
+                           data={"recommendation": "approve", "summary": "x"}).status_code == 404
+    coordinator = world.people["coordinator"].client
+    assert coordinator.post("/review/conditions/999999/confirm").status_code == 404
+
+
+PROBED = ["/applications/{id}", "/applications/{id}/check", "/applications/{id}/sections/A",
+          "/applications/{id}/team", "/applications/{id}/withdraw", "/applications/{id}/feedback",
+          "/applications/{id}/documents", "/review/applications/{id}", "/review/applications/{id}/triage",
+          "/review/applications/{id}/history", "/review/applications/{id}/decide"]
+
+
+def test_an_applicant_cannot_tell_a_missing_application_from_someone_elses(world):
+    """Probing ids: an application that is not theirs answers exactly as one that does not exist."""
+    prober = world.people["other_applicant"].client
+    for pattern in PROBED:
+        someone_elses = prober.get(pattern.format(id=world.submission_id))
+        missing = prober.get(pattern.format(id=999999))
+        assert (someone_elses.status_code, missing.status_code) == (404, 404), pattern
+        assert _title(someone_elses) == _title(missing), pattern
+    for pattern in ("/applications/{id}/sections/A", "/applications/{id}/submit", "/review/applications/{id}/assign"):
+        assert prober.post(pattern.format(id=world.submission_id), data={}).status_code == 404, pattern
+        assert prober.post(pattern.format(id=999999), data={}).status_code == 404, pattern
+
+
+def _title(response) -> str:
+    page = response.get_data(as_text=True)
+    return page[page.index("<title>"):page.index("</title>")]

@@ -7,10 +7,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.admin.forms import UserAccessForm
+from app.admin.permissions import can_administer
 from app.admin.services import AccessRuleError, update_user_access
 from app.auth.models import User, UserSession
 from app.core.mail import OutboxMessage
-from app.core.permissions import roles_required
+from app.core.permissions import allowed
 from app.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -19,15 +20,8 @@ USERS_PER_PAGE = 50
 OUTBOX_PER_PAGE = 50
 
 
-@bp.before_request
-@roles_required("admin")
-def _admins_only():
-    """Guards every view of the blueprint, including any added later (each view is decorated too)."""
-    return None
-
-
 @bp.route("/users")
-@roles_required("admin")
+@allowed(can_administer)
 def users():
     query = (request.args.get("q") or "").strip()
     statement = select(User).order_by(func.lower(User.name), User.id).options(selectinload(User.role_grants))
@@ -41,7 +35,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@allowed(can_administer)
 def user(user_id: int):
     target = db.session.get(User, user_id) or abort(404)
     form = UserAccessForm.for_user(target)
@@ -71,7 +65,7 @@ def user(user_id: int):
 
 
 @bp.route("/outbox")
-@roles_required("admin")
+@allowed(can_administer)
 def outbox():
     statement = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     page = db.paginate(statement, per_page=OUTBOX_PER_PAGE, max_per_page=OUTBOX_PER_PAGE, error_out=False)
@@ -79,7 +73,7 @@ def outbox():
 
 
 @bp.route("/outbox/<int:message_id>")
-@roles_required("admin")
+@allowed(can_administer)
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     return render_template("admin/outbox_message.html", message=message, page_title=message.subject)

@@ -1,28 +1,29 @@
-"""Archive pages. Search and export: coordinators and admins. Download: them, or the application's team.
-Verification: any signed-in user."""
+"""Archive pages. Search and export: the research office. Download: the office, or the application's team.
+Verification: any signed-in user (archive.permissions)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from app.archive.permissions import can_read_document, can_read_documents, can_search_archive
 from app.archive.services import archive as archive_services
-from app.archive.services.verification import verify_pdf_bytes
+from app.archive.services.archive import DOCUMENT
+from app.archive.services.verification import document_by_uid, record_verification, verify_pdf_bytes
 from app.archive.storage import NotFound, get_storage
-from app.core.permissions import roles_required
-from app.documents.models import DOCUMENT_KINDS, Document, RenderJob
-from app.documents.services import document_filename, documents_for
+from app.core.permissions import allowed, signed_in
+from app.documents.models import DOCUMENT_KINDS, Document
+from app.documents.services import document_filename, documents_for, unfinished_jobs
 from app.extensions import csrf, db
 from app.reviews.models import OUTCOMES
 from app.submissions.models import Submission
-from app.submissions.services import access_level
+from app.submissions.services import APPLICATION
 
 bp = Blueprint("archive", __name__, template_folder="templates")
 
-ARCHIVE_ROLES = ("coordinator", "admin")
 PER_PAGE = 25
 MAX_EXPORT_DAYS = 3660
 
@@ -37,12 +38,8 @@ def _parse_date(name: str) -> date | None:
         return None
 
 
-def _can_read(submission: Submission) -> bool:
-    return current_user.has_any_role(*ARCHIVE_ROLES) or access_level(current_user, submission) is not None
-
-
 @bp.route("/archive")
-@roles_required(*ARCHIVE_ROLES)
+@allowed(can_search_archive)
 def search():
     filters = archive_services.SearchFilters(
         reference=(request.args.get("reference") or "").strip()[:64],
@@ -64,7 +61,7 @@ def search():
 
 
 @bp.route("/archive/export")
-@roles_required(*ARCHIVE_ROLES)
+@allowed(can_search_archive)
 def export():
     date_from, date_to = _parse_date("date_from"), _parse_date("date_to")
     if date_from is None or date_to is None or date_to < date_from:
@@ -78,11 +75,7 @@ def export():
         documents, date_from, date_to, organisation=current_app.config.get("SIGNING_ORGANISATION", "Crucible"),
         base_url=current_app.config["BASE_URL"],
     )
-    from app.core import audit
-
-    audit.record("archive.exported", actor=current_user, object_type="archive", object_id=name,
-                 data={"from": date_from.isoformat(), "to": date_to.isoformat(), "documents": len(documents)})
-    db.session.commit()
+    archive_services.record_export(current_user, name, date_from, date_to, documents)
     return Response(
         stream_with_context(stream), mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
@@ -90,13 +83,8 @@ def export():
 
 
 @bp.route("/archive/documents/<int:document_id>/download")
-@login_required
-def download(document_id: int):
-    document = db.session.get(Document, document_id)
-    if document is None:
-        abort(404)
-    if not _can_read(document.submission):
-        abort(403)
+@allowed(can_read_document, load=DOCUMENT)
+def download(document: Document):
     try:
         chunks = get_storage().iter_chunks(document.storage_key)
         first = next(chunks, b"")
@@ -119,29 +107,23 @@ def download(document_id: int):
 
 
 @bp.route("/applications/<int:submission_id>/documents")
-@login_required
-def application_documents(submission_id: int):
-    submission = db.session.get(Submission, submission_id)
-    if submission is None:
-        abort(404)
-    if not _can_read(submission):
-        abort(403)
-    jobs = db.session.scalars(db.select(RenderJob).where(RenderJob.submission_id == submission_id,
-                                                         RenderJob.status != "done")).all()
+@allowed(can_read_documents, load=APPLICATION)
+def application_documents(submission: Submission):
     return render_template(
-        "archive/application_documents.html", submission=submission, documents=documents_for(submission_id),
-        jobs=jobs, kinds=DOCUMENT_KINDS, page_title=f"Signed assessments – {submission.reference or submission.title}",
+        "archive/application_documents.html", submission=submission, documents=documents_for(submission.id),
+        jobs=unfinished_jobs(submission.id), kinds=DOCUMENT_KINDS,
+        page_title=f"Signed assessments – {submission.reference or submission.title}",
     )
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 @csrf.exempt  # checked below, after this view has raised the body-size limit (the global check reads the form first)
-@login_required
+@allowed(signed_in)
 def verify():
     expected = None
     uid = (request.args.get("document") or "").strip()[:36]
     if uid:
-        expected = db.session.scalar(db.select(Document).where(Document.uid == uid))
+        expected = document_by_uid(uid)
     result = None
     error = None
     if request.method == "POST":
@@ -159,14 +141,8 @@ def verify():
             if len(data) > current_app.config["MAX_UPLOAD"]:
                 abort(413)
             result = verify_pdf_bytes(data)
-            from app.core import audit
-
-            audit.record("document.verified", actor=current_user, object_type="document",
-                         object_id=result.document.id if result.document else None,
-                         submission_id=result.document.submission_id if result.document else None,
-                         data={"sha256": result.sha256, "ok": result.ok, "reason": result.reason[:300]})
-            db.session.commit()
-            if result.document is not None and not _can_read(result.document.submission):
+            record_verification(result, current_user)
+            if result.document is not None and not can_read_document(current_user, result.document):
                 # Say that it is archived, but not what it is, to someone outside the application.
                 result.document_hidden = True
     return render_template(

@@ -4,11 +4,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 
 from app.auth import services, throttle
 from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from app.auth.models import UserSession
+from app.auth.permissions import owns_session
+from app.auth.services import USER_SESSION
 from app.core.errors import render_error
+from app.core.permissions import allowed, public, signed_in
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -48,6 +52,7 @@ def _touch_current_session():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public("creating an account")
 def register():
     if current_user.is_authenticated:
         return redirect(_home())
@@ -69,6 +74,7 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(throttle.address_limit, methods=["POST"], deduct_when=throttle.failure_counts,
                on_breach=throttle.on_address_limit)
+@public("signing in")
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -86,6 +92,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@public("signing out, which an expired session may still ask for")
 def logout():
     if current_user.is_authenticated:
         services.sign_out(current_user._get_current_object())
@@ -97,6 +104,7 @@ def logout():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"), methods=["POST"])
+@public("asking for a password reset link")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -111,6 +119,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public("the reset link is the credential")
 def reset_password(token: str):
     user, problem = services.user_for_reset_token(token)
     if user is None:
@@ -131,7 +140,7 @@ def reset_password(token: str):
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@allowed(signed_in)
 def account():
     user = current_user._get_current_object()
     form = ChangePasswordForm(user=user)
@@ -152,7 +161,7 @@ def account():
 
 
 @bp.post("/account/mail")
-@login_required
+@allowed(signed_in)
 def mail_preference():
     choice = request.form.get("mail_digest")
     if choice not in ("yes", "no"):
@@ -163,12 +172,9 @@ def mail_preference():
 
 
 @bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
-@login_required
-def revoke_session(session_id: int):
+@allowed(owns_session, load=USER_SESSION)
+def revoke_session(target: UserSession):
     user = current_user._get_current_object()
-    target = services.find_active_session(user, session_id)
-    if target is None:
-        abort(404)
     if user.current_session is not None and target.id == user.current_session.id:
         services.sign_out(user)
         flash("You have signed out", "info")
@@ -179,7 +185,7 @@ def revoke_session(session_id: int):
 
 
 @bp.route("/account/sessions/revoke-others", methods=["POST"])
-@login_required
+@allowed(signed_in)
 def revoke_other_sessions():
     count = services.revoke_other_sessions(current_user._get_current_object())
     if count:

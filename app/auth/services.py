@@ -22,10 +22,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import throttle
 from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
+from app.auth.permissions import owns_session
 from app.core.audit import record
 from app.core.mail import queue_mail
 from app.core.models import utcnow
-from app.core.permissions import GRANTABLE_ROLES
+from app.core.permissions import GRANTABLE_ROLES, Resource
 from app.core.web import external_url
 from app.extensions import db, login_manager
 
@@ -246,13 +247,13 @@ def active_sessions(user: User) -> list[UserSession]:
     )
 
 
-def find_active_session(user: User, session_id: int) -> UserSession | None:
-    """One of the user's own live sessions; another user's session is treated as not existing."""
-    return db.session.scalar(
-        select(UserSession).where(
-            UserSession.id == session_id, UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
-        )
-    )
+def live_session(session_id: int) -> UserSession | None:
+    """A session not yet revoked, whoever's it is (auth.permissions.owns_session says who may touch it)."""
+    return db.session.scalar(select(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None)))
+
+
+# A live session, known only to its own user: anyone else's answers 404, like a missing one.
+USER_SESSION: Resource[UserSession] = Resource("target", load=live_session, visible=owns_session, id_arg="session_id")
 
 
 def _revoke_sessions(user: User, *, keep: UserSession | None = None) -> int:

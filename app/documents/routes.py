@@ -1,61 +1,46 @@
 """Render-job progress: a page that polls a JSON status (static/js/render-status.js), and a retry button."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 
+from app.core.permissions import allowed
 from app.documents import services
-from app.documents.models import DOCUMENT_KINDS, RenderJob
-from app.extensions import db
-from app.submissions.models import Submission
-from app.submissions.services import access_level
+from app.documents.models import DOCUMENT_KINDS
+from app.documents.permissions import JobOfApplication, can_follow_job, can_retry_job
+from app.documents.services import JOB
 
 bp = Blueprint("documents", __name__, url_prefix="/documents", template_folder="templates")
 
-OVERSIGHT_ROLES = ("chair", "coordinator", "admin")
-
-
-def _load_job(job_id: int) -> RenderJob:
-    job = db.session.get(RenderJob, job_id)
-    if job is None:
-        abort(404)
-    submission = db.session.get_one(Submission, job.submission_id)
-    if not (current_user.has_any_role(*OVERSIGHT_ROLES) or access_level(current_user, submission)):
-        abort(403)
-    return job
-
 
 @bp.route("/jobs/<int:job_id>")
-@login_required
-def job(job_id: int):
-    render_job = _load_job(job_id)
-    submission = db.session.get(Submission, render_job.submission_id)
+@allowed(can_follow_job, load=JOB)
+def job(target: JobOfApplication):
+    render_job = target.job
     return render_template(
-        "documents/job.html", job=render_job, status=services.job_status(render_job), submission=submission,
-        kind_label=DOCUMENT_KINDS[render_job.kind], can_retry=current_user.has_any_role(*OVERSIGHT_ROLES),
+        "documents/job.html", job=render_job, status=services.job_status(render_job), submission=target.submission,
+        kind_label=DOCUMENT_KINDS[render_job.kind], can_retry=can_retry_job(current_user, target),
         page_title="Signed assessment",
     )
 
 
 @bp.route("/jobs/<int:job_id>/status")
-@login_required
-def job_status(job_id: int):
-    render_job = _load_job(job_id)
+@allowed(can_follow_job, load=JOB)
+def job_status(target: JobOfApplication):
+    render_job = target.job
     data = services.job_status(render_job)
     if render_job.document_id:
         data["download_url"] = url_for("archive.download", document_id=render_job.document_id)
-    if not current_user.has_any_role(*OVERSIGHT_ROLES):
+    if not can_retry_job(current_user, target):
         told = "The document could not be produced yet; the research office has been told."
         data["error"] = told if data["error"] else None
     return jsonify(data)
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
-@login_required
-def retry(job_id: int):
-    render_job = _load_job(job_id)
-    if not current_user.has_any_role(*OVERSIGHT_ROLES):
-        abort(403)
+@allowed(can_retry_job, load=JOB)
+def retry(target: JobOfApplication):
+    render_job = target.job
     if services.job_status(render_job)["retryable"]:
         services.retry_job(render_job.id, current_user.id)
         flash("The document is being produced again.", "info")

@@ -22,9 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.models import utcnow
+from app.core.permissions import Resource
 from app.documents.context import assessment_context
 from app.documents.models import DOCUMENT_KINDS, Document, RenderJob
+from app.documents.permissions import JobOfApplication, job_visible
 from app.extensions import db
+from app.submissions.services import page_submission
 
 log = logging.getLogger("crucible.documents")
 
@@ -216,6 +219,24 @@ def _give_up(job: RenderJob) -> None:
     db.session.commit()
 
 
+def job_of_application(job_id: int) -> JobOfApplication | None:
+    """The render job with its application and team, for its progress page."""
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        return None
+    submission = page_submission(job.submission_id)
+    return None if submission is None else JobOfApplication(job, submission)
+
+
+# A render job follows its application: 404 unless the user may know the application.
+JOB: Resource[JobOfApplication] = Resource("target", load=job_of_application, visible=job_visible, id_arg="job_id")
+
+
+def assessment_job(submission_id: int, round_number: int, kind: str) -> RenderJob | None:
+    """The job producing that signed assessment, if it was asked for."""
+    return _job_for(submission_id, round_number, kind)
+
+
 def _job_for(submission_id: int, round_number: int, kind: str) -> RenderJob | None:
     return db.session.scalar(select(RenderJob).where(
         RenderJob.submission_id == submission_id, RenderJob.round_number == round_number, RenderJob.kind == kind))
@@ -315,6 +336,12 @@ def job_status(job: RenderJob) -> dict:
         "kind": job.kind,
         "round": job.round_number,
     }
+
+
+def unfinished_jobs(submission_id: int) -> list[RenderJob]:
+    """The application's assessments still being produced (queued, running or failed)."""
+    return list(db.session.scalars(select(RenderJob).where(RenderJob.submission_id == submission_id,
+                                                           RenderJob.status != "done")))
 
 
 def documents_for(submission_id: int) -> list[Document]:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, url_for
 
-from app.core.permissions import roles_required
+from app.core.permissions import allowed
 from app.questionnaires import footprint
+from app.reports.permissions import can_read_reports
 from app.reports.services import APPROVED_STATES, REPORTED_STATES, footprint_csv, footprint_report
 from app.submissions.footprint_presenter import chart
 from app.submissions.workflow import STATE_LABELS
@@ -13,13 +14,13 @@ bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="temp
 
 
 @bp.route("/")
-@roles_required("coordinator", "admin")
+@allowed(can_read_reports)
 def index():
     return redirect(url_for(".footprint_page"))
 
 
 @bp.route("/footprint")
-@roles_required("coordinator", "admin")
+@allowed(can_read_reports)
 def footprint_page():
     report = footprint_report()
     over_time = chart(
@@ -36,7 +37,7 @@ def footprint_page():
 
 
 @bp.route("/footprint.csv")
-@roles_required("coordinator", "admin")
+@allowed(can_read_reports)
 def footprint_csv_download():
     body = footprint_csv(footprint_report())
     return Response(body, mimetype="text/csv",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.models import UTCDateTime, utcnow
 from app.extensions import Model
+from app.submissions.models import Submission
 from app.submissions.workflow import sql_in
 
 RECOMMENDATIONS = {
@@ -69,6 +70,8 @@ class Assignment(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    # Read by the access predicates (who may unassign); loaded with its team by the assignment's page loader.
+    submission: Mapped[Submission] = relationship(viewonly=True)
 
 
 class Comment(Model):
@@ -138,3 +141,5 @@ class Condition(Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     decision: Mapped[Decision] = relationship(back_populates="conditions")
+    # Read by the access predicates (who reports it met, who confirms it), loaded with the application's team.
+    submission: Mapped[Submission] = relationship(viewonly=True)

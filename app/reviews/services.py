@@ -3,10 +3,11 @@ recommendations, decisions and conditions. Each function checks permission and s
 writes the audit event and queues the mail, in one transaction."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Row, bindparam, case, func, or_, select
@@ -14,24 +15,46 @@ from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User, UserRole
 from app.core import audit
+from app.core.audit import AuditEvent
+from app.core.errors import Forbidden
 from app.core.mail import queue_mail
 from app.core.models import utcnow
+from app.core.permissions import Resource, require
 from app.core.web import external_url
-from app.documents.services import request_assessment
+from app.documents.models import RenderJob
+from app.documents.services import assessment_job, request_assessment
 from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment, Comment, Condition, Decision
+from app.reviews.permissions import (
+    CommentUnderReview,
+    UnderReview,
+    assignment_visible,
+    can_answer_committee,
+    can_confirm_condition,
+    can_decide,
+    can_read_review,
+    can_report_condition,
+    can_resolve_comment,
+    can_review,
+    can_triage,
+    can_unassign,
+    comment_visible,
+    condition_visible,
+    holds_assignment,
+    review_visible,
+)
 from app.submissions import services as submission_services
 from app.submissions import workflow
 from app.submissions.models import Round, Submission
-from app.submissions.services import lock
+from app.submissions.permissions import is_team_member
+from app.submissions.services import PAGE_LOAD_OPTIONS, lock, page_submission
 from app.submissions.signals import round_submitted
 from app.submissions.workflow import State
 
 # Working days are not modelled: calendar days from triage to the due date, by route.
 REVIEW_DAYS = {"expedited": 10, "standard": 21, "full_committee": 28}
 REMIND_DAYS_BEFORE = 2
-COMMITTEE_OVERSIGHT = frozenset({"coordinator", "chair", "admin", "security_officer"})
 OUTCOME_MEANINGS = {
     "approved": "Approved",
     "approved_with_conditions": "Approved with conditions",
@@ -40,8 +63,9 @@ OUTCOME_MEANINGS = {
 }
 
 
-class Forbidden(Exception):
-    pass
+class Decided(NamedTuple):
+    decision: Decision
+    job: RenderJob | None  # the signed assessment's rendering; None when it is not produced automatically
 
 
 class ReviewRuleError(Exception):
@@ -49,10 +73,6 @@ class ReviewRuleError(Exception):
 
 
 # ---------------------------------------------------------------- access
-
-
-def is_team_member(user: User, submission: Submission) -> bool:
-    return submission_services.access_level(user, submission) is not None
 
 
 # Built once, like the other statements every view of an application runs (submission_services._ANSWERS).
@@ -63,6 +83,10 @@ _ACTIVE_ASSIGNMENTS = (
     .order_by(Assignment.id)
     .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
 )
+_WITH_APPLICATION = joinedload(Assignment.submission).options(*PAGE_LOAD_OPTIONS)
+_PAGE_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(_WITH_APPLICATION)
+_PAGE_CONDITION = (select(Condition).where(Condition.id == bindparam("condition_id"))
+                   .options(joinedload(Condition.submission).options(*PAGE_LOAD_OPTIONS)))
 _ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
 # The reviewer's page draws a round's answers and risk profile once (reviews.presenters), never its footprint.
 _ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.risk_profile), defer(Round.footprint))
@@ -91,34 +115,39 @@ def my_assignment(user: User, submission: Submission, kind: str | None = None) -
     return db.session.scalars(query.order_by(Assignment.id)).first()
 
 
-def own_assignment(user: User, assignments: list[Assignment]) -> Assignment | None:
-    """my_assignment() without a query, from active_assignments() of the same application and round."""
-    return next((a for a in assignments if a.reviewer_id == user.id), None)
+def under_review(submission_id: int) -> UnderReview | None:
+    """The application with its team and its current round's active assignments, for the committee's pages."""
+    submission = page_submission(submission_id)
+    return None if submission is None else under_review_of(submission)
 
 
-def committee_view(user: User, submission: Submission, assignments: list[Assignment] | None = None) -> bool:
-    """May this user read the application and its committee discussion?
-
-    Team members never see it through the committee's eyes, whatever their roles. Reviewers see it only
-    while assigned and after declaring no conflict of interest. `assignments`: active_assignments(submission),
-    when the caller has them already.
-    """
-    if submission.state == State.DRAFT or is_team_member(user, submission):
-        return False
-    if user.has_any_role(*COMMITTEE_OVERSIGHT - {"security_officer"}):
-        return True
-    assignment = my_assignment(user, submission) if assignments is None else own_assignment(user, assignments)
-    return assignment is not None and assignment.coi_status == "none"
+def under_review_of(submission: Submission) -> UnderReview:
+    return UnderReview(submission, active_assignments)
 
 
-def require_committee_view(user: User, submission: Submission) -> None:
-    if not committee_view(user, submission):
-        raise Forbidden()
+def page_assignment(assignment_id: int) -> Assignment | None:
+    """The assignment with its application and team, which say who may act on it."""
+    return db.session.scalar(_PAGE_ASSIGNMENT, {"assignment_id": assignment_id})
 
 
-def require_role(user: User, *roles: str) -> None:
-    if not user.has_any_role(*roles):
-        raise Forbidden()
+def page_condition(condition_id: int) -> Condition | None:
+    return db.session.scalar(_PAGE_CONDITION, {"condition_id": condition_id})
+
+
+def comment_under_review(comment_id: int) -> CommentUnderReview | None:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return None
+    review = under_review(comment.submission_id)
+    return None if review is None else CommentUnderReview(comment, review)
+
+
+# What the committee's routes load by id: 404 for a missing id and for one the user may not know of.
+REVIEW: Resource[UnderReview] = Resource("review", load=under_review, visible=review_visible, id_arg="submission_id")
+ASSIGNMENT: Resource[Assignment] = Resource("assignment", load=page_assignment, visible=assignment_visible)
+CONDITION: Resource[Condition] = Resource("condition", load=page_condition, visible=condition_visible)
+COMMENT: Resource[CommentUnderReview] = Resource("target", load=comment_under_review, visible=comment_visible,
+                                                 id_arg="comment_id")
 
 
 # ---------------------------------------------------------------- coordinator
@@ -195,7 +224,7 @@ def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
 
 
 def override_route(submission: Submission, actor: User, route: str, reason: str) -> None:
-    require_role(actor, "coordinator", "admin")
+    require(can_triage, actor, submission)
     lock(submission)
     workflow.require("override_route", submission.state)
     if route not in workflow.ROUTES:
@@ -212,7 +241,7 @@ def override_route(submission: Submission, actor: User, route: str, reason: str)
 
 def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str = "reviewer",
            due_on: date | None = None) -> Assignment:
-    require_role(actor, "coordinator", "admin")
+    require(can_triage, actor, submission)
     lock(submission)
     workflow.require("assign", submission.state)
     reviewer = db.session.get(User, reviewer_id)
@@ -257,7 +286,7 @@ def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str =
 
 
 def unassign(assignment: Assignment, actor: User) -> None:
-    require_role(actor, "coordinator", "admin")
+    require(can_unassign, actor, assignment)
     submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("assign", submission.state)
     if assignment.recommendation:
@@ -266,6 +295,17 @@ def unassign(assignment: Assignment, actor: User) -> None:
     audit.record("reviewer.unassigned", actor=actor, object_type="assignment", object_id=assignment.id,
                  submission_id=submission.id, data={"reviewer_id": assignment.reviewer_id})
     db.session.commit()
+
+
+def assignments_of(submission: Submission) -> list[Assignment]:
+    """Every assignment of every round, newest round first: the triage page's record of who was asked."""
+    return list(db.session.scalars(select(Assignment).where(Assignment.submission_id == submission.id)
+                                   .order_by(Assignment.round_number.desc(), Assignment.id)))
+
+
+def conditions_of(submission: Submission) -> list[Condition]:
+    return list(db.session.scalars(select(Condition).where(Condition.submission_id == submission.id)
+                                   .order_by(Condition.id)))
 
 
 def review_requirements(submission: Submission) -> list[str]:
@@ -283,7 +323,7 @@ def review_requirements(submission: Submission) -> list[str]:
 
 
 def start_review(submission: Submission, actor: User) -> None:
-    require_role(actor, "coordinator", "admin")
+    require(can_triage, actor, submission)
     lock(submission)
     target = workflow.next_state("start_review", submission.state)
     missing = review_requirements(submission)
@@ -303,9 +343,40 @@ def start_review(submission: Submission, actor: User) -> None:
 # ---------------------------------------------------------------- reviewer
 
 
+MINE_PER_PAGE = 25
+MINE_FILTERS = {"all": "All", "todo": "Still to recommend", "done": "Recommended"}
+MINE_SORTS = {"reference": Submission.reference, "title": Submission.title, "due": Assignment.due_on}
+
+
+def my_reviews(user: User, *, show: str, search: str, sort: str, direction: str,
+               page: int) -> tuple[list[Assignment], dict[int, Submission], int]:
+    """One page of the reviewer's active assignments on current rounds, their applications by id, and the total."""
+    query = (
+        select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.reviewer_id == user.id, Assignment.active.is_(True),
+               Assignment.round_number == Submission.round_number)
+    )
+    if show == "todo":
+        query = query.where(Assignment.recommendation.is_(None))
+    elif show == "done":
+        query = query.where(Assignment.recommendation.is_not(None))
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = MINE_SORTS[sort]
+    order = column.desc() if direction == "desc" else column.asc()
+    assignments = list(db.session.scalars(
+        query.order_by(order.nulls_last(), Assignment.id).limit(MINE_PER_PAGE).offset((page - 1) * MINE_PER_PAGE)
+    ))
+    submissions = {s.id: s for s in db.session.scalars(
+        select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
+    return assignments, submissions, total
+
+
+
 def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:
-    if assignment.reviewer_id != actor.id or not assignment.active:
-        raise Forbidden()
+    require(holds_assignment, actor, assignment)
     submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("declare_interest", submission.state)
     if assignment.coi_status != "pending":
@@ -354,12 +425,13 @@ def _comment_visibility(submission: Submission, actor: User, parent: Comment | N
                         team: bool) -> str:
     """Who a new comment is for, once the author is known to be allowed to write it there."""
     if team:
+        require(can_answer_committee, actor, submission)
         workflow.require("applicant_reply", submission.state)
         # Applicants answer threads addressed to them; they cannot start committee discussions.
         if parent is None or parent.visibility != "applicant" or parent.released_at is None:
-            raise Forbidden()
+            raise Forbidden("applicants answer the threads released to them")
         return "applicant"
-    require_committee_view(actor, submission)
+    require(can_read_review, actor, under_review_of(submission))
     workflow.require("review_comment", submission.state)
     if parent is not None and parent.visibility == "committee":
         visibility = "committee"
@@ -405,9 +477,9 @@ def add_comment(submission: Submission, actor: User, *, body: str, question_id: 
     return comment
 
 
-def resolve_thread(comment: Comment, actor: User) -> None:
-    submission = db.session.get_one(Submission, comment.submission_id)
-    require_committee_view(actor, submission)
+def resolve_thread(target: CommentUnderReview, actor: User) -> None:
+    require(can_resolve_comment, actor, target)
+    comment, submission = target.comment, target.review.submission
     if comment.parent_id is not None:
         comment = db.session.get_one(Comment, comment.parent_id)
     if comment.resolved_at is None:
@@ -419,12 +491,9 @@ def resolve_thread(comment: Comment, actor: User) -> None:
 
 
 def recommend(assignment: Assignment, actor: User, *, recommendation: str, summary: str) -> None:
-    if assignment.reviewer_id != actor.id or not assignment.active:
-        raise Forbidden()
+    require(can_review, actor, assignment)
     submission = lock(db.session.get_one(Submission, assignment.submission_id))
     workflow.require("recommend", submission.state)
-    if assignment.coi_status != "none":
-        raise ReviewRuleError("Declare any conflict of interest before recommending.")
     if recommendation not in RECOMMENDATIONS:
         raise ReviewRuleError("Choose a recommendation.")
     if not summary.strip():
@@ -450,6 +519,22 @@ def recommend(assignment: Assignment, actor: User, *, recommendation: str, summa
 # ---------------------------------------------------------------- chair
 
 
+def awaiting_decision(chair: User) -> tuple[list[Submission], dict[int, list[Assignment]]]:
+    """Applications in review, soonest due first, except the chair's own team's; with each one's active
+    assignments on its current round."""
+    rows = [s for s in db.session.scalars(select(Submission).where(Submission.state == State.IN_REVIEW.value)
+                                          .order_by(Submission.due_on.asc().nulls_last(), Submission.id))
+            if not is_team_member(chair, s)]
+    rounds = {s.id: s.round_number for s in rows}
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    if rows:
+        for a in db.session.scalars(select(Assignment).where(Assignment.submission_id.in_(rounds),
+                                                             Assignment.active.is_(True))):
+            if a.round_number == rounds[a.submission_id]:
+                assignments[a.submission_id].append(a)
+    return rows, assignments
+
+
 def decision_blockers(submission: Submission, outcome: str) -> list[str]:
     assignments = active_assignments(submission)
     blockers = []
@@ -467,15 +552,15 @@ def decision_blockers(submission: Submission, outcome: str) -> list[str]:
 
 
 def decide(submission: Submission, actor: User, *, outcome: str, summary: str, conditions: list[str],
-           password: str) -> Decision:
-    require_role(actor, "chair")
-    if is_team_member(actor, submission):
-        raise Forbidden()
+           password: str) -> Decided:
+    """Record the chair's signed decision; the signed assessment is then asked for (its job is returned, for the
+    page to show its progress)."""
+    require(can_decide, actor, submission)
     lock(submission)
     existing = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
                                                         Decision.round_number == submission.round_number))
-    if existing is not None:
-        return existing  # a repeated click: the first decision stands
+    if existing is not None:  # a repeated click: the first decision stands
+        return Decided(existing, assessment_job(submission.id, existing.round_number, "decision"))
     if outcome not in OUTCOMES:
         raise ReviewRuleError("Choose a decision.")
     target = workflow.next_state(f"decide:{outcome}", submission.state)
@@ -517,17 +602,15 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
                  + f"\nRead the decision and the reviewers' comments: "
                  f"{_link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()
-    _request_assessment(submission, decision.round_number, "decision", actor)
-    return decision
+    return Decided(decision, _request_assessment(submission, decision.round_number, "decision", actor))
 
 
 # ---------------------------------------------------------------- conditions
 
 
 def report_condition(condition: Condition, actor: User, note: str) -> None:
+    require(can_report_condition, actor, condition)
     submission = lock(db.session.get_one(Submission, condition.submission_id))
-    if submission_services.access_level(actor, submission) not in ("owner", "editor"):
-        raise Forbidden()
     workflow.require("report_condition", submission.state)
     if condition.reported_met_at is not None:
         return
@@ -545,10 +628,8 @@ def report_condition(condition: Condition, actor: User, note: str) -> None:
 
 def confirm_condition(condition: Condition, actor: User) -> bool:
     """Confirm a condition; the last confirmation approves the application. Returns True when it did."""
-    require_role(actor, "coordinator", "admin")
+    require(can_confirm_condition, actor, condition)
     submission = lock(db.session.get_one(Submission, condition.submission_id))
-    if is_team_member(actor, submission):
-        raise Forbidden()
     workflow.require("confirm_condition", submission.state)
     if condition.reported_met_at is None:
         raise ReviewRuleError("The applicant has not reported this condition as met yet.")
@@ -615,6 +696,21 @@ def current_decision(submission: Submission) -> Decision | None:
     if not workflow.may_have_decision(submission.state):
         return None
     return db.session.scalar(_DECISION, {"submission_id": submission.id, "number": submission.round_number})
+
+
+def decisions_of(submission: Submission) -> list[Decision]:
+    """Every round's decision, newest first."""
+    return list(db.session.scalars(select(Decision).where(Decision.submission_id == submission.id)
+                                   .order_by(Decision.round_number.desc())))
+
+
+def history_of(submission: Submission) -> tuple[list[AuditEvent], dict[int, User]]:
+    """The application's audit events in order, and the users who acted, by id."""
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.submission_id == submission.id)
+                                     .order_by(AuditEvent.id)))
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    return events, actors
 
 
 def comments_of(submission: Submission) -> Sequence[Row[Any]]:
@@ -685,15 +781,15 @@ def send_reminders(today: date | None = None) -> int:
     return len(due)
 
 
-def _request_assessment(submission: Submission, round_number: int, kind: str, actor: User) -> None:
+def _request_assessment(submission: Submission, round_number: int, kind: str, actor: User) -> RenderJob | None:
     """Produce the signed assessment for the archive once the decision is committed.
 
     With Redis this only queues a job; without, it renders in this request. A rendering failure is recorded
     on the job (and retried) by the documents service, never lost, and never undoes the decision.
     """
     if not current_app.config.get("ASSESSMENT_AUTO_RENDER", True):
-        return
-    request_assessment(submission.id, round_number, kind, actor.id)
+        return None
+    return request_assessment(submission.id, round_number, kind, actor.id)
 
 
 def notify(user: User, subject: str, body: str, *, immediate: bool = False) -> None:

@@ -5,11 +5,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.models import utcnow
+from app.core.permissions import allowed, signed_in
 from app.extensions import db
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
@@ -17,8 +18,10 @@ from app.questionnaires.scoring import score
 from app.submissions import services, workflow
 from app.submissions.footprint_presenter import chart, statement_view
 from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
-from app.submissions.models import Round, Submission
+from app.submissions.models import Submission
+from app.submissions.permissions import can_edit_answers, can_read_application, is_owner, team_role
 from app.submissions.presenters import section_context, task_rows
+from app.submissions.services import APPLICATION
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
 
@@ -31,13 +34,8 @@ def _template_globals(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals["routes"] = workflow.ROUTES
 
 
-def _load(submission_id: int, **required) -> Submission:
-    try:
-        return services.load_for_team(submission_id, current_user, **required)
-    except LookupError:
-        abort(404)
-    except services.AccessDenied:
-        abort(403)
+def _editable(submission: Submission) -> bool:
+    return workflow.State(submission.state) in workflow.EDITABLE_STATES
 
 
 def _questionnaire_with_section(submission: Submission, section_id: str):
@@ -54,14 +52,14 @@ def _conflict(message: str):
 
 
 @bp.route("/")
-@login_required
+@allowed(signed_in)
 def dashboard():
     rows = services.submissions_for(current_user)
     return render_template("submissions/dashboard.html", rows=rows, page_title="My applications")
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
-@login_required
+@allowed(signed_in)
 def new():
     form = NewSubmissionForm()
     if form.validate_on_submit():
@@ -72,9 +70,8 @@ def new():
 
 
 @bp.route("/applications/<int:submission_id>")
-@login_required
-def task_list(submission_id: int):
-    submission = _load(submission_id)
+@allowed(can_read_application, load=APPLICATION)
+def task_list(submission: Submission):
     questionnaire = services.questionnaire_for(submission)
     rows = services.stored_answers(submission)
     tasks = task_rows(questionnaire, rows)
@@ -84,26 +81,26 @@ def task_list(submission_id: int):
         submission=submission,
         tasks=tasks,
         completed=completed,
-        level=services.access_level(current_user, submission),
+        level=team_role(current_user, submission),
         editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
         page_title=submission.title,
     )
 
 
-@bp.route("/applications/<int:submission_id>/sections/<section_id>", methods=["GET", "POST"])
-@login_required
-def section(submission_id: int, section_id: str):
-    submission = _load(submission_id)
+@bp.get("/applications/<int:submission_id>/sections/<section_id>")
+@allowed(can_read_application, load=APPLICATION)
+def section(submission: Submission, section_id: str):
     questionnaire = _questionnaire_with_section(submission, section_id)
-    level = services.access_level(current_user, submission)
-    editable = level != "viewer" and workflow.State(submission.state) in workflow.EDITABLE_STATES
-    if request.method == "GET":
-        if not editable:
-            return redirect(url_for(".check_answers", submission_id=submission.id, _anchor=f"section-{section_id}"))
-        return _render_section(submission, questionnaire, section_id, add_stage=bool(request.args.get("add_stage")))
-    if level == "viewer":
-        abort(403)
-    if not editable:
+    if not (can_edit_answers(current_user, submission) and _editable(submission)):
+        return redirect(url_for(".check_answers", submission_id=submission.id, _anchor=f"section-{section_id}"))
+    return _render_section(submission, questionnaire, section_id, add_stage=bool(request.args.get("add_stage")))
+
+
+@bp.post("/applications/<int:submission_id>/sections/<section_id>")
+@allowed(can_edit_answers, load=APPLICATION)
+def save_section(submission: Submission, section_id: str):
+    questionnaire = _questionnaire_with_section(submission, section_id)
+    if not _editable(submission):
         _conflict("This application has been submitted, so its answers cannot be changed until it comes back for "
                   "revision.")
 
@@ -133,11 +130,10 @@ def section(submission_id: int, section_id: str):
 
 
 @bp.post("/applications/<int:submission_id>/sections/<section_id>/autosave")
-@login_required
-def autosave(submission_id: int, section_id: str):
-    submission = _load(submission_id, edit=True)
+@allowed(can_edit_answers, load=APPLICATION)
+def autosave(submission: Submission, section_id: str):
     questionnaire = _questionnaire_with_section(submission, section_id)
-    if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
+    if not _editable(submission):
         locked = "This application has been submitted and can no longer be changed."
         return jsonify(status="locked", message=locked), 409
     form = request.form.to_dict(flat=False)
@@ -161,12 +157,11 @@ def autosave(submission_id: int, section_id: str):
 
 
 @bp.post("/applications/<int:submission_id>/sections/<section_id>/resolve")
-@login_required
-def resolve(submission_id: int, section_id: str):
+@allowed(can_edit_answers, load=APPLICATION)
+def resolve(submission: Submission, section_id: str):
     """The conflict page's answer: for each conflicting question, keep mine or keep theirs."""
-    submission = _load(submission_id, edit=True)
     questionnaire = _questionnaire_with_section(submission, section_id)
-    if workflow.State(submission.state) not in workflow.EDITABLE_STATES:
+    if not _editable(submission):
         _conflict("This application has been submitted, so its answers cannot be changed.")
     form = request.form.to_dict(flat=False)
     for key in list(form):
@@ -249,23 +244,20 @@ def _next_section(questionnaire, section_id: str) -> str | None:
 
 
 @bp.route("/applications/<int:submission_id>/check")
-@login_required
-def check_answers(submission_id: int):
-    submission = _load(submission_id)
-    level = services.access_level(current_user, submission)
+@allowed(can_read_application, load=APPLICATION)
+def check_answers(submission: Submission):
+    level = team_role(current_user, submission)
     questionnaire = services.questionnaire_for(submission)
     rows = services.stored_answers(submission)
     values = services.answer_values(rows)
-    editable = workflow.State(submission.state) in workflow.EDITABLE_STATES
+    editable = _editable(submission)
     if editable:
         visible = visible_question_ids(questionnaire, values)
         profile = score(questionnaire, values).to_dict()
         problems = services.submission_problems(questionnaire, rows)
         statement = services.footprint_statement(questionnaire, services.visible_answers(questionnaire, values))
     else:
-        latest = db.session.scalar(
-            db.select(Round).where(Round.submission_id == submission.id).order_by(Round.number.desc()).limit(1)
-        )
+        latest = services.latest_round(submission)
         values = dict(latest.answers) if latest else values
         visible = set(values)
         profile = latest.risk_profile if latest else score(questionnaire, values).to_dict()
@@ -296,11 +288,8 @@ def check_answers(submission_id: int):
 
 
 @bp.post("/applications/<int:submission_id>/submit")
-@login_required
-def submit(submission_id: int):
-    submission = _load(submission_id)
-    if services.access_level(current_user, submission) != "owner":
-        abort(403)
+@allowed(is_owner, load=APPLICATION)
+def submit(submission: Submission):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -321,11 +310,8 @@ def submit(submission_id: int):
 
 
 @bp.route("/applications/<int:submission_id>/withdraw", methods=["GET", "POST"])
-@login_required
-def withdraw(submission_id: int):
-    submission = _load(submission_id)
-    if services.access_level(current_user, submission) != "owner":
-        abort(403)
+@allowed(is_owner, load=APPLICATION)
+def withdraw(submission: Submission):
     if not workflow.can("withdraw", submission.state):
         _conflict(str(workflow.TransitionError("withdraw", submission.state)))
     form = WithdrawForm()
@@ -337,31 +323,36 @@ def withdraw(submission_id: int):
                            page_title="Withdraw this application")
 
 
-@bp.route("/applications/<int:submission_id>/team", methods=["GET", "POST"])
-@login_required
-def team(submission_id: int):
-    submission = _load(submission_id)
-    level = services.access_level(current_user, submission)
+@bp.get("/applications/<int:submission_id>/team")
+@allowed(can_read_application, load=APPLICATION)
+def team(submission: Submission):
+    return _render_team(submission, InviteForm())
+
+
+@bp.post("/applications/<int:submission_id>/team")
+@allowed(is_owner, load=APPLICATION)
+def invite(submission: Submission):
     form = InviteForm()
-    if request.method == "POST":
-        if level != "owner":
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                services.invite_member(submission, current_user, form.email.data, form.role.data)
-            except ValueError as error:
-                form.email.errors = [str(error)]
-            else:
-                flash(f"{form.email.data} has been invited as {form.role.data}.", "success")
-                return redirect(url_for(".team", submission_id=submission.id))
-    return render_template("submissions/team.html", submission=submission, form=form, level=level,
-                           remove_form=ConfirmForm(), page_title="Project team")
+    if form.validate_on_submit():
+        try:
+            services.invite_member(submission, current_user, form.email.data, form.role.data)
+        except ValueError as error:
+            form.email.errors = [str(error)]
+        else:
+            flash(f"{form.email.data} has been invited as {form.role.data}.", "success")
+            return redirect(url_for(".team", submission_id=submission.id))
+    return _render_team(submission, form)
+
+
+def _render_team(submission: Submission, form: InviteForm):
+    return render_template("submissions/team.html", submission=submission, form=form,
+                           level=team_role(current_user, submission), remove_form=ConfirmForm(),
+                           page_title="Project team")
 
 
 @bp.post("/applications/<int:submission_id>/team/<int:member_id>/remove")
-@login_required
-def remove_member(submission_id: int, member_id: int):
-    submission = _load(submission_id, owner=True)
+@allowed(is_owner, load=APPLICATION)
+def remove_member(submission: Submission, member_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -17,6 +17,7 @@ from app.auth.models import User, UserRole, find_user_by_email, normalise_email
 from app.core import audit
 from app.core.mail import queue_mail
 from app.core.models import utcnow
+from app.core.permissions import Resource, require
 from app.core.web import external_url
 from app.extensions import db
 from app.questionnaires import footprint
@@ -34,6 +35,7 @@ from app.questionnaires.schema import Questionnaire
 from app.questionnaires.scoring import score
 from app.submissions import workflow
 from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
+from app.submissions.permissions import can_edit_answers, can_see_application, is_owner, team_role
 from app.submissions.signals import round_submitted
 from app.submissions.workflow import State
 
@@ -63,8 +65,8 @@ def page_submission(submission_id: int) -> Submission | None:
     return db.session.execute(_PAGE_SUBMISSION, {"submission_id": submission_id}).unique().scalar_one_or_none()
 
 
-class AccessDenied(Exception):
-    pass
+# An application, for every page about it: 404 unless the user is on its team or on the committee's staff.
+APPLICATION: Resource[Submission] = Resource("submission", load=page_submission, visible=can_see_application)
 
 
 def lock(submission: Submission) -> Submission:
@@ -78,34 +80,15 @@ def lock(submission: Submission) -> Submission:
 # ---------------------------------------------------------------- access
 
 
-def access_level(user: User, submission: Submission) -> str | None:
-    """'owner', 'editor', 'viewer' or None: the user's place in the application's team."""
-    if not user.is_authenticated:
-        return None
-    if submission.owner_id == user.id:
-        return "owner"
-    for member in submission.members:
-        if member.email == user.email:
-            return member.role
-    return None
-
-
-def require_team_access(user: User, submission: Submission, *, edit: bool = False, owner: bool = False) -> str:
-    level = access_level(user, submission)
-    if level is None or (owner and level != "owner") or (edit and level == "viewer"):
-        raise AccessDenied()
-    return level
-
-
 def submissions_for(user: User) -> list[tuple[Submission, str]]:
     member_ids = select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email)
     rows = db.session.scalars(
         select(Submission)
         .where(or_(Submission.owner_id == user.id, Submission.id.in_(member_ids)))
         .order_by(Submission.updated_at.desc())
-        .options(selectinload(Submission.members))  # access_level() reads them for every row
+        .options(selectinload(Submission.members))  # team_role() reads them for every row
     ).all()
-    return [(s, access_level(user, s) or "viewer") for s in rows]
+    return [(s, team_role(user, s) or "viewer") for s in rows]
 
 
 # ---------------------------------------------------------------- questionnaire
@@ -127,6 +110,13 @@ def current_questionnaire_version() -> QuestionnaireVersion:
         db.session.add(row)
         db.session.flush()
     return row
+
+
+def latest_round(submission: Submission) -> Round | None:
+    """The answers as last submitted, frozen: what the applicant's pages show once the application is sent."""
+    return db.session.scalar(
+        select(Round).where(Round.submission_id == submission.id).order_by(Round.number.desc()).limit(1)
+    )
 
 
 def questionnaire_for(submission: Submission) -> Questionnaire:
@@ -276,7 +266,7 @@ def save_section(
     When another request changes the same answers between our read and our write, the result is a conflict,
     or, with retry_on_race, StaleDataError for the caller to try once more against the new state.
     """
-    require_team_access(actor, submission, edit=True)
+    require(can_edit_answers, actor, submission)
     if State(submission.state) not in workflow.EDITABLE_STATES:
         raise workflow.TransitionError("edit", submission.state)
     questionnaire = questionnaire_for(submission)
@@ -374,7 +364,7 @@ def create_submission(owner: User, title: str) -> Submission:
 
 
 def invite_member(submission: Submission, actor: User, email: str, role: str) -> SubmissionMember:
-    require_team_access(actor, submission, owner=True)
+    require(is_owner, actor, submission)
     email = normalise_email(email)
     if email == submission.owner.email:
         raise ValueError("You are already the owner of this application.")
@@ -401,7 +391,7 @@ def invite_member(submission: Submission, actor: User, email: str, role: str) ->
 
 
 def remove_member(submission: Submission, actor: User, member_id: int) -> None:
-    require_team_access(actor, submission, owner=True)
+    require(is_owner, actor, submission)
     member = db.session.get(SubmissionMember, member_id)
     if member is None or member.submission_id != submission.id:
         raise LookupError()
@@ -455,7 +445,7 @@ def next_reference(year: int) -> str:
 
 
 def submit(submission: Submission, actor: User) -> Round:
-    require_team_access(actor, submission, owner=True)
+    require(is_owner, actor, submission)
     # Of two simultaneous submits, the second waits here and then finds the state already changed.
     lock(submission)
     target = workflow.next_state("submit", submission.state)
@@ -520,7 +510,7 @@ def submit(submission: Submission, actor: User) -> Round:
 
 
 def withdraw(submission: Submission, actor: User, reason: str) -> None:
-    require_team_access(actor, submission, owner=True)
+    require(is_owner, actor, submission)
     target = workflow.next_state("withdraw", submission.state)
     previous = submission.state
     submission.state = target.value
@@ -568,12 +558,4 @@ def _users_with_role(role: str) -> list[User]:
     return list(db.session.scalars(
         select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role, User.active.is_(True))
     ))
-
-
-def load_for_team(submission_id: int, user: User, **required) -> Submission:
-    submission = page_submission(submission_id)
-    if submission is None:
-        raise LookupError()
-    require_team_access(user, submission, **required)
-    return submission
 

@@ -62,30 +62,35 @@ def world(documents_app, make_client) -> World:
     return World(clients, document_id, submission_id, job_id)
 
 
-def _expect(allowed: set[str]) -> dict[str, int]:
-    return {role: 302 if role == "anonymous" else 200 if role in allowed else 403 for role in ROLES}
+def _expect(allowed: set[str], hidden: set[str] = frozenset()) -> dict[str, int]:
+    """`allowed` get 200; `hidden` 404 (not told the application's documents exist); other signed-in roles 403."""
+    return {role: 302 if role == "anonymous" else 200 if role in allowed else 404 if role in hidden else 403
+            for role in ROLES}
 
 
+# Written out by hand from the access rules, never computed from the predicates under test.
 ARCHIVE_STAFF = {"coordinator", "admin"}
 TEAM = {"owner", "editor", "viewer"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
+# Neither on the application's team nor on the committee's staff: documents and jobs of it answer 404.
+OUTSIDERS = {"other_applicant"}
 
 ROUTES = [
-    ("/archive", ARCHIVE_STAFF),
-    ("/archive?reference=ETH&outcome=approved&date_from=2020-01-01&date_to=2099-12-31&page=1", ARCHIVE_STAFF),
-    ("/archive/export?date_from=2020-01-01&date_to=2029-12-31", ARCHIVE_STAFF),
-    ("/archive/documents/{document_id}/download", ARCHIVE_STAFF | TEAM),
-    ("/applications/{submission_id}/documents", ARCHIVE_STAFF | TEAM),
-    ("/documents/jobs/{job_id}", TEAM | {"chair", "coordinator", "admin"}),
-    ("/documents/jobs/{job_id}/status", TEAM | {"chair", "coordinator", "admin"}),
-    ("/verify", SIGNED_IN),
+    ("/archive", ARCHIVE_STAFF, set()),
+    ("/archive?reference=ETH&outcome=approved&date_from=2020-01-01&date_to=2099-12-31&page=1", ARCHIVE_STAFF, set()),
+    ("/archive/export?date_from=2020-01-01&date_to=2029-12-31", ARCHIVE_STAFF, set()),
+    ("/archive/documents/{document_id}/download", ARCHIVE_STAFF | TEAM, OUTSIDERS),
+    ("/applications/{submission_id}/documents", ARCHIVE_STAFF | TEAM, OUTSIDERS),
+    ("/documents/jobs/{job_id}", TEAM | {"chair", "coordinator", "admin"}, OUTSIDERS),
+    ("/documents/jobs/{job_id}/status", TEAM | {"chair", "coordinator", "admin"}, OUTSIDERS),
+    ("/verify", SIGNED_IN, set()),
 ]
 
 
-@pytest.mark.parametrize("pattern, allowed", ROUTES, ids=[r[0] for r in ROUTES])
-def test_get_access(world, pattern, allowed):
+@pytest.mark.parametrize("pattern, allowed, hidden", ROUTES, ids=[r[0] for r in ROUTES])
+def test_get_access(world, pattern, allowed, hidden):
     url = pattern.format(document_id=world.document_id, submission_id=world.submission_id, job_id=world.job_id)
-    for role, expected in _expect(allowed).items():
+    for role, expected in _expect(allowed, hidden).items():
         response = world.clients[role].get(url)
         response.get_data()  # a streamed body (the export) is consumed, as a browser would
         response.close()
@@ -102,8 +107,9 @@ def test_download_returns_the_archived_bytes(world):
 
 
 def test_retry_is_for_the_committee_office_only(world):
-    for role in ("owner", "editor", "other_applicant", "reviewer"):
+    for role in ("owner", "editor", "reviewer", "security_officer"):
         assert world.clients[role].post(f"/documents/jobs/{world.job_id}/retry").status_code == 403, role
+    assert world.clients["other_applicant"].post(f"/documents/jobs/{world.job_id}/retry").status_code == 404
     assert world.clients["anonymous"].post(f"/documents/jobs/{world.job_id}/retry").status_code == 302
     # A finished job is not run again.
     assert world.clients["coordinator"].post(f"/documents/jobs/{world.job_id}/retry").status_code == 302
@@ -112,6 +118,16 @@ def test_retry_is_for_the_committee_office_only(world):
 def test_unknown_ids_are_404(world):
     for url in ["/archive/documents/999999/download", "/applications/999999/documents", "/documents/jobs/999999"]:
         assert world.clients["admin"].get(url).status_code == 404, url
+
+
+def test_an_outsider_cannot_tell_a_missing_document_from_someone_elses(world):
+    outsider = world.clients["other_applicant"]
+    for pattern in ["/archive/documents/{}/download", "/applications/{}/documents", "/documents/jobs/{}",
+                    "/documents/jobs/{}/status"]:
+        ident = {"/archive/documents/{}/download": world.document_id, "/documents/jobs/{}": world.job_id,
+                 "/documents/jobs/{}/status": world.job_id}.get(pattern, world.submission_id)
+        assert outsider.get(pattern.format(ident)).status_code == 404, pattern
+        assert outsider.get(pattern.format(999999)).status_code == 404, pattern
 
 
 def test_applicant_sees_only_their_documents_in_their_list(world, documents_app):

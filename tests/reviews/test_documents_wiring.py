@@ -43,7 +43,8 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
     assert b"Committee-only worry" not in download.data
     outsider = person(app, make_client)
-    assert outsider.client.get(f"/archive/documents/{document_id}/download").status_code == 403
+    # Someone outside the application and the committee is not told the document exists.
+    assert outsider.client.get(f"/archive/documents/{document_id}/download").status_code == 404
     verified = owner.client.post("/verify", data={"file": (io.BytesIO(download.data), "assessment.pdf")},
                                  content_type="multipart/form-data")
     assert verified.status_code == 200

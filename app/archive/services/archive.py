@@ -11,14 +11,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
+from app.archive.permissions import document_visible
 from app.archive.storage import get_storage
 from app.auth.models import User
+from app.core import audit
+from app.core.permissions import Resource
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename
 from app.extensions import db
 from app.reviews.models import OUTCOMES, Decision
 from app.submissions.models import Submission
+from app.submissions.services import PAGE_LOAD_OPTIONS
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -34,6 +39,23 @@ class SearchFilters:
     outcome: str = ""
     date_from: date | None = None
     date_to: date | None = None
+
+
+def page_document(document_id: int) -> Document | None:
+    """The document with its application and team, which say who may download it."""
+    return db.session.scalar(select(Document).where(Document.id == document_id)
+                             .options(joinedload(Document.submission).options(*PAGE_LOAD_OPTIONS)))
+
+
+# A document follows its application: 404 unless the user may know the application.
+DOCUMENT: Resource[Document] = Resource("document", load=page_document, visible=document_visible)
+
+
+def record_export(actor: User, name: str, date_from: date, date_to: date, documents: list[dict]) -> None:
+    """Exports leave the building: each one is in the audit trail."""
+    audit.record("archive.exported", actor=actor, object_type="archive", object_id=name,
+                 data={"from": date_from.isoformat(), "to": date_to.isoformat(), "documents": len(documents)})
+    db.session.commit()
 
 
 def _like(text: str) -> str:

@@ -13,10 +13,12 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from app.core import audit
 from app.documents.models import Document
 from app.extensions import db
 
@@ -56,6 +58,20 @@ class VerificationResult:
         if self.ok:
             return "signature intact and trusted; the file is the archived document"
         return "; ".join(self.problems) or "not verified"
+
+
+def record_verification(result: VerificationResult, actor: Any) -> None:
+    """Every check is in the audit trail, with what was found (a forged or altered copy is worth knowing of)."""
+    audit.record("document.verified", actor=actor, object_type="document",
+                 object_id=result.document.id if result.document else None,
+                 submission_id=result.document.submission_id if result.document else None,
+                 data={"sha256": result.sha256, "ok": result.ok, "reason": result.reason[:300]})
+    db.session.commit()
+
+
+def document_by_uid(uid: str) -> Document | None:
+    """The archived document a verification link names (`?document=<uid>`)."""
+    return db.session.scalar(select(Document).where(Document.uid == uid))
 
 
 def trust_roots() -> list:

@@ -1,0 +1,46 @@
+"""Every route declares who may use it: one `@allowed(predicate)` or `@public("reason")` (core.permissions)."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+# Static files, Flask's own and Bootstrap-Flask's: served to everyone, like any web server's.
+UNGUARDED_BY_DESIGN = {"static", "bootstrap.static"}
+
+
+def undeclared_routes(app: Flask) -> list[str]:
+    """Every URL rule whose view names no access policy, as "endpoint (rule)"."""
+    return sorted(
+        f"{rule.endpoint} ({rule.rule})"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in UNGUARDED_BY_DESIGN
+        and not getattr(app.view_functions[rule.endpoint], "access_policy", None)
+    )
+
+
+def test_every_route_declares_its_access_policy(app):
+    missing = undeclared_routes(app)
+    assert not missing, "routes without @allowed(...) or @public(...): " + ", ".join(missing)
+
+
+def test_the_check_names_a_route_added_without_a_policy(app):
+    from app import create_app
+
+    throwaway = create_app(app.config)
+    careless = Blueprint("careless", __name__)
+
+    @careless.route("/careless/<int:thing_id>")
+    def forgotten(thing_id: int):
+        return str(thing_id)
+
+    throwaway.register_blueprint(careless)
+    assert undeclared_routes(throwaway) == ["careless.forgotten (/careless/<int:thing_id>)"]
+
+
+def test_policies_name_their_predicate_or_reason(app):
+    policies = {rule.endpoint: app.view_functions[rule.endpoint].access_policy
+                for rule in app.url_map.iter_rules() if rule.endpoint not in UNGUARDED_BY_DESIGN}
+    assert policies["auth.login"].startswith("public: ")
+    assert policies["reviews.queue"] == "can_open_queue"
+    assert policies["submissions.task_list"] == "can_read_application"
+    # No anonymous predicates: the route-policy report reads each one's name.
+    assert not [endpoint for endpoint, policy in policies.items() if "lambda" in policy]
