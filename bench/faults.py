@@ -27,6 +27,7 @@ Exit 1 when any check fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import http.client
@@ -115,8 +116,10 @@ class Process:
     """A server started in a session of its own, so it and everything it forks can be found and ended."""
 
     def __init__(self, command: list, env: dict, log_path: Path) -> None:
-        self.popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(log_path, "ab"),
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        # The child has its own copy of the log's descriptor: the parent's is closed once the child is started.
+        with open(log_path, "ab") as log_file:
+            self.popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
         self.pid = self.popen.pid
 
     def children(self) -> list[tuple[int, int]]:
@@ -137,10 +140,8 @@ class Process:
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
         # An RQ work-horse runs in a process group of its own: end the whole session.
         for pid in self.session():
             _kill(pid)
@@ -414,12 +415,90 @@ def scenario_a(run: Run, server: Process, base: str, kills: int = 10, every: flo
 # ---------------------------------------------------------------- B: the RQ worker killed mid-render
 
 
+def _request_jobs(run: Run, pairs) -> list[int]:
+    from app.documents import services
+
+    with run.app.app_context():
+        return [services.request_assessment(sid, number, "decision", None).id for sid, number in pairs]
+
+
+def _job_states(run: Run) -> dict[int, tuple[str, int]]:
+    from app.documents.models import RenderJob
+    from app.extensions import db
+
+    with run.app.app_context():
+        rows = db.session.execute(db.select(RenderJob.id, RenderJob.status, RenderJob.attempts)).all()
+        db.session.rollback()
+    return {job_id: (status, attempts) for job_id, status, attempts in rows}
+
+
+def _wait_running(run: Run, job_ids: set[int], deadline: float) -> tuple[int, int] | None:
+    while time.time() < deadline:
+        for job_id, (status, attempts) in _job_states(run).items():
+            if job_id in job_ids and status == "running":
+                return job_id, attempts
+        time.sleep(0.03)
+    return None
+
+
+def _wait_done(run: Run, job_ids: list[int], deadline: float) -> dict[int, float]:
+    done: dict[int, float] = {}
+    while time.time() < deadline and len(done) < len(job_ids):
+        for job_id, (status, _) in _job_states(run).items():
+            if job_id in job_ids and status == "done" and job_id not in done:
+                done[job_id] = time.time()
+        time.sleep(0.2)
+    return done
+
+
+def _kill_horses(run: Run, worker: Process, first: list[int]) -> int:
+    """B1: the work-horse dies; RQ sees it and retries. The first job's horse is killed on each of RQ's
+    four attempts, so RQ gives it up and only the app's sweep of stale jobs can finish it. Returns the kills."""
+    from app.documents import services
+
+    plan = {(first[0], attempt) for attempt in range(1, 1 + 1 + services.RQ_RETRIES)}
+    plan |= {(first[1], 1), (first[2], 1)}
+    horse_kills = 0
+    deadline = time.time() + 120
+    while plan and time.time() < deadline:
+        now = _job_states(run)
+        # A planned kill that came too late (the attempt finished first) is dropped, not waited for.
+        plan = {(job, n) for job, n in plan if now[job][0] != "done" and now[job][1] <= n}
+        target = next(((job, n) for job, (status, n) in now.items() if status == "running" and (job, n) in plan),
+                      None)
+        if target is None:
+            time.sleep(0.03)
+            continue
+        time.sleep(random.uniform(0.05, 0.4))
+        horses = [pid for pid, group in worker.children() if pid == group]
+        if horses and _job_states(run)[target[0]] == ("running", target[1]) and _kill(horses[0]):
+            horse_kills += 1
+        plan.discard(target)
+    return horse_kills
+
+
+def _kill_worker(run: Run, worker: Process, command: list, worker_env: dict, second: list[int],
+                 workers: list[Process]) -> None:
+    """B2: the whole worker dies (as when its machine or container goes) in the middle of a render; a fresh
+    worker, added to `workers`, takes over."""
+    target = _wait_running(run, set(second), time.time() + 60)
+    time.sleep(random.uniform(0.05, 0.4))
+    killed_at = time.time()
+    worker.kill_all()
+    was = _job_states(run)[target[0]] if target else None
+    workers.append(Process(command, worker_env, run.work / "worker-2.log"))
+    done2 = _wait_done(run, second, time.time() + 200)
+    waited = done2.get(target[0], time.time()) - killed_at if target else 0
+    log(f"  B2: worker killed while job {target and target[0]} was {was}; {len(done2)} of {len(second)} done; "
+        f"the abandoned job was done {waited:.0f} s after the kill")
+    run.note("B", f"whole worker killed mid-render (main process, work-horse, scheduler); a fresh worker "
+                  f"finished the abandoned job {waited:.0f} s after the kill")
+
+
 def scenario_b(run: Run, worker_env: dict) -> None:
     from redis import Redis
 
     from app.documents import services
-    from app.documents.models import RenderJob
-    from app.extensions import db
 
     log("\nB: kill -9 the RQ work-horse, then the whole worker, in the middle of rendering")
     redis = Redis.from_url(REDIS_URL)
@@ -430,78 +509,18 @@ def scenario_b(run: Run, worker_env: dict) -> None:
                       "('approved', 'approved_with_conditions', 'rejected') ORDER BY submission_id LIMIT 7")
     head = run.audit_head()
 
-    def request(pairs) -> list[int]:
-        with run.app.app_context():
-            return [services.request_assessment(sid, number, "decision", None).id for sid, number in pairs]
-
-    def states() -> dict[int, tuple[str, int]]:
-        with run.app.app_context():
-            rows = db.session.execute(db.select(RenderJob.id, RenderJob.status, RenderJob.attempts)).all()
-            db.session.rollback()
-        return {job_id: (status, attempts) for job_id, status, attempts in rows}
-
-    def wait_running(job_ids: set[int], deadline: float) -> tuple[int, int] | None:
-        while time.time() < deadline:
-            for job_id, (status, attempts) in states().items():
-                if job_id in job_ids and status == "running":
-                    return job_id, attempts
-            time.sleep(0.03)
-        return None
-
-    def wait_done(job_ids: list[int], deadline: float) -> dict[int, float]:
-        done: dict[int, float] = {}
-        while time.time() < deadline and len(done) < len(job_ids):
-            for job_id, (status, _) in states().items():
-                if job_id in job_ids and status == "done" and job_id not in done:
-                    done[job_id] = time.time()
-            time.sleep(0.2)
-        return done
-
     command = [BIN / "flask", "--app", "wsgi", "worker"]
     worker = Process(command, worker_env, run.work / "worker.log")
     workers = [worker]
     try:
-        # B1: the work-horse dies; RQ sees it and retries. The first job's horse is killed on each of RQ's
-        # four attempts, so RQ gives it up and only the app's sweep of stale jobs can finish it.
-        first = request(decided[:4])
-        plan = {(first[0], attempt) for attempt in range(1, 1 + 1 + services.RQ_RETRIES)}
-        plan |= {(first[1], 1), (first[2], 1)}
-        horse_kills = 0
-        deadline = time.time() + 120
-        while plan and time.time() < deadline:
-            now = states()
-            # A planned kill that came too late (the attempt finished first) is dropped, not waited for.
-            plan = {(job, n) for job, n in plan if now[job][0] != "done" and now[job][1] <= n}
-            target = next(((job, n) for job, (status, n) in now.items() if status == "running" and (job, n) in plan),
-                          None)
-            if target is None:
-                time.sleep(0.03)
-                continue
-            time.sleep(random.uniform(0.05, 0.4))
-            horses = [pid for pid, group in worker.children() if pid == group]
-            if horses and states()[target[0]] == ("running", target[1]) and _kill(horses[0]):
-                horse_kills += 1
-            plan.discard(target)
-        done = wait_done(first, time.time() + 120)
+        first = _request_jobs(run, decided[:4])
+        horse_kills = _kill_horses(run, worker, first)
+        done = _wait_done(run, first, time.time() + 120)
         log(f"  B1: {horse_kills} work-horses killed mid-render; {len(done)} of {len(first)} jobs done")
         run.note("B", f"work-horses killed mid-render: {horse_kills} (one job on all {1 + services.RQ_RETRIES} "
                       f"of RQ's attempts); jobs done afterwards: {len(done)} of {len(first)}")
-
-        # B2: the whole worker dies (as when its machine or container goes) in the middle of a render.
-        second = request(decided[4:7])
-        target = wait_running(set(second), time.time() + 60)
-        time.sleep(random.uniform(0.05, 0.4))
-        killed_at = time.time()
-        worker.kill_all()
-        was = states()[target[0]] if target else None
-        worker = Process(command, worker_env, run.work / "worker-2.log")
-        workers.append(worker)
-        done2 = wait_done(second, time.time() + 200)
-        waited = done2.get(target[0], time.time()) - killed_at if target else 0
-        log(f"  B2: worker killed while job {target and target[0]} was {was}; {len(done2)} of {len(second)} done; "
-            f"the abandoned job was done {waited:.0f} s after the kill")
-        run.note("B", f"whole worker killed mid-render (main process, work-horse, scheduler); a fresh worker "
-                      f"finished the abandoned job {waited:.0f} s after the kill")
+        second = _request_jobs(run, decided[4:7])
+        _kill_worker(run, worker, command, worker_env, second, workers)
     finally:
         for process in workers:
             process.stop()
@@ -633,7 +652,7 @@ def main() -> None:
         if "A" in scenarios or "C" in scenarios:
             server = Process([BIN / "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level",
                               "warning", "wsgi:app"], env, work / "gunicorn.log")
-            wait_for(base + "/login")
+            wait_for(port, "/login")
         if "A" in scenarios:
             scenario_a(run, server, base)
         if "B" in scenarios:

@@ -3,21 +3,21 @@
 Each floor route is the least work that could produce the rows of one real page: the one SQL query its data
 needs and a plain template rendering the same rows (no session, no forms, no layout, no permission checks).
 `/_floor/trivial` is the ceiling: no database at all. `/_floor/save_audited` is the save floor plus the audit
-event that every change in the application must write, a reference for the save. These routes exist only in this module, never in the
-application itself.
+event that every change in the application must write, a reference for the save. These routes exist only in this
+module, never in the application itself.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from flask import jsonify, render_template_string, request
+from sqlalchemy import text
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import jsonify, render_template_string, request  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
-from app.extensions import csrf, db  # noqa: E402
-from wsgi import app  # noqa: E402
+from app.extensions import csrf, db  # noqa: E402 - importable after the sys.path entry above
+from wsgi import app  # noqa: E402 - importable after the sys.path entry above
 
 ROWS = """<!doctype html><title>floor</title><table>
 {% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>

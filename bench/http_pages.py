@@ -54,7 +54,8 @@ request = function()
   counter = counter + 1
   local path = paths[((counter * 2 + thread_id) %% #paths) + 1]
   if body_field ~= "" then
-    local body = body_field .. "=" .. "Revised+description+of+the+training+data+and+its+provenance%%2C+edit+" .. thread_id .. "-" .. counter
+    local body = body_field .. "=" .. "Revised+description+of+the+training+data+and+its+provenance%%2C+edit+"
+      .. thread_id .. "-" .. counter
     -- A headers table replaces wrk.headers (the -H cookie and CSRF token): copy them in.
     local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
     for name, value in pairs(wrk.headers) do headers[name] = value end
@@ -64,7 +65,8 @@ request = function()
 end
 done = function(summary, latency, requests)
   local non2xx = 0
-  io.write(string.format("RESULT {\"requests\": %%d, \"seconds\": %%f, \"p50\": %%f, \"p95\": %%f, \"p99\": %%f, \"status\": %%d, \"errors\": %%d}\n",
+  io.write(string.format("RESULT {\"requests\": %%d, \"seconds\": %%f, \"p50\": %%f, \"p95\": %%f, "
+    .. "\"p99\": %%f, \"status\": %%d, \"errors\": %%d}\n",
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
@@ -112,7 +114,7 @@ def run_wrk(base: str, paths: list[str], *, cookie: str | None, csrf: str | None
         command += ["-H", f"X-CSRFToken: {csrf}"]
     command.append(base)
     output = subprocess.run(command, capture_output=True, text=True, timeout=600).stdout
-    line = next((l for l in output.splitlines() if l.startswith("RESULT ")), None)
+    line = next((text for text in output.splitlines() if text.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{output}")
     result = json.loads(line.removeprefix("RESULT "))
@@ -120,15 +122,16 @@ def run_wrk(base: str, paths: list[str], *, cookie: str | None, csrf: str | None
     return result
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def wait_for(port: int, path: str, seconds: float = 60) -> None:
+    """Wait until the server this run started on 127.0.0.1:`port` answers `path`."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
             return
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds}s")
+    raise RuntimeError(f"http://127.0.0.1:{port}{path} did not answer within {seconds}s")
 
 
 def cpu_seconds(server_group: int) -> dict[str, float]:
@@ -217,14 +220,15 @@ def main() -> None:
            "INSTANCE_DIR": str(instance), "RATELIMIT_ENABLED": "0", "REDIS_URL": "", "MAIL_SERVER": "",
            "CRUCIBLE_ENV": "development"}
     base = f"http://127.0.0.1:{args.port}"
-    gunicorn = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-         "--log-level", "warning", "bench.floor_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(instance / "gunicorn.log", "w"),
-        start_new_session=True)
+    # The server has its own copy of the log's descriptor: this process's is closed once the server is started.
+    with open(instance / "gunicorn.log", "w") as server_log:
+        gunicorn = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+             "--log-level", "warning", "bench.floor_app:app"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True)
     rows = []
     try:
-        wait_for(base + "/_floor/trivial")
+        wait_for(args.port, "/_floor/trivial")
         password = seed["password"]
         applicant = Session(base, seed["users"]["applicant"], password)
         reviewer = Session(base, seed["users"]["reviewer"], password)
@@ -251,7 +255,8 @@ def main() -> None:
         for name, real_paths, floor_paths, session, field in pages:
             # Warm both (questionnaire files, template compilation, connection pools) before measuring.
             for path in (real_paths[0], floor_paths[0]):
-                request = urllib.request.Request(base + path, headers={"Cookie": session.cookie()})
+                request = urllib.request.Request(f"http://127.0.0.1:{args.port}{path}",
+                                                 headers={"Cookie": session.cookie()})
                 try:
                     session.opener.open(request, timeout=30).read() if not field else None
                 except urllib.error.HTTPError as error:
@@ -273,8 +278,9 @@ def main() -> None:
             real, floor, references = combine(runs)
             rows.append((name, real, floor, references))
             log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['ratio']:.2f}x, rounds "
-                f"{', '.join(f'{r:.2f}' for r in real['ratios'])}), p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, "
-                f"p99 {real['p99']:.1f} ms, non-2xx {real['status']}, socket errors {real['errors']}")
+                f"{', '.join(f'{r:.2f}' for r in real['ratios'])}), p50 {real['p50']:.1f} ms, "
+                f"p95 {real['p95']:.1f} ms, p99 {real['p99']:.1f} ms, non-2xx {real['status']}, "
+                f"socket errors {real['errors']}")
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
@@ -315,7 +321,8 @@ def combine(runs: list[tuple[dict, dict, list]]) -> tuple[dict, dict, list]:
 
 
 def render_table(rows, ceiling) -> str:
-    lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | non-2xx | floor req/s | floor p50 ms | page/floor | target met |",
+    lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | non-2xx | floor req/s | floor p50 ms | page/floor "
+             "| target met |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, real, floor, _ in rows:
         ratio = real["ratio"]
@@ -328,7 +335,8 @@ def render_table(rows, ceiling) -> str:
         if real["errors"] or real["status"] > 0.01 * max(real["requests"], 1):
             met = "INVALID: errors"
         lines.append(f"| {name} | {real['rps']:.0f} | {real['p50']:.1f} | {real['p95']:.1f} | {real['p99']:.1f} | "
-                     f"{spread:.1f}x | {real['status']} | {floor['rps']:.0f} | {floor['p50']:.1f} | {ratio:.2f}x | {met} |")
+                     f"{spread:.1f}x | {real['status']} | {floor['rps']:.0f} | {floor['p50']:.1f} | {ratio:.2f}x "
+                     f"| {met} |")
     lines.append(f"| trivial route (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50']:.1f} | {ceiling['p95']:.1f} | "
                  f"{ceiling['p99']:.1f} | {ceiling['p99'] / ceiling['p50'] if ceiling['p50'] else 0:.1f}x | "
                  f"{ceiling['status']} | | | | |")

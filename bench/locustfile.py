@@ -10,10 +10,11 @@ import json
 import os
 import random
 import re
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-SEED = json.loads(open(os.environ["LOAD_SEED_FILE"]).read())
+SEED = json.loads(Path(os.environ["LOAD_SEED_FILE"]).read_text())
 SENT: dict[str, str] = {}  # "submission_id:question_id" -> the last value the server confirmed as saved
 SEQUENCE = itertools.count(1)
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

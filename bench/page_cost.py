@@ -20,10 +20,30 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def _requester(client, name: str, method: str, path: str, *, cold: bool) -> Callable[[], None]:
+    """One request of the page, as the rounds repeat it; exits when the page does not answer 200."""
+    from app.core.fragments import forget_all
+
+    counter = iter(range(10**9))
+
+    def hit() -> None:
+        if cold:
+            forget_all()
+        if method == "POST":
+            response = client.post(path, data={"A1b": f"Revised summary, edit {next(counter)}"})
+        else:
+            response = client.get(path)
+        if response.status_code != 200:
+            sys.exit(f"{name}: {path} answered {response.status_code}")
+
+    return hit
 
 
 def main() -> None:
@@ -43,7 +63,6 @@ def main() -> None:
     from sqlalchemy import event
 
     from app import create_app
-    from app.core.fragments import forget_all
     from app.extensions import db
 
     app = create_app({"WTF_CSRF_ENABLED": False})
@@ -64,17 +83,7 @@ def main() -> None:
         signed_in = client.post("/login", data={"email": seed["users"][who], "password": seed["password"]})
         if signed_in.status_code not in (302, 303):
             sys.exit(f"could not sign in as {who}: {signed_in.status_code}")
-        counter = iter(range(10**9))
-
-        def hit():
-            if args.cold:
-                forget_all()
-            if method == "POST":
-                response = client.post(path, data={"A1b": f"Revised summary, edit {next(counter)}"})
-            else:
-                response = client.get(path)
-            if response.status_code != 200:
-                sys.exit(f"{name}: {path} answered {response.status_code}")
+        hit = _requester(client, name, method, path, cold=args.cold)
 
         for _ in range(5):
             hit()

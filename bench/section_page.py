@@ -13,16 +13,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from jinja2 import Template
+from sqlalchemy import select, update
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jinja2 import Template  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.submissions.models import Answer  # noqa: E402
-from tests.conftest import CrucibleClient  # noqa: E402
-from tests.factories import create_application, fill_application, login, make_user, section_form  # noqa: E402
+from app import create_app  # noqa: E402 - importable after the sys.path entry above
+from app.extensions import db  # noqa: E402 - importable after the sys.path entry above
+from app.submissions.models import Answer  # noqa: E402 - importable after the sys.path entry above
+from tests.conftest import CrucibleClient  # noqa: E402 - importable after the sys.path entry above
+from tests.factories import (  # noqa: E402 - importable after the sys.path entry above
+    create_application,
+    fill_application,
+    login,
+    make_user,
+    section_form,
+)
 
 FLOOR_TEMPLATE = Template("<ul>{% for a in answers %}<li>{{ a.question_id }}: {{ a.value }}</li>{% endfor %}</ul>")
 

@@ -81,7 +81,7 @@ def sqlmap_coverage(reports: Path) -> str:
     return f"{forms} forms found, {tested} parameters tested, {not_injectable} reported not injectable"
 
 
-def load_allowlist(path: Path) -> list[tuple[str, str, str, str]]:
+def load_allowlist(path: Path) -> list[tuple[str, str, str, str, str]]:
     entries = []
     if path.exists():
         for line in path.read_text().splitlines():
@@ -90,7 +90,8 @@ def load_allowlist(path: Path) -> list[tuple[str, str, str, str]]:
                 continue
             parts = [part.strip() for part in line.split("|")]
             if len(parts) == 5:
-                entries.append(tuple(parts))  # type: ignore[arg-type]
+                tool, category, pattern, detail, section = parts
+                entries.append((tool, category, pattern, detail, section))
     return entries
 
 
@@ -117,7 +118,8 @@ def main() -> int:
         if section is None:
             unexplained += 1
         mark = f"false positive, see SECURITY.md: {section}" if section else "NOT EXPLAINED"
-        lines.append(f"  [{finding['tool']}] {finding['category']} {finding['path']} -- {finding['detail'][:200]} ({mark})")
+        lines.append(f"  [{finding['tool']}] {finding['category']} {finding['path']} -- {finding['detail'][:200]} "
+                     f"({mark})")
     lines.append(f"unexplained findings: {unexplained}")
     summary = "\n".join(lines)
     (reports / "summary.txt").write_text(summary + "\n")
