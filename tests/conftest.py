@@ -37,7 +37,7 @@ class CrucibleClient(FlaskClient):
     def csrf_token(self) -> str:
         with self.session_transaction() as session:
             if "csrf_token" not in session:
-                session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+                session["csrf_token"] = hashlib.sha1(os.urandom(64), usedforsecurity=False).hexdigest()
             raw = session["csrf_token"]
         serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
         return serializer.dumps(raw)
@@ -63,10 +63,7 @@ class CrucibleClient(FlaskClient):
 @pytest.fixture(scope="session", params=DATABASES)
 def app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"instance-{request.param}")
-    if request.param == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
-    else:
-        url = f"sqlite:///{instance / 'test.sqlite3'}"
+    url = os.environ["TEST_DATABASE_URL"] if request.param == "postgresql" else f"sqlite:///{instance / 'test.sqlite3'}"
     application = create_app(
         {
             "TESTING": True,

@@ -6,6 +6,7 @@ statements are counted with a `before_cursor_execute` listener on the app's engi
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -128,7 +129,7 @@ def test_coordinator_queue(app, make_client):
         done["n"] = size
 
     for url in ("/review/queue", "/review/queue?per_page=100&sort=tier", "/review/queue?state=triage&sort=due"):
-        counts = _counts(app, lambda: client.get(url), rows_for)
+        counts = _counts(app, functools.partial(client.get, url), rows_for)
         _assert_flat(counts)
         done["n"] = MANY  # the next URL sees MANY twice; still compared like for like
 
@@ -142,8 +143,9 @@ def test_reviewer_list(app, make_client):
     def rows_for(size):
         ids = _clone(app, template_id, size - done["n"], owner_id=owner.id, state="in_review")
         with app.app_context():
-            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=reviewer.user.id, kind="reviewer",
-                                           coi_status="none" if i % 2 else "pending", due_on=date.today())
+            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=reviewer.user.id,
+                                           kind="reviewer", coi_status="none" if i % 2 else "pending",
+                                           due_on=date.today())
                                 for i in ids])
             db.session.commit()
         done["n"] = size

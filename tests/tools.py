@@ -30,3 +30,15 @@ def missing_service(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+def redis_connection(url: str):
+    """A connection to the emptied Redis database at `url`; skips (fails under CI=true) without a Redis server."""
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        missing_service("Redis is not running on 127.0.0.1:6379")
+    connection.flushdb()
+    return connection

@@ -48,7 +48,8 @@ def test_message_body_is_shown_as_escaped_preformatted_text(app, admin_client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<script>alert" not in html
-    assert re.search(r"<pre[^>]*>Line one\n&lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt;\nhttp://localhost/a\?b=1&amp;c=2</pre>", html)
+    assert re.search(r"<pre[^>]*>Line one\n&lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt;\n"
+                     r"http://localhost/a\?b=1&amp;c=2</pre>", html)
     assert admin_client.get("/admin/outbox/999999").status_code == 404
 
 

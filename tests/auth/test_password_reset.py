@@ -92,7 +92,8 @@ def test_full_reset_journey(app, client, make_client):
     assert again.status_code == 400
     assert "already been used" in page_text(again)
     assert 'href="/forgot-password"' in again.get_data(as_text=True)
-    assert fresh.post(path, data={"password": "another fine password 99", "confirm": "another fine password 99"}).status_code == 400
+    again_form = {"password": "another fine password 99", "confirm": "another fine password 99"}
+    assert fresh.post(path, data=again_form).status_code == 400
     assert login(make_client(), user, NEW).status_code == 302
 
 

@@ -67,7 +67,8 @@ def make_client_for(app):
 def test_password_change_errors(app, client):
     user = make_user(app)
     login(client, user)
-    wrong = client.post("/account", data={"current_password": "not my password at all", "password": NEW, "confirm": NEW})
+    wrong = client.post("/account",
+                        data={"current_password": "not my password at all", "password": NEW, "confirm": NEW})
     assert wrong.status_code == 200 and "Your current password is not correct" in page_text(wrong)
     same = client.post("/account", data={"current_password": user.password, "password": user.password,
                                          "confirm": user.password})

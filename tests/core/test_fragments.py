@@ -12,7 +12,7 @@ def test_remembered_markup_is_drawn_once_per_key_and_the_least_recently_used_goe
     def draw(key):
         def make():
             drawn.append(key)
-            return Markup(f"<p>{key}</p>")
+            return Markup("<p>{}</p>").format(key)
         return make
 
     remembered = Remembered(2)

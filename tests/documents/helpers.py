@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -83,7 +84,8 @@ def decided_application(app, make_client, *, answers=None, title="Graph networks
         decision = Decision(submission_id=submission_id, round_number=number, outcome=outcome,
                             summary="Approved, subject to the condition below.", decided_by_id=chair.id,
                             decided_at=now, signature_name=chair.name,
-                            signature_meaning=("Approved with conditions — chair" if outcome == "approved_with_conditions"
+                            signature_meaning=("Approved with conditions — chair"
+                                               if outcome == "approved_with_conditions"
                                                else f"{outcome.replace('_', ' ').capitalize()} — chair"))
         db.session.add(decision)
         db.session.flush()
@@ -131,7 +133,8 @@ def store_bytes(app, data: bytes, **meta) -> dict:
     with app.app_context():
         key = get_storage().put(data)
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "storage_key": key,
-            "uid": meta.get("uid") or hashlib.md5(data).hexdigest()[:8] + "-0000-4000-8000-000000000000",
+            "uid": meta.get("uid")
+            or hashlib.md5(data, usedforsecurity=False).hexdigest()[:8] + "-0000-4000-8000-000000000000",
             "reference": meta.get("reference", "ETH-2026-9001"), "title": meta.get("title", "Archived")}
 
 
@@ -163,7 +166,7 @@ def utc(year, month, day, hour=12) -> datetime:
 
 
 PASSPHRASE = "test-signing-passphrase"
-_shared: dict[str, object] = {}
+_shared: dict[str, Any] = {}
 
 
 def shared_pki(tmp_path_factory) -> dict:
@@ -175,10 +178,10 @@ def shared_pki(tmp_path_factory) -> dict:
         paths = ensure_dev_certificates(directory, passphrase=PASSPHRASE)
         _shared["pki"] = {"root_cert": paths.root_cert, "signing_cert": paths.signing_cert,
                           "signing_key": paths.signing_key, "passphrase": PASSPHRASE, "dir": directory}
-    return _shared["pki"]  # type: ignore[return-value]
+    return _shared["pki"]
 
 
 def shared_archive_dir(tmp_path_factory) -> Path:
     if "archive" not in _shared:
         _shared["archive"] = tmp_path_factory.mktemp("archive")
-    return _shared["archive"]  # type: ignore[return-value]
+    return _shared["archive"]

@@ -38,7 +38,7 @@ TITLE = "Graph networks <em>for</em> perovskites & “band gaps”"
 class _Probe(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):  # noqa: N802 - the name http.server calls for a GET
         _Probe.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")

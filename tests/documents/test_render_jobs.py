@@ -5,28 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.audit import AuditEvent
-from app.documents import jobs, services
+from app.documents import services
 from app.documents.models import Document, RenderJob
 from app.documents.render import MissingGlyphError, RenderError, render_pdf
 from app.extensions import db
 from tests.documents.helpers import decided_application
 from tests.factories import login
-from tests.tools import missing_service
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture(scope="module")
-def unsigned_pdf(app, tmp_path_factory):
-    """A real unsigned PDF/A, rendered once, for tests about jobs rather than about the document."""
-    from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
-
-    configure_documents(app, shared_pki(tmp_path_factory), shared_archive_dir(tmp_path_factory))
-    decided = decided_application(app, app.test_client, comments=False)
-    with app.app_context():
-        from app.documents.context import assessment_context
-
-        return render_pdf(assessment_context(decided.submission_id, decided.round_number, audience="applicant"))
 
 
 def _flaky(unsigned_pdf: bytes, failures: int):
@@ -88,7 +72,8 @@ def test_inline_failure_twice_stays_visible_and_can_be_retried(documents_app, ma
         job = db.session.get(RenderJob, job_id)
         assert job.status == "done" and job.attempts == 3 and job.document_id
     status = client.get(f"/documents/jobs/{job_id}/status").get_json()
-    assert status["status"] == "done" and status["download_url"].endswith(f"/documents/{status['document_id']}/download")
+    assert status["status"] == "done"
+    assert status["download_url"].endswith(f"/documents/{status['document_id']}/download")
 
 
 def test_retry_cli(documents_app, make_client, unsigned_pdf, monkeypatch):
@@ -102,35 +87,6 @@ def test_retry_cli(documents_app, make_client, unsigned_pdf, monkeypatch):
     assert f"{job_id}\tfailed" in listed.output
     result = runner.invoke(args=["documents", "retry", str(job_id)])
     assert result.exit_code == 0 and "done" in result.output
-
-
-@pytest.fixture
-def redis_queue(documents_app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError:
-        missing_service("Redis is not running on 127.0.0.1:6379")
-    connection.flushdb()
-    # The worker builds its own app with create_app(), from the environment, as `make worker` does.
-    config = documents_app.config
-    for name, value in {
-        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
-        "INSTANCE_DIR": config["INSTANCE_DIR"], "SIGNING_CERT": config["SIGNING_CERT"],
-        "SIGNING_KEY": config["SIGNING_KEY"], "SIGNING_KEY_PASSPHRASE": config["SIGNING_KEY_PASSPHRASE"],
-        "SIGNING_CHAIN": config["SIGNING_CHAIN"], "ARCHIVE_DIR": config["ARCHIVE_DIR"],
-        "ARCHIVE_BACKEND": "local", "REDIS_URL": REDIS_URL, "BASE_URL": config["BASE_URL"],
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(jobs, "_app", None)
-    documents_app.config.update(REDIS_URL=REDIS_URL, RENDER_RETRY_INTERVALS="0")
-    yield connection
-    documents_app.config.update(REDIS_URL=None)
-    connection.flushdb()
-    if jobs._app is not None:
-        with jobs._app.app_context():
-            db.engine.dispose()
 
 
 def _work(connection, app) -> None:

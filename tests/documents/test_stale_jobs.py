@@ -18,7 +18,6 @@ from app.documents import services
 from app.documents.models import Document, RenderJob
 from app.extensions import db
 from tests.documents.helpers import decided_application
-from tests.documents.test_render_jobs import redis_queue, unsigned_pdf  # noqa: F401 - fixtures
 
 
 def _die(context):

@@ -8,6 +8,7 @@ is a failure.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,7 +48,7 @@ def _missing() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"{CHROMIUM} is not installed (apt-get install -y chromium)"
     try:
-        import playwright  # noqa: F401
+        import playwright  # noqa: F401 - imported only to learn whether it is installed
     except ImportError:
         return "the playwright package is not installed (pip install -r requirements-dev.txt)"
     if not AXE_JS.exists():
@@ -125,20 +126,21 @@ def server(tmp_path_factory):
 
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "e2e-server.log", "w")
-    process = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4", "--timeout", "120", "--preload",
-         "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s %(L)ss",
-         "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    # The server has its own copy of the log's descriptor: this process's is closed once the server is started.
+    with open(ARTIFACTS / "e2e-server.log", "w") as log:
+        process = subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4", "--timeout", "120", "--preload",
+             "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(s)s %(L)ss",
+             "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited ({process.returncode}); see {ARTIFACTS / 'e2e-server.log'}")
         try:
-            with urllib.request.urlopen(base_url + "/login", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -153,7 +155,6 @@ def server(tmp_path_factory):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
 
 
 @pytest.fixture(scope="session")
@@ -254,7 +255,8 @@ class Browse:
         result = page.evaluate(
             "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
             ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-            " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary.replace(/\\n/g, ' '))})))",
+            " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: '"
+            " + n.failureSummary.replace(/\\n/g, ' '))})))",
             AXE_TAGS,
         )
         return [f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in result]
@@ -288,10 +290,9 @@ def people(request, browser, server, axe_source):
     report = getattr(request.node, "rep_call", None)
     for person in opened:
         if report is not None and report.failed:
-            try:
+            # A page that cannot be photographed must not hide the failure.
+            with contextlib.suppress(Exception):
                 person.screenshot("failed")
-            except Exception:  # noqa: BLE001 - a page that cannot be photographed must not hide the failure
-                pass
         person.close()
 
 

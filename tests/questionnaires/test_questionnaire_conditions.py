@@ -77,7 +77,8 @@ def chain() -> Questionnaire:
                     "id": "A",
                     "title": "A",
                     "questions": [
-                        {"id": "A0", "type": "text", "label": "forward", "show_if": {"question": "A4", "answered": True}},
+                        {"id": "A0", "type": "text", "label": "forward",
+                         "show_if": {"question": "A4", "answered": True}},
                         {"id": "A1", "type": "yes_no", "label": "one"},
                         {
                             "id": "A2",
@@ -88,7 +89,8 @@ def chain() -> Questionnaire:
                         },
                         {"id": "A3", "type": "text", "label": "three", "show_if": {"question": "A2", "equals": "deep"}},
                         {"id": "A4", "type": "text", "label": "four", "show_if": {"question": "A3", "answered": True}},
-                        {"id": "A5", "type": "text", "label": "five", "show_if": {"not": {"question": "A2", "answered": True}}},
+                        {"id": "A5", "type": "text", "label": "five",
+                         "show_if": {"not": {"question": "A2", "answered": True}}},
                     ],
                 }
             ],

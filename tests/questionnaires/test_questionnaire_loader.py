@@ -171,7 +171,8 @@ def test_duplicate_question_and_section_ids() -> None:
     broken["sections"][1]["questions"][1]["id"] = "A2"
     broken["sections"].append({"id": "B", "title": "Again", "questions": [{"id": "C1", "type": "text", "label": "x"}]})
     errors = validate_data(broken)
-    assert "sections[1].questions[1].id: duplicate question id 'A2' (already used by sections[0].questions[1])" in errors
+    assert ("sections[1].questions[1].id: duplicate question id 'A2' (already used by sections[0].questions[1])"
+            in errors)
     assert "sections[2].id: duplicate section id 'B' (already used by sections[1])" in errors
 
 
@@ -179,7 +180,8 @@ def test_unknown_question_in_any_condition_is_reported_with_its_path() -> None:
     broken = data()
     questions = broken["sections"][1]["questions"]
     questions[0]["show_if"] = {"question": "C99", "equals": True}
-    questions[1]["required_if"] = {"any": [{"question": "A1", "equals": True}, {"not": {"question": "Q7", "answered": True}}]}
+    questions[1]["required_if"] = {"any": [{"question": "A1", "equals": True},
+                                           {"not": {"question": "Q7", "answered": True}}]}
     questions[1]["risk_rules"] = [{"when": {"question": "X1", "in": ["a"]}, "risk": {"data": "M"}, "reason": "r"}]
     errors = validate_data(broken)
     assert errors == [
@@ -192,7 +194,8 @@ def test_unknown_question_in_any_condition_is_reported_with_its_path() -> None:
 def test_unknown_option_values_in_conditions() -> None:
     broken = data()
     questions = broken["sections"][1]["questions"]
-    questions[1]["show_if"] = {"all": [{"question": "A3", "equals": "predicted"}, {"question": "B1", "in": ["mp", "csd"]}]}
+    questions[1]["show_if"] = {"all": [{"question": "A3", "equals": "predicted"},
+                                       {"question": "B1", "in": ["mp", "csd"]}]}
     errors = validate_data(broken)
     assert errors == [
         "sections[1].questions[1].show_if.all[0].equals: 'predicted' is not an option of question A3 "

@@ -43,13 +43,15 @@ Q = questionnaire_from_data(
                         "label": "Invertible?",
                         "risk_rules": [
                             {
-                                "when": {"all": [{"question": "A2", "equals": True}, {"question": "A1", "in": ["bang"]}]},
+                                "when": {"all": [{"question": "A2", "equals": True},
+                                                 {"question": "A1", "in": ["bang"]}]},
                                 "risk": {"dual_use": "H"},
                                 "reason": "Invertible in a military area",
                             },
                             {
                                 "when": {
-                                    "all": [{"question": "A2", "equals": True}, {"not": {"question": "A1", "in": ["bang"]}}]
+                                    "all": [{"question": "A2", "equals": True},
+                                            {"not": {"question": "A1", "in": ["bang"]}}]
                                 },
                                 "risk": {"dual_use": "M"},
                                 "reason": "Invertible",
@@ -195,7 +197,8 @@ def test_rules_see_hidden_questions_as_unanswered() -> None:
                     "title": "A",
                     "questions": [
                         {"id": "A1", "type": "yes_no", "label": "Gate"},
-                        {"id": "A2", "type": "yes_no", "label": "Hidden", "show_if": {"question": "A1", "equals": True}},
+                        {"id": "A2", "type": "yes_no", "label": "Hidden",
+                         "show_if": {"question": "A1", "equals": True}},
                         {
                             "id": "A3",
                             "type": "yes_no",

@@ -310,4 +310,5 @@ def test_low_risk_answers_parse_back_from_a_form(section: str) -> None:
             form[question.id] = [str(value)]
     result = parse_section(Q, section, form, answers, check_required=True)
     assert result.errors == {}
-    assert result.values == {qid: answers[qid] for qid in answers if qid in {q.id for q in Q.section(section).questions}}
+    in_section = {q.id for q in Q.section(section).questions}
+    assert result.values == {qid: answers[qid] for qid in answers if qid in in_section}

@@ -115,7 +115,8 @@ def test_figures_equal_the_sum_of_the_statements_they_cover(app, make_client, po
     materials = big["co2e_kg"] + approved["co2e_kg"]
     assert (f"Materials Science 2 {footprint.format_energy(big['energy_kwh'] + approved['energy_kwh'])} "
             f"{footprint.format_carbon(materials)} 1") in text
-    assert f"Unassigned 1 {footprint.format_energy(old['energy_kwh'])} {footprint.format_carbon(old['co2e_kg'])} 0" in text
+    assert (f"Unassigned 1 {footprint.format_energy(old['energy_kwh'])} {footprint.format_carbon(old['co2e_kg'])} 0"
+            in text)
     this_year = datetime.now(UTC).year
     assert f"2025 1 {footprint.format_energy(old['energy_kwh'])}" in text
     assert f"{this_year} 2 " in text

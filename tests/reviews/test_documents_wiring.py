@@ -11,7 +11,7 @@ from app.extensions import db
 from app.reviews.models import Condition
 from tests.conftest import page_text
 from tests.reviews.helpers import decide, in_review, medium_risk_answers, person, recommend, state
-from tests.tools import missing_service
+from tests.tools import redis_connection
 
 
 @pytest.fixture
@@ -62,14 +62,8 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
 
 
 def test_with_a_queue_the_chair_sees_the_rendering_progress(rendering_app, make_client):
-    redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/14"
-    connection = redis.Redis.from_url(url)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError:
-        missing_service("Redis is not running on 127.0.0.1:6379")
-    connection.flushdb()
+    connection = redis_connection(url)
     app = rendering_app
     app.config["REDIS_URL"] = url
     try:

@@ -27,7 +27,8 @@ def _fill_queue(app, owner_id: int) -> None:
 
 
 def _page_links(html: str) -> list[str]:
-    return re.findall(r'<a class="page-link" href="[^"]*page=(\d+)"[^>]*>(?:<span class="visually-hidden">Page </span>)?(\d+)?', html)
+    return re.findall(r'<a class="page-link" href="[^"]*page=(\d+)"[^>]*>'
+                      r'(?:<span class="visually-hidden">Page </span>)?(\d+)?', html)
 
 
 def test_the_pager_shows_first_last_and_two_either_side(app, make_client):

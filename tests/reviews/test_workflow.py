@@ -321,7 +321,8 @@ def test_revision_round_with_diff_and_carried_threads(app, make_client):
     with app.app_context():
         submission = db.session.get(Submission, submission_id)
         assert submission.state == "in_review" and submission.round_number == 2
-        assert db.session.scalar(select(func.count()).select_from(Round).where(Round.submission_id == submission_id)) == 2
+        rounds = select(func.count()).select_from(Round).where(Round.submission_id == submission_id)
+        assert db.session.scalar(rounds) == 2
         carried = db.session.scalars(select(Assignment).where(Assignment.submission_id == submission_id,
                                                               Assignment.round_number == 2)).all()
         assert {a.reviewer_id for a in carried} == {c.reviewer1.user.id, c.reviewer2.user.id}
@@ -430,10 +431,12 @@ def test_history_page_lists_every_event_for_the_committee_only(app, make_client)
 
 def test_withdrawal_from_review(app, make_client):
     submission_id, owner, c = in_review(app, make_client)
-    assert owner.client.post(f"/applications/{submission_id}/withdraw", data={"reason": "Funding ended"}).status_code == 302
+    withdrawn = owner.client.post(f"/applications/{submission_id}/withdraw", data={"reason": "Funding ended"})
+    assert withdrawn.status_code == 302
     assert state(app, submission_id) == "withdrawn"
-    assert c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
-                                   data={"body": "x", "question_id": "B2", "visibility": "committee"}).status_code == 409
+    comment = c.reviewer1.client.post(f"/review/applications/{submission_id}/comments",
+                                      data={"body": "x", "question_id": "B2", "visibility": "committee"})
+    assert comment.status_code == 409
 
 
 def test_user_chooses_digest_on_the_account_page(app, make_client):

@@ -21,9 +21,14 @@ def unsafe_urls(app) -> list[tuple[str, str]]:
         for argument in rule.arguments:
             converter = rule._converters[argument].__class__.__name__
             values[argument] = 1 if "Integer" in converter else "A"
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        path = _filled(rule.rule, values)
         found.extend((method, path) for method in methods)
     return sorted(set(found))
+
+
+def _filled(rule: str, values: dict) -> str:
+    """The rule's path with each <converter:argument> replaced by its value."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
 def test_the_app_has_unsafe_routes_to_check(app):

@@ -56,7 +56,8 @@ def test_new_application_needs_a_title(app, client):
     _signed_in(app, client)
     response = client.post("/applications/new", data={"title": "  "})
     assert response.status_code == 200
-    assert "Enter the project&#39;s title" in response.get_data(as_text=True) or "Enter the project's title" in page_text(response)
+    assert ("Enter the project&#39;s title" in response.get_data(as_text=True)
+            or "Enter the project's title" in page_text(response))
     assert "There is a problem" in page_text(response)
 
 
@@ -265,7 +266,8 @@ def test_double_submit_creates_one_round(app, client):
     second = client.post(f"/applications/{submission_id}/submit")
     assert first.status_code == 302 and second.status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Round).where(Round.submission_id == submission_id)) == 1
+        rounds = select(func.count()).select_from(Round).where(Round.submission_id == submission_id)
+        assert db.session.scalar(rounds) == 1
         assert db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "submission.submitted")
         ) == 1

@@ -95,7 +95,8 @@ def test_invite_validation_and_removal(app, client):
     own = client.post(f"/applications/{submission_id}/team", data={"email": owner.email, "role": "editor"})
     assert "already the owner" in page_text(own)
     client.post(f"/applications/{submission_id}/team", data={"email": "helper@example.ac.uk", "role": "viewer"})
-    duplicate = client.post(f"/applications/{submission_id}/team", data={"email": "helper@example.ac.uk", "role": "viewer"})
+    duplicate = client.post(f"/applications/{submission_id}/team",
+                            data={"email": "helper@example.ac.uk", "role": "viewer"})
     assert "already in the team" in page_text(duplicate)
     with app.app_context():
         member_id = db.session.get(Submission, submission_id).members[0].id
@@ -135,7 +136,8 @@ def test_conflict_resolution_can_keep_the_saved_answer(app, make_client):
     owner_base = section_form(owner_client, submission_id, "A")
     member_base = section_form(member_client, submission_id, "A")
     post_section(owner_client, submission_id, "A", {"A1b": "Owner's summary"}, base=owner_base, button="save")
-    second = post_section(member_client, submission_id, "A", {"A1b": "Member's summary"}, base=member_base, button="save")
+    second = post_section(member_client, submission_id, "A", {"A1b": "Member's summary"}, base=member_base,
+                          button="save")
     carried = _carried_fields(second)
     carried["__choice__A1b"] = "theirs"
     assert member_client.post(f"/applications/{submission_id}/sections/A/resolve", data=carried).status_code == 302
