@@ -355,6 +355,7 @@ def request_password_reset(email: str) -> None:
         f"{link}\n\n"
         "If you did not ask for this, you can ignore this email: your password has not changed.\n",
         user_id=user.id,
+        secrets=[link],
     )
     record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id,
            data={"email": user.email, "ip": request.remote_addr})

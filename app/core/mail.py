@@ -2,11 +2,17 @@
 
 Without MAIL_SERVER (development, tests) a message is written to the log and kept in the outbox for an admin
 to read; with MAIL_SERVER the pending messages are sent over SMTP after the request's transaction commits.
+
+A message may carry secrets (a password-reset or registration link): whoever holds one acts as the recipient,
+so the stored copy, which administrators read at /admin/outbox, has them replaced by REDACTED. The whole body
+lives only in the request's memory until it is handed to SMTP. Only in development without MAIL_SERVER, where
+the outbox is the way mail reaches anyone, is the body stored whole.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -18,6 +24,8 @@ from app.core.models import UTCDateTime, utcnow
 from app.extensions import Model, db
 
 log = logging.getLogger("crucible.mail")
+
+REDACTED = "[link removed from the stored copy: only the recipient received it]"
 
 
 class OutboxMessage(Model):
@@ -35,25 +43,50 @@ class OutboxMessage(Model):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+def stores_secrets() -> bool:
+    """True only in development without SMTP: there the outbox (and the log) is how mail is read at all."""
+    config = current_app.config
+    return not config.get("MAIL_SERVER") and config.get("ENV_NAME", "development") != "production"
+
+
+def redact(body: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            body = body.replace(secret, REDACTED)
+    return body
+
+
 def queue_mail(recipient: str, subject: str, body: str, *, user_id: int | None = None,
-               digest: bool = False) -> OutboxMessage:
-    """Queue a mail; with digest=True it is held for the recipient's next daily digest instead."""
+               digest: bool = False, secrets: Sequence[str] = ()) -> OutboxMessage:
+    """Queue a mail; with digest=True it is held for the recipient's next daily digest instead.
+
+    `secrets`: parts of the body (links with tokens) kept out of the stored copy and the log, see above.
+    Mail with secrets is never held for a digest.
+    """
     smtp = bool(current_app.config.get("MAIL_SERVER"))
+    stored = body if stores_secrets() else redact(body, secrets)
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
-        body=body,
+        body=stored,
         user_id=user_id,
-        status="held" if digest else ("pending" if smtp else "logged"),
+        status="held" if digest and not secrets else ("pending" if smtp else "logged"),
     )
     db.session.add(message)
-    if digest:
+    if message.status == "held":
         return message
     if smtp:
         g.crucible_mail_pending = True
+        if stored != body:
+            g.setdefault("crucible_mail_bodies", []).append((message, body))
     else:
-        log.info("Mail to %s: %s\n%s", recipient, subject, body)
+        log.info("Mail to %s: %s\n%s", recipient, subject, stored)
     return message
+
+
+def _whole_bodies() -> dict[int, str]:
+    """The unredacted bodies of the messages this request queued, by message id (set once committed)."""
+    return {message.id: body for message, body in g.get("crucible_mail_bodies", []) if message.id is not None}
 
 
 def send_digests() -> int:
@@ -83,12 +116,15 @@ def deliver_pending(limit: int = 50) -> int:
         select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed"))).limit(limit)
     ).all()
     sent = 0
+    # A redacted message retried later (its first delivery failed) goes out as stored, saying the link was
+    # removed: the recipient asks for a new one, and no secret ever rests in the database.
+    whole = _whole_bodies()
     for message in pending:
         email = EmailMessage()
         email["From"] = config["MAIL_DEFAULT_SENDER"]
         email["To"] = message.recipient
         email["Subject"] = message.subject
-        email.set_content(message.body)
+        email.set_content(whole.get(message.id, message.body))
         try:
             with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
                 if config.get("MAIL_USE_TLS"):

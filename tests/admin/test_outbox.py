@@ -1,4 +1,5 @@
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -65,6 +66,77 @@ def test_outbox_is_for_admins_only(app, client):
 
 def test_reset_mail_appears_in_outbox(app, client, admin_client):
     user = make_user(app, email="forgetful@example.ac.uk")
-    client.post("/forgot-password", data={"email": user.email})
+    client.post("/forgot-password", data={"email": user.email}, buffered=True)
     text = page_text(admin_client.get("/admin/outbox"))
     assert "forgetful@example.ac.uk" in text and "Reset your Crucible password" in text
+
+
+class RecordingSMTP:
+    """Stands in for the institution's SMTP server (the one thing outside the app): keeps what was sent."""
+
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host = host
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        RecordingSMTP.sent.append(message)
+
+
+def _stored_reset_mail(app, email):
+    with app.app_context():
+        return db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.recipient == email)
+        ).one()
+
+
+def test_production_outbox_keeps_no_reset_link(app, client, admin_client, caplog):
+    """Finding 11: in production the stored copy (and the log) has the reset link removed; admins reading
+    /admin/outbox cannot take over the account."""
+    app.config["ENV_NAME"] = "production"
+    user = make_user(app, email="forgetful@example.ac.uk")
+    with caplog.at_level("INFO", logger="crucible.mail"):
+        client.post("/forgot-password", data={"email": user.email}, buffered=True)
+    message = _stored_reset_mail(app, user.email)
+    assert "/reset-password/" not in message.body
+    assert "[link removed from the stored copy" in message.body
+    assert "/reset-password/" not in caplog.text
+    page = admin_client.get(f"/admin/outbox/{message.id}")
+    assert page.status_code == 200
+    assert "/reset-password/" not in page.get_data(as_text=True)
+    assert "link removed from the stored copy" in page_text(page)
+
+
+def test_smtp_sends_the_link_and_stores_it_redacted(app, client, monkeypatch):
+    """Finding 11 with SMTP, whatever the environment: the recipient's mail has a working link, the outbox
+    copy does not."""
+    monkeypatch.setattr(smtplib, "SMTP", RecordingSMTP)
+    monkeypatch.setattr(RecordingSMTP, "sent", [])
+    app.config["MAIL_SERVER"] = "smtp.example.ac.uk"
+    user = make_user(app, email="forgetful@example.ac.uk")
+    client.post("/forgot-password", data={"email": user.email}, buffered=True)
+    [sent] = RecordingSMTP.sent
+    match = re.search(r"http://localhost(/reset-password/\S+)", sent.get_content())
+    assert match, sent.get_content()
+    message = _stored_reset_mail(app, user.email)
+    assert message.status == "sent"
+    assert match.group(1) not in message.body and "[link removed from the stored copy" in message.body
+    assert client.get(match.group(1)).status_code == 200
+
+
+def test_development_outbox_keeps_the_link_for_the_demo(app, client):
+    user = make_user(app, email="forgetful@example.ac.uk")
+    client.post("/forgot-password", data={"email": user.email}, buffered=True)
+    assert "http://localhost/reset-password/" in _stored_reset_mail(app, user.email).body
