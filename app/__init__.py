@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_web_hooks(app)
+    from app.core import deferred
+
+    deferred.attach(app)
 
     from app.admin.routes import bp as admin_bp
     from app.archive.routes import bp as archive_bp

@@ -65,6 +65,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_FAILURE_WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", "900")),
         # Password-reset mails one address may ask for (stops mail flooding); Flask-Limiter syntax.
         "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
+        # Registration requests (each sends a mail) one address may make; Flask-Limiter syntax.
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "5 per 15 minutes"),
+        # Seconds a mailed registration link stays valid.
+        "REGISTRATION_LINK_MAX_AGE": int(os.environ.get("REGISTRATION_LINK_MAX_AGE", "86400")),
         # Flask-Limiter (per-address limits): shared through Redis when REDIS_URL is set, else per process.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",

@@ -66,6 +66,10 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         return self.email.data, self.name.data
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    submit = SubmitField("Create my account")
+
+
 class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField(

@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from app.auth import services, throttle
-from app.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    ConfirmRegistrationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from app.auth.models import UserSession
 from app.auth.permissions import owns_session
 from app.auth.services import USER_SESSION
@@ -19,7 +26,10 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 BAD_CREDENTIALS = "The email address or password is not right. Check them and try again"
 INACTIVE = "This account has been deactivated. Contact the research office if you need access again"
-EMAIL_TAKEN = "An account with this email address already exists"
+REGISTRATION_SENT = (
+    "We have sent a link to the address you gave. Open it to finish creating your account "
+    "(check your spam folder too). If the address already has an account, the mail says so instead."
+)
 
 
 def _home():
@@ -51,24 +61,50 @@ def _touch_current_session():
         services.touch_session(current_user._get_current_object())
 
 
+def _registration_requested(response) -> bool:
+    """Flask-Limiter's deduct_when: only registrations that send a mail use up the address's allowance."""
+    return bool(g.get("crucible_registration_requested"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("REGISTRATION_RATE_LIMIT", "5 per 15 minutes"), methods=["POST"],
+               deduct_when=_registration_requested)
 @public("creating an account")
 def register():
     if current_user.is_authenticated:
         return redirect(_home())
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=form.email.data, name=form.name.data, password=form.password.data
-            )
-        except services.EmailTaken:
-            form.email.errors.append(EMAIL_TAKEN)
-        else:
-            services.sign_in(user)
-            flash("Your account is ready. Welcome to Crucible.", "success")
-            return redirect(_home())
+        # The same answer, and the same work in this request, whether or not the address has an account.
+        services.request_registration(email=form.email.data, name=form.name.data, password=form.password.data)
+        g.crucible_registration_requested = True
+        flash(REGISTRATION_SENT, "info")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, page_title="Create an account")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@public("finishing an account from the link mailed to its address")
+def confirm_registration(token: str):
+    """GET shows a button; only the POST creates the account, so a mail scanner opening the link does not."""
+    details, problem = services.registration_from_token(token)
+    if details is None:
+        return render_template("auth/registration_invalid.html", problem=problem,
+                               page_title="This link cannot be used"), 400
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.sign_out(current_user._get_current_object())
+        try:
+            user = services.complete_registration(details)
+        except services.EmailTaken:
+            return render_template("auth/registration_invalid.html", problem="used",
+                                   page_title="This link cannot be used"), 400
+        services.sign_in(user)
+        flash("Your account is ready. Welcome to Crucible.", "success")
+        return redirect(_home())
+    return render_template("auth/confirm_registration.html", form=form, token=token, details=details,
+                           page_title="Finish creating your account")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,6 +144,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        # Only names the work: the mail and audit row are written after the response, for either answer.
         services.request_password_reset(form.email.data)
         flash(
             "If that address belongs to an account, we have sent it a link to reset the password. "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -24,6 +25,8 @@ from app.auth import throttle
 from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
 from app.auth.permissions import owns_session
 from app.core.audit import record
+from app.core.crypto import InvalidToken, fernet
+from app.core.deferred import after_response
 from app.core.mail import queue_mail
 from app.core.models import utcnow
 from app.core.permissions import GRANTABLE_ROLES, Resource
@@ -101,8 +104,8 @@ def touch_session(user: User) -> None:
 
 # --- Accounts ------------------------------------------------------------------------------------
 
-def create_user(*, email: str, name: str, password: str, roles=(), actor=None,
-                action: str = "user.created") -> User:
+def create_user(*, email: str, name: str, password: str | None, roles=(), actor=None,
+                action: str = "user.created", password_hash: str | None = None) -> User:
     """Create an account (roles beyond 'applicant' optional) and audit it; the caller has checked the password."""
     email = normalise_email(email)
     unknown = set(roles) - set(GRANTABLE_ROLES) - {"applicant"}
@@ -111,7 +114,10 @@ def create_user(*, email: str, name: str, password: str, roles=(), actor=None,
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=email, name=name.strip(), active=True)
-    user.set_password(password)
+    if password_hash is not None:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password or "")
     granted_by = getattr(actor, "id", None)
     user.role_grants = [
         UserRole(role=role, granted_by_id=granted_by) for role in sorted(set(roles)) if role != "applicant"
@@ -131,11 +137,6 @@ def create_user(*, email: str, name: str, password: str, roles=(), actor=None,
     )
     db.session.commit()
     return user
-
-
-def register_user(*, email: str, name: str, password: str) -> User:
-    """Self-registration: every new account starts as an applicant only."""
-    return create_user(email=email, name=name, password=password, action="user.registered")
 
 
 def grant_role(user: User, role: str, *, actor=None) -> bool:
@@ -340,8 +341,14 @@ def user_for_reset_token(token: str) -> tuple[User | None, str | None]:
 
 
 def request_password_reset(email: str) -> None:
+    """Name the reset work for after the response (see deferred_password_reset): the request does the same
+    for every address, so neither its answer nor its time says whether the address has an account."""
+    after_response(deferred_password_reset, normalise_email(email or "")[:320], request.remote_addr)
+
+
+def deferred_password_reset(email: str, ip: str | None) -> None:
     """Send a reset link if the address belongs to an active account; do nothing visible otherwise."""
-    user = find_user_by_email(email or "")
+    user = find_user_by_email(email)
     if user is None or not user.active:
         return
     link = external_url("auth.reset_password", token=make_reset_token(user))
@@ -358,8 +365,84 @@ def request_password_reset(email: str) -> None:
         secrets=[link],
     )
     record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id,
-           data={"email": user.email, "ip": request.remote_addr})
+           data={"email": user.email, "ip": ip})
     db.session.commit()
+
+
+# --- Registration by mailed link -----------------------------------------------------------------
+# The registration form's answer is the same whether or not the address has an account: the account is
+# created only from a link mailed to the address, and an address that has one gets a mail saying so instead.
+
+REGISTRATION_PURPOSE = "registration link"
+
+
+def request_registration(*, email: str, name: str, password: str) -> None:
+    """Hash the password here (the same cost for every address) and leave the rest for after the response."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    after_response(deferred_registration, normalise_email(email)[:320], name.strip(),
+                   generate_password_hash(password, method=method), request.remote_addr)
+
+
+def deferred_registration(email: str, name: str, password_hash: str, ip: str | None) -> None:
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_mail(
+            existing.email,
+            "Someone tried to create a Crucible account with your address",
+            f"Hello {existing.name},\n\n"
+            "Someone, perhaps you, tried to create a Crucible account with this email address, which already has "
+            "one. Nothing was changed.\n\n"
+            f"To sign in: {external_url('auth.login')}\n"
+            f"If you have forgotten your password: {external_url('auth.forgot_password')}\n",
+            user_id=existing.id,
+        )
+        record("user.registration_refused", actor=None, object_type="user", object_id=existing.id,
+               data={"email": email, "reason": "email_taken", "ip": ip})
+    else:
+        token = fernet(REGISTRATION_PURPOSE).encrypt(
+            json.dumps({"email": email, "name": name, "password_hash": password_hash}).encode()
+        ).decode()
+        link = external_url("auth.confirm_registration", token=token)
+        hours = max(1, current_app.config.get("REGISTRATION_LINK_MAX_AGE", 86400) // 3600)
+        queue_mail(
+            email,
+            "Finish creating your Crucible account",
+            f"Hello {name},\n\n"
+            f"Open this link within {hours} hours to finish creating your Crucible account:\n\n{link}\n\n"
+            "If you did not ask for an account, ignore this email and no account will be made.\n",
+            secrets=[link],
+        )
+        record("user.registration_requested", actor=None, object_type="user", object_id=None,
+               data={"email": email, "ip": ip})
+    db.session.commit()
+
+
+def registration_from_token(token: str) -> tuple[dict | None, str | None]:
+    """(details, None) for a valid link; (None, 'expired' | 'invalid' | 'used') otherwise."""
+    max_age = current_app.config.get("REGISTRATION_LINK_MAX_AGE", 86400)
+    try:
+        details = json.loads(fernet(REGISTRATION_PURPOSE).decrypt(token.encode(), ttl=max_age))
+    except InvalidToken:
+        # Fernet does not say which; a link older than its age is the usual cause, a mangled one the other.
+        try:
+            fernet(REGISTRATION_PURPOSE).decrypt(token.encode())
+        except (InvalidToken, ValueError):
+            return None, "invalid"
+        return None, "expired"
+    except ValueError:
+        return None, "invalid"
+    if not isinstance(details, dict) or not all(isinstance(details.get(k), str)
+                                                for k in ("email", "name", "password_hash")):
+        return None, "invalid"
+    if find_user_by_email(details["email"]) is not None:
+        return None, "used"
+    return details, None
+
+
+def complete_registration(details: dict) -> User:
+    """Create the account the link describes (it starts as an applicant only); EmailTaken if made meanwhile."""
+    return create_user(email=details["email"], name=details["name"], password=None,
+                       password_hash=details["password_hash"], action="user.registered")
 
 
 def reset_password(user: User, new_password: str) -> int:

@@ -54,3 +54,33 @@ def input_value(html: str, name: str) -> str | None:
 def user_count(app) -> int:
     with app.app_context():
         return len(db.session.scalars(select(User.id)).all())
+
+
+def mails(app, recipient: str | None = None) -> list[dict]:
+    from app.core.mail import OutboxMessage
+
+    with app.app_context():
+        statement = select(OutboxMessage).order_by(OutboxMessage.id)
+        if recipient is not None:
+            statement = statement.where(OutboxMessage.recipient == recipient)
+        return [{"recipient": m.recipient, "subject": m.subject, "body": m.body, "status": m.status}
+                for m in db.session.scalars(statement)]
+
+
+def link_in(body: str, path: str) -> str:
+    match = re.search(rf"http://localhost({re.escape(path)}\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def register(client, app, data: dict):
+    """Registration as a person does it: the form, the mailed link, the button on the link's page.
+
+    buffered=True closes the response as a server does, which runs the work left for after the response."""
+    response = client.post("/register", data=data, buffered=True)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    email = data["email"].strip().lower()
+    [mail] = [m for m in mails(app, email) if m["subject"] == "Finish creating your Crucible account"]
+    path = link_in(mail["body"], "/register/confirm/")
+    assert client.get(path).status_code == 200
+    return client.post(path)

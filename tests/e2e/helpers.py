@@ -35,3 +35,23 @@ def wait_saved(page: Page) -> None:
 def continue_to(page: Page, heading: str) -> None:
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+def mailed_link(server: dict, recipient: str, path: str) -> str:
+    """The link to `path` in the newest mail to `recipient`, read from the server's development outbox (which
+    keeps bodies whole; see app/core/mail.py). Waits briefly: the mail is written after the response."""
+    import sqlite3
+    import time
+
+    database = server["instance"] / "e2e.sqlite3"
+    deadline = time.monotonic() + 10
+    while True:
+        with sqlite3.connect(database) as connection:
+            row = connection.execute(
+                "SELECT body FROM outbox_message WHERE recipient = ? ORDER BY id DESC LIMIT 1", (recipient,)
+            ).fetchone()
+        match = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", row[0]) if row else None
+        if match:
+            return match.group(1)
+        assert time.monotonic() < deadline, f"no mail to {recipient} with a {path} link"
+        time.sleep(0.1)

@@ -9,14 +9,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.helpers import answer, continue_to, wait_saved
+from tests.e2e.helpers import answer, continue_to, mailed_link, wait_saved
 from tests.factories import LOW_RISK_ANSWERS
 
 TITLE = "Graph networks for perovskite band gaps"
 APPLICANT = {"name": "Priya Applicant", "email": "priya@e2e.example.ac.uk"}
 
 
-def test_whole_journey(people, staff, tmp_path):
+def test_whole_journey(people, staff, server, tmp_path):
     applicant = people("applicant")
     page = applicant.page
 
@@ -27,6 +27,9 @@ def test_whole_journey(people, staff, tmp_path):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status").filter(has_text="We have sent a link")).to_be_visible()
+    applicant.visit(mailed_link(server, APPLICANT["email"], "/register/confirm/"), "register-confirm")
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("status").filter(has_text="Your account is ready")).to_be_visible()
     applicant.check("dashboard-empty")
 

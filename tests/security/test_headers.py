@@ -103,7 +103,8 @@ def test_mail_links_ignore_the_host_header(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "SERVER_NAME", None)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     user = make_user(app)
-    response = client.post("/forgot-password", data={"email": user.email}, base_url="http://evil.example")
+    response = client.post("/forgot-password", data={"email": user.email}, base_url="http://evil.example",
+                           buffered=True)
     assert response.status_code == 302
     with app.app_context():
         body = db.session.scalar(select(OutboxMessage.body).order_by(OutboxMessage.id.desc()))

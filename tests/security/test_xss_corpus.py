@@ -11,6 +11,7 @@ from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.questionnaires.loader import get_questionnaire, latest_version
 from app.reviews.models import Condition
+from tests.auth.helpers import register
 from tests.factories import DEFAULT_PASSWORD, LOW_RISK_ANSWERS, create_application, login, make_user, post_section
 from tests.reviews.helpers import Person, assignment_id, state
 from tests.security.inert import PAYLOADS, html_problems, squash, text_problems, visible_text
@@ -101,8 +102,8 @@ def world(app, make_client):
 
     # The applicant registers with a payload for a name.
     owner_client = make_client()
-    response = owner_client.post("/register", data={"name": NAME, "email": "owner@example.ac.uk",
-                                                    "password": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD})
+    response = register(owner_client, app, {"name": NAME, "email": "owner@example.ac.uk",
+                                            "password": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     owner = Person(None, owner_client)
 
