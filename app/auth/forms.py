@@ -114,5 +114,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
             raise ValidationError("Your new password must be different from your current one")
 
     def validate_current_password(self, field) -> None:
-        if self._user is None or not self._user.check_password(field.data or ""):
+        from app.auth.services import reentered_password_ok
+
+        if self._user is None or not reentered_password_ok(self._user, field.data or "", purpose="password_change"):
             raise ValidationError("Your current password is not correct")

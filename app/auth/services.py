@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import throttle
@@ -39,6 +40,10 @@ RESET_SALT = "password-reset"
 
 class EmailTaken(Exception):
     """An account with this email address already exists."""
+
+
+class ReentryThrottled(TooManyRequests):
+    """Too many wrong passwords re-entered by one account: answered 429 by the error pages."""
 
 
 class AccountRuleError(Exception):
@@ -198,6 +203,28 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     )
     db.session.commit()
     return None, ("inactive" if reason == "inactive" else "bad_credentials")
+
+
+def reentered_password_ok(user: User, password: str, *, purpose: str) -> bool:
+    """Check a password asked for again from a signed-in user (purpose: 'password_change', 'decision').
+
+    Throttled like sign-in (throttle.py): after too many wrong ones in the window, ReentryThrottled, and the
+    password is not checked. A wrong one is audited, and committed at once so a rollback of the caller's
+    transaction cannot undo the count.
+    """
+    if throttle.reentry_locked(user.id):
+        throttle.log.warning("Password re-entry refused: too many wrong passwords (user=%s, purpose=%s, address=%s)",
+                             user.id, purpose, request.remote_addr)
+        record(throttle.REENTRY_THROTTLED, actor=user, object_type="user", object_id=user.id,
+               data={"purpose": purpose, "ip": request.remote_addr})
+        db.session.commit()
+        raise ReentryThrottled()
+    if user.check_password(password or ""):
+        return True
+    record(throttle.REENTRY_FAILED, actor=user, object_type="user", object_id=user.id,
+           data={"purpose": purpose, "ip": request.remote_addr})
+    db.session.commit()
+    return False
 
 
 def _client_details() -> dict:

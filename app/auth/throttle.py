@@ -14,6 +14,13 @@ Two counters, kept where each works best:
   counter does not allow for any one account).
 
 Every refusal is logged (logger `crucible.auth`) and audited as `user.sign_in_throttled`.
+
+Password re-entry (the account page's current password, the chair's signing password) is throttled the same
+way per account: each wrong password is audited as `user.password_reentry_failed`, and after
+LOGIN_FAILURES_PER_ACCOUNT of them within the window further attempts are refused with 429 without checking the
+password (`user.password_reentry_throttled`). Someone holding a signed-in session (a borrowed computer, a stolen
+cookie) can no longer guess the password behind it. Only a signed-in session reaches these forms, so the
+per-account counter is the one that matters; every guess also costs that session a full request.
 """
 from __future__ import annotations
 
@@ -32,6 +39,8 @@ log = logging.getLogger("crucible.auth")
 
 FAILED = "user.sign_in_failed"
 THROTTLED = "user.sign_in_throttled"
+REENTRY_FAILED = "user.password_reentry_failed"
+REENTRY_THROTTLED = "user.password_reentry_throttled"
 # Reasons that count as a guess: a right password for a deactivated account is not one.
 GUESSES = ("wrong_password", "unknown_email")
 
@@ -96,3 +105,18 @@ def refuse(scope: str, email: str | None) -> None:
 def on_address_limit(request_limit) -> None:
     """Flask-Limiter's on_breach for the sign-in view: the request is answered 429 by the error handler."""
     refuse("address", request.form.get("email"))
+
+
+def reentry_failures(user_id: int, now: datetime | None = None) -> int:
+    """Wrong passwords re-entered by this signed-in account within the window."""
+    since = (now or clock()) - window()
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == REENTRY_FAILED, AuditEvent.object_type == "user",
+            AuditEvent.object_id == str(user_id), AuditEvent.at > since,
+        )
+    ) or 0
+
+
+def reentry_locked(user_id: int) -> bool:
+    return reentry_failures(user_id) >= current_app.config.get("LOGIN_FAILURES_PER_ACCOUNT", 10)

@@ -14,6 +14,7 @@ from sqlalchemy import Row, bindparam, case, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User, UserRole
+from app.auth.services import reentered_password_ok
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.errors import Forbidden
@@ -572,7 +573,8 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
     blockers = decision_blockers(submission, outcome)
     if blockers:
         raise ReviewRuleError(" ".join(blockers))
-    if not actor.check_password(password or ""):
+    # Throttled like sign-in: too many wrong passwords and the page answers 429 (app/auth/throttle.py).
+    if not reentered_password_ok(actor, password or "", purpose="decision"):
         audit.record("decision.signature_failed", actor=actor, object_type="submission", object_id=submission.id,
                      submission_id=submission.id, data={})
         db.session.commit()

@@ -13,7 +13,7 @@ from app.auth import throttle
 from app.core.models import utcnow
 from tests.auth.helpers import audit_events, is_signed_in, live_sessions
 from tests.conftest import page_text
-from tests.factories import make_user
+from tests.factories import login, make_user
 
 WRONG = "definitely not the password"
 
@@ -146,3 +146,48 @@ def test_password_reset_requests_are_limited_per_address(app, client):
     statuses = [client.post("/forgot-password", data={"email": user.email},
                             environ_base={"REMOTE_ADDR": "198.51.100.4"}).status_code for _ in range(6)]
     assert statuses == [302] * 5 + [429]
+
+
+def test_current_password_on_the_account_page_is_throttled_like_sign_in(app, client, caplog):
+    """Finding 10: someone with a signed-in session cannot guess its password on the account page."""
+    app.config["LOGIN_FAILURES_PER_ACCOUNT"] = 3
+    user = make_user(app)
+    login(client, user)
+    new = "quartz violin harbour 88 maple"
+    for number in range(3):
+        response = client.post("/account", data={"current_password": WRONG, "password": new, "confirm": new},
+                               environ_base={"REMOTE_ADDR": f"10.0.3.{number + 1}"})
+        assert response.status_code == 200 and "Your current password is not correct" in page_text(response)
+    caplog.set_level(logging.WARNING, logger="crucible.auth")
+    refused = client.post("/account", data={"current_password": user.password, "password": new, "confirm": new})
+    assert refused.status_code == 429
+    assert login(app.test_client(), user, new).status_code == 200  # the password did not change
+    assert len(audit_events(app, "user.password_reentry_failed")) == 3
+    [throttled] = audit_events(app, "user.password_reentry_throttled")
+    assert throttled["data"]["purpose"] == "password_change" and throttled["object_id"] == str(user.id)
+    assert user.password not in str(audit_events(app, "user.password_reentry_failed")) + caplog.text
+    assert "Password re-entry refused" in caplog.text
+
+
+def test_chairs_signing_password_is_throttled_like_sign_in(app, make_client, monkeypatch):
+    """Finding 10: the chair's signing password, the same counter as the account page's."""
+    from tests.reviews.helpers import decide, in_review, recommend
+
+    app.config["LOGIN_FAILURES_PER_ACCOUNT"] = 3
+    submission_id, _owner, c = in_review(app, make_client)
+    recommend(app, submission_id, c.reviewer1)
+    recommend(app, submission_id, c.reviewer2)
+    new = "quartz violin harbour 88 maple"
+    wrong_on_account = c.chair.client.post("/account", data={"current_password": WRONG, "password": new,
+                                                             "confirm": new})
+    assert wrong_on_account.status_code == 200
+    for _ in range(2):
+        assert decide(c, submission_id, "approved", password=WRONG).status_code == 422
+    assert decide(c, submission_id, "approved").status_code == 429
+    purposes = [e["data"]["purpose"] for e in audit_events(app, "user.password_reentry_failed")]
+    assert purposes == ["password_change", "decision", "decision"]
+    [throttled] = audit_events(app, "user.password_reentry_throttled")
+    assert throttled["data"]["purpose"] == "decision"
+    # After the window the right password signs the decision again.
+    monkeypatch.setattr(throttle, "clock", lambda: utcnow() + timedelta(minutes=15, seconds=1))
+    assert decide(c, submission_id, "approved").status_code == 302
