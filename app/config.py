@@ -103,6 +103,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
         # Largest PDF accepted by the verification page, in bytes.
         "MAX_UPLOAD": int(os.environ.get("MAX_UPLOAD", str(20 * 1024 * 1024))),
+        # Checking an uploaded PDF has bounded cost (app/archive/services/verification.py): at most this many
+        # objects, this many bytes inflated in all, this much CPU (seconds) and memory (bytes) in a child process.
+        "VERIFY_MAX_OBJECTS": int(os.environ.get("VERIFY_MAX_OBJECTS", "20000")),
+        "VERIFY_MAX_INFLATED": int(os.environ.get("VERIFY_MAX_INFLATED", str(16 * 1024 * 1024))),
+        "VERIFY_CPU_SECONDS": int(os.environ.get("VERIFY_CPU_SECONDS", "10")),
+        "VERIFY_MEMORY": int(os.environ.get("VERIFY_MEMORY", str(256 * 1024 * 1024))),
+        # Verifications one signed-in user, and one address, may ask for; Flask-Limiter syntax.
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "20 per hour"),
         "RENDER_QUEUE": os.environ.get("RENDER_QUEUE", "crucible-documents"),
         # Seconds between the RQ retries of a failed render (three retries).
         "RENDER_RETRY_INTERVALS": os.environ.get("RENDER_RETRY_INTERVALS", "10,60,300"),

@@ -12,12 +12,18 @@ from wtforms.validators import ValidationError
 from app.archive.permissions import can_read_document, can_read_documents, can_search_archive
 from app.archive.services import archive as archive_services
 from app.archive.services.archive import DOCUMENT
-from app.archive.services.verification import document_by_uid, record_verification, verify_pdf_bytes
+from app.archive.services.verification import (
+    VerificationRefused,
+    document_by_uid,
+    record_refusal,
+    record_verification,
+    verify_pdf_bytes,
+)
 from app.archive.storage import NotFound, get_storage
 from app.core.permissions import allowed, signed_in
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename, documents_for, unfinished_jobs
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.reviews.models import OUTCOMES
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
@@ -116,8 +122,20 @@ def application_documents(submission: Submission):
     )
 
 
+def _verify_limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT", "20 per hour")
+
+
+def _signed_in_user_key() -> str:
+    # Limits are checked before the view's access check: an anonymous request is keyed by its address.
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @csrf.exempt  # checked below, after this view has raised the body-size limit (the global check reads the form first)
+# Each check costs a child process up to VERIFY_CPU_SECONDS: limited per signed-in user and per address.
+@limiter.limit(_verify_limit, methods=["POST"], key_func=_signed_in_user_key, scope="verify-user")
+@limiter.limit(_verify_limit, methods=["POST"], scope="verify-address")
 @allowed(signed_in)
 def verify():
     expected = None
@@ -126,6 +144,7 @@ def verify():
         expected = document_by_uid(uid)
     result = None
     error = None
+    status = 400
     if request.method == "POST":
         # This page alone accepts larger bodies than the app-wide MAX_CONTENT_LENGTH; beyond MAX_UPLOAD: 413.
         request.max_content_length = current_app.config["MAX_UPLOAD"] + 64 * 1024
@@ -140,7 +159,12 @@ def verify():
             data = upload.read(current_app.config["MAX_UPLOAD"] + 1)
             if len(data) > current_app.config["MAX_UPLOAD"]:
                 abort(413)
-            result = verify_pdf_bytes(data)
+            try:
+                result = verify_pdf_bytes(data)
+            except VerificationRefused as refused:
+                error, status = str(refused), 422
+                record_refusal(data, refused, current_user)
+        if result is not None:
             record_verification(result, current_user)
             if result.document is not None and not can_read_document(current_user, result.document):
                 # Say that it is archived, but not what it is, to someone outside the application.
@@ -148,4 +172,4 @@ def verify():
     return render_template(
         "archive/verify.html", result=result, error=error, expected=expected,
         max_upload_mb=current_app.config["MAX_UPLOAD"] // (1024 * 1024), page_title="Verify a signed assessment",
-    ), (400 if error else 200)
+    ), (status if error else 200)

@@ -3,6 +3,18 @@
 pyHanko validates the signature against the configured trust roots (SIGNING_TRUST_ROOTS) without fetching
 anything (no revocation lookups leave the machine), and the file's sha256 is looked up among the Document
 rows. `ok` means all of: intact, valid, trusted, covering the whole file, archived.
+
+An uploaded file decides how much work reading it takes (a few MB of compressed object streams can inflate to
+hundreds of MB), so it is checked with bounded cost (ASVS 12.1.2), and refused with VerificationRefused when a
+limit is hit:
+
+* before parsing, a scan of the raw bytes counts the objects the file declares (VERIFY_MAX_OBJECTS);
+* pyHanko inflates streams under DecodeLimits whose document budget is VERIFY_MAX_INFLATED in all, checked as
+  it inflates (no stream is inflated past the budget first);
+* the parsing and validation run in a child process (app/core/sandbox.py) with VERIFY_CPU_SECONDS of CPU and
+  VERIFY_MEMORY bytes of memory, and the page waits no longer than twice that CPU time.
+
+The page itself is limited per user and per address (VERIFY_RATE_LIMIT, app/archive/routes.py).
 """
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +82,13 @@ def record_verification(result: VerificationResult, actor: Any) -> None:
     db.session.commit()
 
 
+def record_refusal(data: bytes, refused: VerificationRefused, actor: Any) -> None:
+    """A file refused at a limit is audited too: repeated refusals are what an attack looks like."""
+    audit.record("document.verification_refused", actor=actor, object_type="document", object_id=None,
+                 data={"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "reason": str(refused)[:300]})
+    db.session.commit()
+
+
 def document_by_uid(uid: str) -> Document | None:
     """The archived document a verification link names (`?document=<uid>`)."""
     return db.session.scalar(select(Document).where(Document.uid == uid))
@@ -85,24 +105,140 @@ def trust_roots() -> list:
     return roots
 
 
+class VerificationRefused(Exception):
+    """The file was not checked: checking it would cost more than the limits allow. The message says which."""
+
+
+@dataclass(frozen=True)
+class CheckLimits:
+    max_objects: int
+    max_inflated: int
+    cpu_seconds: int
+    memory_bytes: int
+
+    @classmethod
+    def from_config(cls) -> CheckLimits:
+        config = current_app.config
+        return cls(max_objects=config["VERIFY_MAX_OBJECTS"], max_inflated=config["VERIFY_MAX_INFLATED"],
+                   cpu_seconds=config["VERIFY_CPU_SECONDS"], memory_bytes=config["VERIFY_MEMORY"])
+
+
+# Every repetition bounded, so the scan is linear in the file's size whatever its bytes (a run of a million
+# digits must not make the scan itself the denial of service).
+_OBJECT = re.compile(rb"(?<!\d)\d{1,10}[ \t\r\n\f\0]{1,5}\d{1,5}[ \t\r\n\f\0]{1,5}obj\b")
+_OBJECT_STREAM = re.compile(rb"<<[^<>]{0,512}/Type\s{0,5}/ObjStm[^<>]{0,512}>>")
+_COUNT = re.compile(rb"/N\s{0,5}(\d{1,9})")
+_XREF_SIZE = re.compile(rb"/Size\s{0,5}(\d{1,9})")
+
+
+def declared_objects(data: bytes) -> int:
+    """Objects the file declares: those in the open, those packed in object streams (/N each), and the largest
+    cross-reference /Size, whichever is more. Read from the raw bytes, before any parsing or inflating."""
+    loose = len(_OBJECT.findall(data))
+    packed = sum(int(m.group(1)) for d in _OBJECT_STREAM.findall(data) for m in [_COUNT.search(d)] if m)
+    sizes = [int(m) for m in _XREF_SIZE.findall(data)]
+    return max(loose + packed, max(sizes, default=0))
+
+
+_REFUSALS = {
+    "inflated": "its compressed content inflates to more than {mb} MB",
+    "cpu": "reading it took more than {cpu} seconds of processing",
+    "time": "reading it took more than {wall} seconds",
+    "memory": "reading it needed more than {memory_mb} MB of memory",
+}
+
+
+def _refusal(which: str, limits: CheckLimits) -> VerificationRefused:
+    reason = _REFUSALS[which].format(mb=limits.max_inflated // (1024 * 1024), cpu=limits.cpu_seconds,
+                                     wall=2 * limits.cpu_seconds, memory_mb=limits.memory_bytes // (1024 * 1024))
+    return VerificationRefused(f"This file was not checked: {reason}. A Crucible assessment is far smaller; "
+                               "upload the PDF exactly as it was downloaded from Crucible.")
+
+
 def verify_pdf_bytes(data: bytes) -> VerificationResult:
+    """The file's verification, or VerificationRefused when checking it would pass a limit (see above)."""
+    from app.core.sandbox import ChildFailed, LimitExceeded, Limits, run_limited
+
+    limits = CheckLimits.from_config()
+    objects = declared_objects(data)
+    if objects > limits.max_objects:
+        raise VerificationRefused(
+            f"This file was not checked: it declares {objects} objects, more than the {limits.max_objects} "
+            "allowed. A Crucible assessment has a few hundred."
+        )
     digest = hashlib.sha256(data).hexdigest()
     result = VerificationResult(sha256=digest, size=len(data))
+    roots = trust_roots()
+    _import_pyhanko()  # in this process, once: the forked child inherits the modules
+    sandbox = Limits(cpu_seconds=limits.cpu_seconds, memory_bytes=limits.memory_bytes,
+                     wall_seconds=2 * limits.cpu_seconds)
+    try:
+        facts = run_limited(signature_facts, data, roots, limits.max_inflated, limits=sandbox)
+    except LimitExceeded as exceeded:
+        log.warning("verification refused: %s limit (sha256 %s, %d bytes)", exceeded.which, digest, len(data))
+        raise _refusal(exceeded.which, limits) from None
+    except ChildFailed as failed:
+        log.warning("verification failed in its child process: %s", failed)
+        facts = {"problems": ["the file could not be checked"]}
+    if facts.get("refused"):
+        raise _refusal(facts["refused"], limits)
     result.document = db.session.scalar(select(Document).where(Document.sha256 == digest))
     if result.document is None:
         result.problems.append("no archived document has this file's sha256")
-    _check_signature(data, result)
+    for name, value in facts.items():
+        if name == "problems":
+            result.problems.extend(value)
+        else:
+            setattr(result, name, value)
     return result
 
 
-def _check_signature(data: bytes, result: VerificationResult) -> None:
+def _import_pyhanko() -> None:
+    import pyhanko.pdf_utils.reader  # noqa: F401
+    import pyhanko.sign.validation  # noqa: F401
+    import pyhanko_certvalidator  # noqa: F401
+
+
+def decode_limits(max_inflated: int):
+    """pyHanko's limits for untrusted input, with the whole document's inflated bytes capped at max_inflated."""
+    from dataclasses import replace
+
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget
+
+    limits = DecodeLimits.for_untrusted_input()
+    return replace(
+        limits,
+        per_stream=replace(limits.per_stream, max_output_size=max_inflated),
+        document_budget=DocumentDecodeBudget(base_allowance=max_inflated, max_ratio=0),
+    )
+
+
+def signature_facts(data: bytes, roots: list, max_inflated: int) -> dict:
+    """What pyHanko finds (run in the child process): VerificationResult's fields, as plain values, or
+    {"refused": "inflated"} when the file inflates past max_inflated."""
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
+    result = VerificationResult(sha256="", size=len(data))
+    try:
+        _check_signature(data, result, roots, max_inflated)
+    except PdfDecodeLimitError:
+        return {"refused": "inflated"}
+    return {"signed": result.signed, "intact": result.intact, "valid": result.valid, "trusted": result.trusted,
+            "whole_file": result.whole_file, "signer": result.signer, "signing_time": result.signing_time,
+            "problems": result.problems}
+
+
+def _check_signature(data: bytes, result: VerificationResult, roots: list, max_inflated: int) -> None:
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=decode_limits(max_inflated))
         signatures = reader.embedded_signatures
+    except (PdfDecodeLimitError, MemoryError):
+        raise  # a limit: the file is refused, not answered
     except Exception as error:  # noqa: BLE001 - a damaged or non-PDF upload is an answer, not a crash
         result.problems.append(f"the file could not be read as a PDF ({type(error).__name__})")
         return
@@ -112,16 +248,21 @@ def _check_signature(data: bytes, result: VerificationResult) -> None:
     result.signed = True
     if len(signatures) > 1:
         result.problems.append(f"the file has {len(signatures)} signatures; an assessment has exactly one")
-    roots = trust_roots()
     if not roots:
         result.problems.append("no trust root is configured (SIGNING_TRUST_ROOTS)")
     try:
         context = ValidationContext(trust_roots=roots, allow_fetching=False)
         status = validate_pdf_signature(signatures[0], context)
+    except (PdfDecodeLimitError, MemoryError):
+        raise
     except Exception as error:  # noqa: BLE001 - a signature that cannot be validated is an answer, not a crash
         log.info("signature validation raised %r", error)
         result.problems.append(f"the signature could not be validated ({type(error).__name__}: {str(error)[:200]})")
         return
+    _record_status(result, status)
+
+
+def _record_status(result: VerificationResult, status) -> None:
     result.intact = bool(status.intact)
     result.valid = bool(status.valid)
     result.trusted = bool(status.trusted)
