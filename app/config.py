@@ -18,6 +18,11 @@ def _bool(name: str, default: bool = False) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _roles(raw: str) -> frozenset[str]:
+    names = {name.strip() for name in raw.split(",") if name.strip()}
+    return frozenset() if names <= {"none"} else frozenset(names - {"none"})
+
+
 def load_config(overrides: dict | None = None) -> dict:
     env = os.environ.get("CRUCIBLE_ENV", "development")
     production = env == "production"
@@ -69,6 +74,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "5 per 15 minutes"),
         # Seconds a mailed registration link stays valid.
         "REGISTRATION_LINK_MAX_AGE": int(os.environ.get("REGISTRATION_LINK_MAX_AGE", "86400")),
+        # Roles that must sign in with a second step (app/auth/mfa.py), comma-separated; "none" for nobody. On by
+        # default in production for the roles that administer or decide; off in development, where the demo
+        # accounts sign in with their passwords alone.
+        "MFA_REQUIRED_ROLES": _roles(os.environ.get(
+            "MFA_REQUIRED_ROLES", "admin,chair,coordinator,security_officer" if production else "none")),
+        # Encrypts authenticator secrets at rest; without it a key is derived from SECRET_KEY (then rotating
+        # SECRET_KEY means everyone enrols again).
+        "MFA_ENCRYPTION_KEY": os.environ.get("MFA_ENCRYPTION_KEY") or None,
+        "MFA_ISSUER": os.environ.get("MFA_ISSUER", "Crucible"),
         # Flask-Limiter (per-address limits): shared through Redis when REDIS_URL is set, else per process.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",

@@ -118,3 +118,25 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
         if self._user is None or not reentered_password_ok(self._user, field.data or "", purpose="password_change"):
             raise ValidationError("Your current password is not correct")
+
+
+def _code_field(label: str, missing: str) -> StringField:
+    """A one-time code: digits on a phone's keypad, never spell-checked (the template adds one-time-code)."""
+    return StringField(label, validators=[DataRequired(missing), Length(max=32)],
+                       render_kw={"inputmode": "numeric", "spellcheck": "false"})
+
+
+class TwoStepForm(FlaskForm):
+    code = _code_field("Code from your authenticator app, or a recovery code",
+                       "Enter the 6-digit code from your authenticator app")
+    submit = SubmitField("Continue")
+
+
+class EnrolForm(FlaskForm):
+    code = _code_field("6-digit code from the app", "Enter the 6-digit code the app shows")
+    submit = SubmitField("Turn on two-step sign-in")
+
+
+class DisableTwoStepForm(FlaskForm):
+    current_password = PasswordField("Your password", validators=[DataRequired("Enter your password")])
+    submit = SubmitField("Turn off two-step sign-in")

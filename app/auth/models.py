@@ -112,3 +112,29 @@ class UserSession(Model):
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+class UserTotp(Model):
+    """A user's authenticator app (TOTP, RFC 6238). The secret is stored encrypted (app/core/crypto.py); until the
+    user has typed one code from it (confirmed_at), it is only an offer and signs nobody in."""
+
+    __tablename__ = "user_totp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last 30-second step a code was accepted for: a code seen once is never accepted again (replay).
+    last_used_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class UserRecoveryCode(Model):
+    """One-time codes for when the authenticator is lost; only their hashes are kept."""
+
+    __tablename__ = "user_recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

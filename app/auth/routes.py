@@ -1,19 +1,24 @@
 """Sign-in, registration, password reset and the account page. Views are thin: the work is in services."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
+from markupsafe import Markup
 
-from app.auth import services, throttle
+from app.auth import mfa, services, throttle
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmRegistrationForm,
+    DisableTwoStepForm,
+    EnrolForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
+    TwoStepForm,
 )
 from app.auth.models import UserSession
 from app.auth.permissions import owns_session
@@ -56,9 +61,20 @@ def _touch_current_session():
     """Load the user at the start of each page request, and note activity on their session."""
     endpoint = request.endpoint or ""
     if not endpoint or endpoint == "static" or endpoint.startswith("bootstrap."):
-        return
+        return None
     if current_user.is_authenticated:
-        services.touch_session(current_user._get_current_object())
+        user = current_user._get_current_object()
+        services.touch_session(user)
+        # A role that must sign in with two steps, and no authenticator yet: enrol before anything else.
+        if endpoint not in ENROLMENT_ENDPOINTS and mfa.required_for(user) and not mfa.enrolled(user):
+            flash("Your role needs two-step sign-in. Set up an authenticator app to continue.", "info")
+            return redirect(url_for("auth.two_step_setup"))
+    return None
+
+
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_step_setup", "auth.logout"})
+PENDING = "crucible_two_step"
+PENDING_SECONDS = 300
 
 
 def _registration_requested(response) -> bool:
@@ -118,6 +134,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user, reason = services.authenticate(form.email.data, form.password.data)
+        if user is not None and mfa.enrolled(user):
+            # The password was right; the session is opened only after the second step.
+            session[PENDING] = {"user": user.id, "next": next_url, "at": time.time()}
+            return redirect(url_for("auth.two_step"))
         if user is not None:
             services.sign_in(user)
             return redirect(next_url or _home())
@@ -125,6 +145,64 @@ def login():
             return render_error(429)
         form.email.errors.append(INACTIVE if reason == "inactive" else BAD_CREDENTIALS)
     return render_template("auth/login.html", form=form, next_url=next_url, page_title="Sign in")
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+@public("the second sign-in step, after the right password")
+def two_step():
+    pending: dict = session.get(PENDING) or {}
+    user = services.get_user(pending["user"]) if pending else None
+    if user is None or not user.active or time.time() - pending["at"] > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        flash("Sign in again: the second step has to follow the password within 5 minutes.", "info")
+        return redirect(url_for("auth.login"))
+    form = TwoStepForm()
+    if form.validate_on_submit():
+        try:
+            ok = mfa.verify(user, form.code.data)
+        except mfa.MfaThrottled:
+            session.pop(PENDING, None)
+            return render_error(429)
+        if ok:
+            services.sign_in(user)
+            return redirect(pending.get("next") or _home())
+        form.code.errors.append("That code is not right. Enter the code the app shows now, or a recovery code")
+    return render_template("auth/two_step.html", form=form, page_title="Second sign-in step")
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@allowed(signed_in)
+def two_step_setup():
+    user = current_user._get_current_object()
+    if mfa.enrolled(user):
+        return render_template("auth/two_step_setup.html", enrolled=True, form=DisableTwoStepForm(),
+                               required=mfa.required_for(user), left=mfa.remaining_recovery_codes(user),
+                               page_title="Two-step sign-in")
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(user, form.code.data)
+        if codes is not None:
+            return render_template("auth/two_step_codes.html", codes=codes, page_title="Your recovery codes")
+        form.code.errors.append("That code is not right. Enter the 6-digit code the app shows now")
+    secret, uri = mfa.offer(user)
+    return render_template("auth/two_step_setup.html", enrolled=False, form=form, secret=secret,
+                           qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 - segno's SVG of our own otpauth URI  # nosec B704
+                           required=mfa.required_for(user), page_title="Set up two-step sign-in")
+
+
+@bp.post("/account/two-step/disable")
+@allowed(signed_in)
+def two_step_disable():
+    user = current_user._get_current_object()
+    form = DisableTwoStepForm()
+    if form.validate_on_submit():
+        if services.reentered_password_ok(user, form.current_password.data, purpose="mfa_disable"):
+            mfa.disable(user)
+            flash("Two-step sign-in is off.", "success")
+            return redirect(url_for("auth.account"))
+        form.current_password.errors.append("Your password is not correct")
+    return render_template("auth/two_step_setup.html", enrolled=True, form=form, required=mfa.required_for(user),
+                           left=mfa.remaining_recovery_codes(user), page_title="Two-step sign-in"), 422
 
 
 @bp.route("/logout", methods=["POST"])
@@ -193,6 +271,7 @@ def account():
         form=form,
         user=user,
         sessions=services.active_sessions(user),
+        two_step=mfa.enrolled(user),
         page_title="Your account",
     )
 

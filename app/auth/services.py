@@ -227,6 +227,10 @@ def reentered_password_ok(user: User, password: str, *, purpose: str) -> bool:
     return False
 
 
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def _client_details() -> dict:
     agent = request.headers.get("User-Agent", "")[:300] or None
     return {"user_agent": agent, "ip_address": (request.remote_addr or "")[:64] or None}

@@ -107,16 +107,17 @@ def on_address_limit(request_limit) -> None:
     refuse("address", request.form.get("email"))
 
 
-def reentry_failures(user_id: int, now: datetime | None = None) -> int:
-    """Wrong passwords re-entered by this signed-in account within the window."""
+def failures(action: str, user_id: int, now: datetime | None = None) -> int:
+    """Audit events `action` (a wrong re-entered password, a wrong second-step code) about this account within
+    the window."""
     since = (now or clock()) - window()
     return db.session.scalar(
         select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == REENTRY_FAILED, AuditEvent.object_type == "user",
+            AuditEvent.action == action, AuditEvent.object_type == "user",
             AuditEvent.object_id == str(user_id), AuditEvent.at > since,
         )
     ) or 0
 
 
 def reentry_locked(user_id: int) -> bool:
-    return reentry_failures(user_id) >= current_app.config.get("LOGIN_FAILURES_PER_ACCOUNT", 10)
+    return failures(REENTRY_FAILED, user_id) >= current_app.config.get("LOGIN_FAILURES_PER_ACCOUNT", 10)
