@@ -1,11 +1,50 @@
 """Changes an administrator makes to other accounts, each audited in the same transaction."""
 from __future__ import annotations
 
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
 from app.auth import services as auth_services
-from app.auth.models import User, UserRole
+from app.auth.models import User, UserRole, UserSession
 from app.core.audit import record
+from app.core.mail import OutboxMessage
 from app.core.permissions import GRANTABLE_ROLES
 from app.extensions import db
+
+USERS_PER_PAGE = 50
+OUTBOX_PER_PAGE = 50
+
+
+def users_page(query: str) -> Pagination:
+    """The page of users (the request's ?page=) whose name or address contains `query`, by name."""
+    statement = select(User).order_by(func.lower(User.name), User.id).options(selectinload(User.role_grants))
+    if query:
+        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), func.lower(User.email).like(pattern, escape="\\"))
+        )
+    return db.paginate(statement, per_page=USERS_PER_PAGE, max_per_page=USERS_PER_PAGE, error_out=False)
+
+
+def find_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def live_session_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(UserSession.id)).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    ) or 0
+
+
+def outbox_page() -> Pagination:
+    """The page of queued and sent mail (the request's ?page=), newest first."""
+    statement = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    return db.paginate(statement, per_page=OUTBOX_PER_PAGE, max_per_page=OUTBOX_PER_PAGE, error_out=False)
+
+
+def find_outbox_message(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id)
 
 
 class AccessRuleError(Exception):

@@ -23,14 +23,13 @@ from app.archive.storage import NotFound, get_storage
 from app.core.permissions import allowed, signed_in
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename, documents_for, unfinished_jobs
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, limiter
 from app.reviews.models import OUTCOMES
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
 
 bp = Blueprint("archive", __name__, template_folder="templates")
 
-PER_PAGE = 25
 MAX_EXPORT_DAYS = 3660
 
 
@@ -55,8 +54,7 @@ def search():
         date_from=_parse_date("date_from"),
         date_to=_parse_date("date_to"),
     )
-    page = db.paginate(archive_services.search_statement(filters), per_page=PER_PAGE, max_per_page=PER_PAGE,
-                       error_out=False, count=True)
+    page = archive_services.search_page(filters)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     decisions = archive_services.decisions_for(page.items)
     rows = [(d, d.submission, d.submission.owner, decisions.get((d.submission_id, d.round_number))) for d in page.items]

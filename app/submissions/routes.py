@@ -6,12 +6,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
-from app.extensions import db
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.scoring import score
@@ -108,7 +105,7 @@ def save_section(submission: Submission, section_id: str):
     continuing = "continue" in request.form
     # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage.
     adding_stage = any(key.endswith("-add") for key in request.form)
-    result = _save_section(submission, section_id, form, check_required=continuing)
+    result = services.save_section_retrying(submission, section_id, form, current_user, check_required=continuing)
     if result.conflicts:
         return _render_conflict(submission, questionnaire, section_id, form, result)
     for qid in result.ignored_hidden:
@@ -137,7 +134,8 @@ def autosave(submission: Submission, section_id: str):
         locked = "This application has been submitted and can no longer be changed."
         return jsonify(status="locked", message=locked), 409
     form = request.form.to_dict(flat=False)
-    result = _save_section(submission, section_id, form, check_required=False, autosave=True)
+    result = services.save_section_retrying(submission, section_id, form, current_user, check_required=False,
+                                            autosave=True)
     if result.section_status is None:  # nothing saved (or a conflict): report the section as it is stored
         rows = services.stored_answers(submission)
         result.section_status = section_status(questionnaire, section_id, services.answer_values(rows),
@@ -176,16 +174,6 @@ def resolve(submission: Submission, section_id: str):
         return _render_conflict(submission, questionnaire, section_id, form, result)
     flash("Your choices have been saved.", "success")
     return redirect(url_for(".section", submission_id=submission.id, section_id=section_id))
-
-
-def _save_section(submission, section_id, form, **options) -> services.SaveResult:
-    """save_section, once more if another request (an autosave still on its way when the page's own button was
-    pressed) changed the same answers between our read and our write: the second attempt sees its result."""
-    try:
-        return services.save_section(submission, section_id, form, current_user, retry_on_race=True, **options)
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        return services.save_section(submission, section_id, form, current_user, **options)
 
 
 def _render_section(submission, questionnaire, section_id, result: services.SaveResult | None = None,

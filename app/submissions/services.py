@@ -247,6 +247,17 @@ def _write_answers(submission: Submission, rows: dict[str, Answer], changes: dic
     return saved
 
 
+def save_section_retrying(submission: Submission, section_id: str, form: Mapping[str, list[str]], actor: User,
+                          **options: Any) -> SaveResult:
+    """save_section, once more if another request (an autosave still on its way when the page's own button was
+    pressed) changed the same answers between our read and our write: the second attempt sees its result."""
+    try:
+        return save_section(submission, section_id, form, actor, retry_on_race=True, **options)
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        return save_section(submission, section_id, form, actor, **options)
+
+
 def save_section(
     submission: Submission,
     section_id: str,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 BAGIT_VERSION = "1.0"
+PER_PAGE = 25
 
 
 @dataclass
@@ -87,6 +89,12 @@ def search_statement(filters: SearchFilters) -> Select:
         statement = statement.where(Decision.outcome == filters.outcome)
     statement = _date_range(statement, filters.date_from, filters.date_to)
     return statement
+
+
+def search_page(filters: SearchFilters) -> Pagination:
+    """The page of search results the request asks for (?page=)."""
+    return db.paginate(search_statement(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False,
+                       count=True)
 
 
 def decisions_for(documents: list[Document]) -> dict[tuple[int, int], Decision]:
