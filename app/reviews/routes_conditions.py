@@ -1,0 +1,40 @@
+"""Conditions of an approval: the applicant reports one met, the research office confirms it."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from app.core.permissions import allowed
+from app.reviews import services
+from app.reviews.forms import ConditionReportForm
+from app.reviews.models import Condition
+from app.reviews.permissions import can_confirm_condition, can_report_condition
+from app.reviews.services import CONDITION
+from app.reviews.web import bp, flash_back_to, if_rule_broken
+from app.submissions.forms import ConfirmForm
+
+
+@bp.post("/applications/<int:submission_id>/conditions/<int:condition_id>/report")
+@allowed(can_report_condition, load=CONDITION)
+def report_condition(condition: Condition, submission_id: int):
+    if condition.submission_id != submission_id:
+        abort(404)  # another application's condition, by this one's address
+    form = ConditionReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if_rule_broken(flash_back_to(".feedback", submission_id=submission_id))
+    services.report_condition(condition, current_user, form.note.data or "")
+    flash("Thank you. The research office will confirm the condition.", "success")
+    return redirect(url_for(".feedback", submission_id=submission_id))
+
+
+@bp.post("/review/conditions/<int:condition_id>/confirm")
+@allowed(can_confirm_condition, load=CONDITION)
+def confirm_condition(condition: Condition):
+    submission_id = condition.submission_id
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if_rule_broken(flash_back_to(".triage", submission_id=submission_id))
+    approved = services.confirm_condition(condition, current_user)
+    flash("All conditions are met: the application is approved." if approved else "Condition confirmed.", "success")
+    return redirect(url_for(".triage", submission_id=submission_id))

@@ -1,0 +1,55 @@
+"""The chair's pages: applications awaiting a decision, and the signed decision."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.core.permissions import allowed
+from app.reviews import services
+from app.reviews.forms import DecisionForm
+from app.reviews.models import OUTCOMES, RECOMMENDATIONS
+from app.reviews.permissions import can_decide, can_open_chair_queue
+from app.reviews.web import bp, comment_threads, if_rule_broken
+from app.submissions import services as submission_services
+from app.submissions import workflow
+from app.submissions.models import Submission
+from app.submissions.services import APPLICATION
+
+
+@bp.route("/review/chair")
+@allowed(can_open_chair_queue)
+def chair_queue():
+    rows, assignments = services.awaiting_decision(current_user)
+    return render_template("reviews/chair.html", rows=rows, assignments=assignments,
+                           page_title="Applications awaiting a decision")
+
+
+@bp.route("/review/applications/<int:submission_id>/decide", methods=["GET", "POST"])
+@allowed(can_decide, load=APPLICATION)
+def decide(submission: Submission):
+    form = DecisionForm()
+    if request.method == "GET":
+        workflow.require("decide:approved", submission.state)
+        return _render_decide(submission, form)
+    if not form.validate_on_submit():
+        return _render_decide(submission, form)
+    if_rule_broken(lambda message: _render_decide(submission, form, error=message))
+    decided = services.decide(submission, current_user, outcome=form.outcome.data, summary=form.summary.data or "",
+                              conditions=(form.conditions.data or "").splitlines(), password=form.password.data)
+    flash(f"Decision recorded and signed: {OUTCOMES[decided.decision.outcome]}.", "success")
+    if decided.job is not None and decided.job.status != "done":
+        # Queued on the worker (or failed and awaiting retry): show its progress.
+        return redirect(url_for("documents.job", job_id=decided.job.id))
+    return redirect(url_for(".application", submission_id=submission.id))
+
+
+def _render_decide(submission: Submission, form: DecisionForm, error: str | None = None):
+    form.password.data = ""  # never sent back, even to its owner
+    return render_template(
+        "reviews/decide.html", submission=submission, form=form, error=error,
+        assignments=services.active_assignments(submission),
+        threads=comment_threads(submission, committee=True), recommendations=RECOMMENDATIONS,
+        blockers={o: services.decision_blockers(submission, o) for o in OUTCOMES},
+        questionnaire=submission_services.questionnaire_for(submission),
+        page_title=f"Decide on {submission.reference}",
+    ), (422 if error or form.errors else 200)

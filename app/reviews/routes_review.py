@@ -1,0 +1,208 @@
+"""The reviewers' pages, and the committee's reading of an application: my reviews, the declaration of
+interests, the application with its comments, the recommendation, the diff between rounds and the history."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.core.permissions import OVERSIGHT_ROLES, allowed
+from app.reviews import presenters, services
+from app.reviews.forms import CommentForm, InterestForm, RecommendationForm
+from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment
+from app.reviews.permissions import (
+    CommentUnderReview,
+    UnderReview,
+    can_declare_interest,
+    can_open_my_reviews,
+    can_read_review,
+    can_resolve_comment,
+    can_review,
+)
+from app.reviews.services import ASSIGNMENT, COMMENT, REVIEW
+from app.reviews.web import Thread, bp, comment_threads, if_rule_broken, table_state, wants_fragment
+from app.submissions import services as submission_services
+from app.submissions import workflow
+from app.submissions.forms import ConfirmForm
+
+
+@bp.route("/review/mine")
+@allowed(can_open_my_reviews)
+def mine():
+    table = table_state(services.MINE_SORTS, "due")
+    show = request.args.get("show", "all")
+    show = show if show in services.MINE_FILTERS else "all"
+    search = (request.args.get("search") or "").strip()[:200]
+    assignments, submissions, total = services.my_reviews(
+        current_user, show=show, search=search, sort=table["sort"], direction=table["direction"], page=table["page"])
+    template = "reviews/_mine_results.html" if wants_fragment() else "reviews/mine.html"
+    return render_template(template, assignments=assignments, submissions=submissions, today=date.today(),
+                           recommendations=RECOMMENDATIONS, table=table,
+                           show=show, search=search, filters=services.MINE_FILTERS, total=total, page=table["page"],
+                           pages=max(1, -(-total // services.MINE_PER_PAGE)), page_title="My reviews")
+
+
+@bp.route("/review/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@allowed(can_declare_interest, load=ASSIGNMENT)
+def assignment(assignment: Assignment):
+    submission = assignment.submission
+    form = InterestForm()
+    if assignment.coi_status == "none":
+        return redirect(url_for(".application", submission_id=submission.id))
+
+    def show(message: str | None = None, status: int = 200):
+        if message:
+            form.statement.errors = [message]
+        return render_template("reviews/interest.html", assignment=assignment, submission=submission, form=form,
+                               page_title="Declare any conflict of interest"), status
+
+    if request.method == "POST" and assignment.coi_status == "pending" and form.validate_on_submit():
+        if_rule_broken(lambda message: show(message, 422))
+        has_conflict = form.has_conflict.data == "yes"
+        services.declare_interest(assignment, current_user, has_conflict=has_conflict,
+                                  statement=form.statement.data or "")
+        if not has_conflict:
+            return redirect(url_for(".application", submission_id=submission.id))
+        flash("Thank you. You have been recused and the research office will reassign the review.", "success")
+        return redirect(url_for(".mine"))
+    return show()
+
+
+class QuestionOnPage(NamedTuple):
+    question: Any
+    answer: Markup  # heading and answer, reviews/_answer.html
+    opener: Markup  # its "Comment on" link
+    threads: list[Thread]
+
+
+class SectionOnPage(NamedTuple):
+    section: Any
+    questions: list[QuestionOnPage]
+
+
+@bp.route("/review/applications/<int:submission_id>", methods=["GET"])
+@allowed(can_read_review, load=REVIEW)
+def application(review: UnderReview):
+    # ?comment=A1 or ?reply=12: the page with that one comment form open (the "Comment on" links without JS).
+    reply_to = request.args.get("reply", type=int)
+    return _render_application(review, open_parent=reply_to,
+                               open_question=None if reply_to else request.args.get("comment", type=str))
+
+
+def _render_application(review: UnderReview, recommendation_form=None, comment_error=None, status=200,
+                        open_question=None, open_parent=None, draft=None):
+    submission, assignments = review.submission, review.assignments
+    questionnaire = submission_services.questionnaire_for(submission)
+    round_ = services.round_of(submission, submission.round_number)
+    if round_ is not None:
+        answer_blocks, risk_profile = presenters.drawn_round(questionnaire, round_)
+    else:
+        answer_blocks, risk_profile = {}, presenters.risk_profile_list(submission.risk_profile)
+    mine = review.assignment_of(current_user)
+    own_done = mine is not None and mine.recommendation is not None
+    sees_all = current_user.has_any_role(*OVERSIGHT_ROLES) or own_done
+    if recommendation_form is None and mine is not None:
+        recommendation_form = RecommendationForm(recommendation=mine.recommendation, summary=mine.summary)
+    threads = comment_threads(submission, committee=True)
+    sections = [
+        SectionOnPage(section, [
+            QuestionOnPage(q, answer_blocks[q.id], presenters.comment_opener(q), threads.get(q.id, []))
+            for q in section.questions if q.id in answer_blocks
+        ])
+        for section in questionnaire.sections
+    ]
+    decision = services.current_decision(submission)
+    # A form asked for where the page has no such question or thread opens as the whole application's form.
+    if open_parent is not None and not any(t.root.id == open_parent for ts in threads.values() for t in ts):
+        open_question, open_parent = "", None
+    if open_question and not any(item.question.id == open_question for s in sections for item in s.questions):
+        open_question = ""
+    return render_template(
+        "reviews/application.html", submission=submission, questionnaire=questionnaire, round=round_,
+        sections=sections, threads=threads, risk_profile=risk_profile,
+        mine=mine, assignments=assignments if sees_all else [], recommendation_form=recommendation_form,
+        can_comment=workflow.can("review_comment", submission.state),
+        can_recommend=mine is not None and workflow.can("recommend", submission.state),
+        decision=decision, comment_error=comment_error, open_question=open_question, open_parent=open_parent,
+        draft=draft, recommendations=RECOMMENDATIONS,
+        outcomes=OUTCOMES,
+        page_title=f"Review {submission.reference}",
+    ), status
+
+
+@bp.post("/review/applications/<int:submission_id>/comments")
+@allowed(can_read_review, load=REVIEW)
+def add_comment(review: UnderReview):
+    submission = review.submission
+    form = CommentForm()
+    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    # Refused comments come back in their own form, open where they were written, with the text as typed.
+    refused = dict(open_question=form.question_id.data or "", open_parent=parent_id, status=422,
+                   draft={"body": form.body.data or "", "visibility": form.visibility.data})
+    if not form.validate_on_submit():
+        return _render_application(review, comment_error=next(iter(form.errors.values()))[0], **refused)
+    if_rule_broken(lambda message: _render_application(review, comment_error=message, **refused))
+    services.add_comment(submission, current_user, body=form.body.data, question_id=form.question_id.data or None,
+                         visibility=form.visibility.data, parent_id=parent_id)
+    flash("Comment added.", "success")
+    anchor = f"q-{form.question_id.data}" if form.question_id.data else "general-comments"
+    return redirect(url_for(".application", submission_id=submission.id, _anchor=anchor))
+
+
+@bp.post("/review/comments/<int:comment_id>/resolve")
+@allowed(can_resolve_comment, load=COMMENT)
+def resolve_comment(target: CommentUnderReview):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.resolve_thread(target, current_user)
+    flash("Thread marked resolved.", "success")
+    return redirect(url_for(".application", submission_id=target.review.submission.id))
+
+
+@bp.post("/review/assignments/<int:assignment_id>/recommend")
+@allowed(can_review, load=ASSIGNMENT)
+def recommend(assignment: Assignment):
+    submission = assignment.submission
+    form = RecommendationForm()
+
+    def show(message: str | None = None):
+        if message:
+            form.summary.errors = [message]
+        return _render_application(services.under_review_of(submission), recommendation_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return show()
+    if_rule_broken(show)
+    services.recommend(assignment, current_user, recommendation=form.recommendation.data, summary=form.summary.data)
+    flash("Your recommendation has been recorded.", "success")
+    return redirect(url_for(".application", submission_id=submission.id))
+
+
+@bp.route("/review/applications/<int:submission_id>/diff")
+@allowed(can_read_review, load=REVIEW)
+def diff(review: UnderReview):
+    submission = review.submission
+    new = request.args.get("to", submission.round_number, type=int)
+    old = request.args.get("from", new - 1, type=int)
+    if old < 1 or new > submission.round_number or old >= new:
+        abort(404)
+    try:
+        rows = services.round_diff(submission, old, new)
+    except LookupError:
+        abort(404)
+    return render_template("reviews/diff.html", submission=submission, rows=rows, old=old, new=new,
+                           changed=sum(1 for r in rows if r["changed"]),
+                           threads=comment_threads(submission, committee=True),
+                           page_title=f"Changes from round {old} to round {new}")
+
+
+@bp.route("/review/applications/<int:submission_id>/history")
+@allowed(can_read_review, load=REVIEW)
+def history(review: UnderReview):
+    submission = review.submission
+    events, actors = services.history_of(submission)
+    return render_template("reviews/history.html", submission=submission, events=events, actors=actors,
+                           page_title=f"History of {submission.reference}")

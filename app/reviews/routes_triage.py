@@ -1,0 +1,130 @@
+"""The research office's pages: the queue, and an application's triage (route, reviewers, start of review)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.core.forms import choices
+from app.core.permissions import allowed
+from app.reviews import services
+from app.reviews.forms import AssignForm, QueueFilterForm, RouteForm
+from app.reviews.models import Assignment
+from app.reviews.permissions import can_open_queue, can_triage, can_unassign
+from app.reviews.services import ASSIGNMENT
+from app.reviews.web import bp, flash_back_to, if_rule_broken, table_state, wants_fragment
+from app.submissions import workflow
+from app.submissions.forms import ConfirmForm
+from app.submissions.models import Submission
+from app.submissions.services import APPLICATION
+
+
+@bp.route("/review/queue")
+@allowed(can_open_queue)
+def queue():
+    form = QueueFilterForm(request.args)
+    table = table_state(services.QUEUE_SORTS, "waiting")
+    filters = services.QueueFilters(
+        state=form.state.data or "open", tier=form.tier.data or "", route=form.route.data or "",
+        search=(form.search.data or "")[:200], page=table["page"], sort=table["sort"],
+        direction=table["direction"],
+    )
+    rows, total = services.coordinator_queue(filters)
+    pages = max(1, -(-total // filters.per_page))
+    template = "reviews/_queue_results.html" if wants_fragment() else "reviews/queue.html"
+    return render_template(template, form=form, rows=rows, total=total, page=filters.page, pages=pages,
+                           table=table, today=date.today(), page_title="Applications queue")
+
+
+@bp.route("/review/applications/<int:submission_id>/triage")
+@allowed(can_triage, load=APPLICATION)
+def triage(submission: Submission):
+    return _render_triage(submission)
+
+
+def _render_triage(submission, route_form=None, assign_form=None, security_form=None, status=200):
+    route_form = route_form or RouteForm(route=submission.route)
+    assign_form = assign_form or AssignForm(kind="reviewer")
+    assign_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission))
+    security_form = security_form or AssignForm(kind="security", prefix="security")
+    security_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, "security"))
+    return render_template(
+        "reviews/triage.html", submission=submission, route_form=route_form, assign_form=assign_form,
+        security_form=security_form, assignments=services.assignments_of(submission),
+        conditions=services.conditions_of(submission),
+        missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
+        confirm=ConfirmForm(),
+        can_assign=workflow.can("assign", submission.state), page_title=f"Triage {submission.reference}",
+    ), status
+
+
+def _back_to_triage(submission: Submission):
+    return flash_back_to(".triage", submission_id=submission.id)
+
+
+@bp.post("/review/applications/<int:submission_id>/route")
+@allowed(can_triage, load=APPLICATION)
+def override_route(submission: Submission):
+    form = RouteForm()
+    if not form.validate_on_submit():
+        return _render_triage(submission, route_form=form, status=422)
+
+    def show(message: str):
+        form.reason.errors = [message]
+        return _render_triage(submission, route_form=form, status=422)
+
+    if_rule_broken(show)
+    services.override_route(submission, current_user, form.route.data, form.reason.data)
+    flash(f"Route changed to {workflow.ROUTES[form.route.data].lower()}.", "success")
+    return redirect(url_for(".triage", submission_id=submission.id))
+
+
+@bp.post("/review/applications/<int:submission_id>/assign")
+@allowed(can_triage, load=APPLICATION)
+def assign(submission: Submission):
+    kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
+    form = AssignForm(prefix="security") if kind == "security" else AssignForm()
+    form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, kind))
+
+    def show_form():
+        return _render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
+                              status=422)
+
+    if not form.validate_on_submit():
+        return show_form()
+
+    def show(message: str):
+        form.reviewer_id.errors = [message]
+        return show_form()
+
+    if_rule_broken(show)
+    assignment = services.assign(submission, current_user, form.reviewer_id.data, kind=kind, due_on=form.due_on.data)
+    flash(f"{assignment.reviewer.name} assigned.", "success")
+    return redirect(url_for(".triage", submission_id=submission.id))
+
+
+@bp.post("/review/assignments/<int:assignment_id>/unassign")
+@allowed(can_unassign, load=ASSIGNMENT)
+def unassign(assignment: Assignment):
+    submission = assignment.submission
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if_rule_broken(_back_to_triage(submission))
+    services.unassign(assignment, current_user)
+    flash("Reviewer removed.", "success")
+    return redirect(url_for(".triage", submission_id=submission.id))
+
+
+@bp.post("/review/applications/<int:submission_id>/start")
+@allowed(can_triage, load=APPLICATION)
+def start_review(submission: Submission):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if submission.state == workflow.State.IN_REVIEW:
+        flash("Review has started.", "success")  # a repeated click
+        return redirect(url_for(".triage", submission_id=submission.id))
+    if_rule_broken(_back_to_triage(submission))
+    services.start_review(submission, current_user)
+    flash("Review has started; the reviewers have been told.", "success")
+    return redirect(url_for(".triage", submission_id=submission.id))
