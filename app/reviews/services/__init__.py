@@ -1,0 +1,64 @@
+"""Every change in the review of an application: triage, assignment, conflicts of interest, comments,
+recommendations, decisions and conditions. Each function checks permission and state, changes the models,
+writes the audit event and queues the mail, in one transaction.
+
+One module per audience (triage: the research office; reviewing: the reviewers; decision: the chair;
+conditions), over what they all read (records) and the mail they send (notifications); imported in that order,
+none imports one after it. Callers use this package's names."""
+from __future__ import annotations
+
+from app.reviews.services.conditions import confirm_condition, report_condition
+from app.reviews.services.decision import Decided, awaiting_decision, decide, decision_blockers
+from app.reviews.services.notifications import notify, send_reminders
+from app.reviews.services.records import (
+    ASSIGNMENT,
+    COMMENT,
+    CONDITION,
+    REVIEW,
+    ReviewRuleError,
+    _display,
+    active_assignments,
+    assignments_of,
+    comments_of,
+    conditions_of,
+    current_decision,
+    decisions_of,
+    history_of,
+    my_assignment,
+    round_contents,
+    round_diff,
+    round_of,
+    under_review,
+    under_review_of,
+)
+from app.reviews.services.reviewing import (
+    MINE_FILTERS,
+    MINE_PER_PAGE,
+    MINE_SORTS,
+    add_comment,
+    declare_interest,
+    my_reviews,
+    recommend,
+    resolve_thread,
+)
+from app.reviews.services.triage import (
+    QUEUE_SORTS,
+    QueueFilters,
+    assign,
+    coordinator_queue,
+    override_route,
+    review_requirements,
+    reviewer_pool,
+    start_review,
+    unassign,
+)
+
+__all__ = [
+    "ASSIGNMENT", "COMMENT", "CONDITION", "MINE_FILTERS", "MINE_PER_PAGE", "MINE_SORTS", "QUEUE_SORTS", "REVIEW",
+    "Decided", "QueueFilters", "ReviewRuleError", "_display", "active_assignments", "add_comment", "assign",
+    "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
+    "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
+    "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",
+    "review_requirements", "reviewer_pool", "round_contents", "round_diff", "round_of", "send_reminders",
+    "start_review", "unassign", "under_review", "under_review_of",
+]

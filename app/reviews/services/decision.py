@@ -1,0 +1,138 @@
+"""The chair's work: what awaits a decision, what blocks one, and the signed decision with its assessment."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.services import reentered_password_ok
+from app.core import audit
+from app.core.models import utcnow
+from app.core.permissions import require
+from app.documents.models import RenderJob
+from app.documents.services import assessment_job, request_assessment
+from app.extensions import db
+from app.reviews.models import OUTCOMES, Assignment, Comment, Condition, Decision
+from app.reviews.permissions import (
+    can_decide,
+)
+from app.reviews.services.notifications import link, notify_team
+from app.reviews.services.records import ReviewRuleError, active_assignments
+from app.submissions import workflow
+from app.submissions.models import Submission
+from app.submissions.permissions import is_team_member
+from app.submissions.services import lock
+from app.submissions.workflow import State
+
+OUTCOME_MEANINGS = {
+    "approved": "Approved",
+    "approved_with_conditions": "Approved with conditions",
+    "changes_requested": "Changes requested (revise and resubmit)",
+    "rejected": "Rejected",
+}
+
+
+class Decided(NamedTuple):
+    decision: Decision
+    job: RenderJob | None  # the signed assessment's rendering; None when it is not produced automatically
+
+
+def awaiting_decision(chair: User) -> tuple[list[Submission], dict[int, list[Assignment]]]:
+    """Applications in review, soonest due first, except the chair's own team's; with each one's active
+    assignments on its current round."""
+    rows = [s for s in db.session.scalars(select(Submission).where(Submission.state == State.IN_REVIEW.value)
+                                          .order_by(Submission.due_on.asc().nulls_last(), Submission.id))
+            if not is_team_member(chair, s)]
+    rounds = {s.id: s.round_number for s in rows}
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    if rows:
+        for a in db.session.scalars(select(Assignment).where(Assignment.submission_id.in_(rounds),
+                                                             Assignment.active.is_(True))):
+            if a.round_number == rounds[a.submission_id]:
+                assignments[a.submission_id].append(a)
+    return rows, assignments
+
+
+def decision_blockers(submission: Submission, outcome: str) -> list[str]:
+    assignments = active_assignments(submission)
+    blockers = []
+    reviewers = [a for a in assignments if a.kind == "reviewer"]
+    done = [a for a in reviewers if a.recommendation]
+    required = workflow.REVIEWERS_REQUIRED.get(submission.route or "standard", 2)
+    if len(done) < required:
+        blockers.append(f"{len(done)} of the {required} required reviewer recommendations are in.")
+    if outcome in ("approved", "approved_with_conditions") and submission.security_signoff_required:
+        signoff = [a for a in assignments if a.kind == "security" and a.recommendation in
+                   ("approve", "approve_with_conditions")]
+        if not signoff:
+            blockers.append("Dual use is High: the security officer must sign off before approval.")
+    return blockers
+
+
+def decide(submission: Submission, actor: User, *, outcome: str, summary: str, conditions: list[str],
+           password: str) -> Decided:
+    """Record the chair's signed decision; the signed assessment is then asked for (its job is returned, for the
+    page to show its progress)."""
+    require(can_decide, actor, submission)
+    lock(submission)
+    existing = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
+                                                        Decision.round_number == submission.round_number))
+    if existing is not None:  # a repeated click: the first decision stands
+        return Decided(existing, assessment_job(submission.id, existing.round_number, "decision"))
+    if outcome not in OUTCOMES:
+        raise ReviewRuleError("Choose a decision.")
+    target = workflow.next_state(f"decide:{outcome}", submission.state)
+    conditions = [c.strip() for c in conditions if c.strip()]
+    if outcome == "approved_with_conditions" and not conditions:
+        raise ReviewRuleError("List at least one condition.")
+    if outcome != "approved_with_conditions":
+        conditions = []
+    blockers = decision_blockers(submission, outcome)
+    if blockers:
+        raise ReviewRuleError(" ".join(blockers))
+    # Throttled like sign-in: too many wrong passwords and the page answers 429 (app/auth/throttle.py).
+    if not reentered_password_ok(actor, password or "", purpose="decision"):
+        audit.record("decision.signature_failed", actor=actor, object_type="submission", object_id=submission.id,
+                     submission_id=submission.id, data={})
+        db.session.commit()
+        raise ReviewRuleError("Your password was not right, so the decision was not signed.")
+    now = utcnow()
+    decision = Decision(submission_id=submission.id, round_number=submission.round_number, outcome=outcome,
+                        summary=summary.strip(), decided_by_id=actor.id, decided_at=now,
+                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — chair")
+    db.session.add(decision)
+    db.session.flush()
+    for text in conditions:
+        db.session.add(Condition(decision_id=decision.id, submission_id=submission.id, text=text))
+    # Comments addressed to the applicant are released with the decision.
+    for comment in db.session.scalars(select(Comment).where(
+            Comment.submission_id == submission.id, Comment.visibility == "applicant",
+            Comment.released_at.is_(None))):
+        comment.released_at = now
+    submission.state = target.value
+    submission.updated_at = now
+    audit.record("decision.recorded", actor=actor, object_type="decision", object_id=decision.id,
+                 submission_id=submission.id,
+                 data={"outcome": outcome, "round": submission.round_number, "conditions": conditions,
+                       "signature": {"name": actor.name, "at": now.isoformat(), "meaning": decision.signature_meaning}})
+    notify_team(submission, f"Decision on {submission.reference}: {OUTCOMES[outcome]}",
+                 f"The committee has decided on \"{submission.title}\": {OUTCOMES[outcome]}.\n"
+                 + ("\nConditions:\n" + "\n".join(f"- {c}" for c in conditions) + "\n" if conditions else "")
+                 + f"\nRead the decision and the reviewers' comments: "
+                 f"{link('reviews.feedback', submission_id=submission.id)}")
+    db.session.commit()
+    return Decided(decision, request_assessment_of(submission, decision.round_number, "decision", actor))
+
+
+def request_assessment_of(submission: Submission, round_number: int, kind: str, actor: User) -> RenderJob | None:
+    """Produce the signed assessment for the archive once the decision is committed.
+
+    With Redis this only queues a job; without, it renders in this request. A rendering failure is recorded
+    on the job (and retried) by the documents service, never lost, and never undoes the decision.
+    """
+    if not current_app.config.get("ASSESSMENT_AUTO_RENDER", True):
+        return None
+    return request_assessment(submission.id, round_number, kind, actor.id)

@@ -1,0 +1,194 @@
+"""What the review's pages and services read: an application under review with its active assignments,
+the objects its routes load by id, its rounds, comments, decisions and history; and the one error its rules
+raise."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import defer, joinedload
+
+from app.auth.models import User
+from app.core.audit import AuditEvent
+from app.core.permissions import Resource
+from app.extensions import db
+from app.questionnaires.answers import display_value
+from app.reviews.models import Assignment, Comment, Condition, Decision
+from app.reviews.permissions import (
+    CommentUnderReview,
+    UnderReview,
+    assignment_visible,
+    comment_visible,
+    condition_visible,
+    review_visible,
+)
+from app.submissions import services as submission_services
+from app.submissions import workflow
+from app.submissions.models import Round, Submission
+from app.submissions.services import PAGE_LOAD_OPTIONS, page_submission
+
+REVIEW_DAYS = {"expedited": 10, "standard": 21, "full_committee": 28}
+
+
+class ReviewRuleError(Exception):
+    """A request that breaks a review rule; the message says which, for the page beside the form."""
+
+
+_ACTIVE_ASSIGNMENTS = (
+    select(Assignment)
+    .where(Assignment.submission_id == bindparam("submission_id"), Assignment.round_number == bindparam("number"),
+           Assignment.active.is_(True))
+    .order_by(Assignment.id)
+    .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
+)
+_WITH_APPLICATION = joinedload(Assignment.submission).options(*PAGE_LOAD_OPTIONS)
+_PAGE_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(_WITH_APPLICATION)
+_PAGE_CONDITION = (select(Condition).where(Condition.id == bindparam("condition_id"))
+                   .options(joinedload(Condition.submission).options(*PAGE_LOAD_OPTIONS)))
+_ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
+# The reviewer's page draws a round's answers and risk profile once (reviews.presenters), never its footprint.
+_ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.risk_profile), defer(Round.footprint))
+_DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
+                                   Decision.round_number == bindparam("number"))
+# Comments are shown, never changed, by the pages that list them: plain rows with their author's name.
+_COMMENTS = (select(Comment.id, Comment.parent_id, Comment.question_id, Comment.round_number, Comment.body,
+                    Comment.visibility, Comment.created_at, Comment.resolved_at, Comment.released_at,
+                    User.name.label("author_name"))
+             .join(User, User.id == Comment.author_id)
+             .where(Comment.submission_id == bindparam("submission_id")).order_by(Comment.id))
+
+
+def active_assignments(submission: Submission, round_number: int | None = None) -> list[Assignment]:
+    number = submission.round_number if round_number is None else round_number
+    return list(db.session.scalars(_ACTIVE_ASSIGNMENTS, {"submission_id": submission.id, "number": number}))
+
+
+def my_assignment(user: User, submission: Submission, kind: str | None = None) -> Assignment | None:
+    query = select(Assignment).where(
+        Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
+        Assignment.reviewer_id == user.id, Assignment.active.is_(True),
+    )
+    if kind:
+        query = query.where(Assignment.kind == kind)
+    return db.session.scalars(query.order_by(Assignment.id)).first()
+
+
+def under_review(submission_id: int) -> UnderReview | None:
+    """The application with its team and its current round's active assignments, for the committee's pages."""
+    submission = page_submission(submission_id)
+    return None if submission is None else under_review_of(submission)
+
+
+def under_review_of(submission: Submission) -> UnderReview:
+    return UnderReview(submission, active_assignments)
+
+
+def page_assignment(assignment_id: int) -> Assignment | None:
+    """The assignment with its application and team, which say who may act on it."""
+    return db.session.scalar(_PAGE_ASSIGNMENT, {"assignment_id": assignment_id})
+
+
+def page_condition(condition_id: int) -> Condition | None:
+    return db.session.scalar(_PAGE_CONDITION, {"condition_id": condition_id})
+
+
+def comment_under_review(comment_id: int) -> CommentUnderReview | None:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return None
+    review = under_review(comment.submission_id)
+    return None if review is None else CommentUnderReview(comment, review)
+
+
+# What the committee's routes load by id: 404 for a missing id and for one the user may not know of.
+
+
+# What the committee's routes load by id: 404 for a missing id and for one the user may not know of.
+REVIEW: Resource[UnderReview] = Resource("review", load=under_review, visible=review_visible, id_arg="submission_id")
+ASSIGNMENT: Resource[Assignment] = Resource("assignment", load=page_assignment, visible=assignment_visible)
+CONDITION: Resource[Condition] = Resource("condition", load=page_condition, visible=condition_visible)
+COMMENT: Resource[CommentUnderReview] = Resource("target", load=comment_under_review, visible=comment_visible,
+                                                 id_arg="comment_id")
+
+
+def assignments_of(submission: Submission) -> list[Assignment]:
+    """Every assignment of every round, newest round first: the triage page's record of who was asked."""
+    return list(db.session.scalars(select(Assignment).where(Assignment.submission_id == submission.id)
+                                   .order_by(Assignment.round_number.desc(), Assignment.id)))
+
+
+def conditions_of(submission: Submission) -> list[Condition]:
+    return list(db.session.scalars(select(Condition).where(Condition.submission_id == submission.id)
+                                   .order_by(Condition.id)))
+
+
+def round_answers(submission: Submission, number: int) -> Round | None:
+    return db.session.scalar(_ROUND, {"submission_id": submission.id, "number": number})
+
+
+def round_of(submission: Submission, number: int) -> Round | None:
+    """The round without its answers, risk profile and footprint, which are loaded only if read."""
+    return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
+
+
+def round_contents(round_: Round) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A round_of() round's answers and risk profile, loaded together."""
+    db.session.refresh(round_, attribute_names=["answers", "risk_profile"])
+    return round_.answers, round_.risk_profile
+
+
+def current_decision(submission: Submission) -> Decision | None:
+    """The decision on the application's current round, if the chair has made it."""
+    if not workflow.may_have_decision(submission.state):
+        return None
+    return db.session.scalar(_DECISION, {"submission_id": submission.id, "number": submission.round_number})
+
+
+def decisions_of(submission: Submission) -> list[Decision]:
+    """Every round's decision, newest first."""
+    return list(db.session.scalars(select(Decision).where(Decision.submission_id == submission.id)
+                                   .order_by(Decision.round_number.desc())))
+
+
+def history_of(submission: Submission) -> tuple[list[AuditEvent], dict[int, User]]:
+    """The application's audit events in order, and the users who acted, by id."""
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.submission_id == submission.id)
+                                     .order_by(AuditEvent.id)))
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    return events, actors
+
+
+def comments_of(submission: Submission) -> Sequence[Row[Any]]:
+    """Every comment and reply on the application, oldest first: rows with Comment's fields and author_name."""
+    return db.session.execute(_COMMENTS, {"submission_id": submission.id}).all()
+
+
+def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:
+    """Per-question comparison of two rounds, changed questions first, each in questionnaire order."""
+    questionnaire = submission_services.questionnaire_for(submission)
+    old, new = round_answers(submission, old_number), round_answers(submission, new_number)
+    if old is None or new is None:
+        raise LookupError()
+    rows = []
+    for question in questionnaire.questions:
+        before, after = old.answers.get(question.id), new.answers.get(question.id)
+        if before is None and after is None:
+            continue
+        rows.append({
+            "question": question,
+            "before": _display(question, before),
+            "after": _display(question, after),
+            "changed": before != after,
+        })
+    return sorted(rows, key=lambda row: not row["changed"])
+
+
+def _display(question, value) -> str:
+    if value is None or value == "" or value == []:
+        return "(no answer)"
+    try:
+        return display_value(question, value)
+    except (KeyError, TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,220 @@
+"""The reviewers' work: their list, declarations of interest, comments and replies, recommendations, and
+their carrying over to a resubmitted round."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from app.auth.models import User
+from app.core import audit
+from app.core.errors import Forbidden
+from app.core.models import utcnow
+from app.core.permissions import require
+from app.extensions import db
+from app.reviews.models import RECOMMENDATIONS, Assignment, Comment
+from app.reviews.permissions import (
+    CommentUnderReview,
+    can_answer_committee,
+    can_read_review,
+    can_resolve_comment,
+    can_review,
+    holds_assignment,
+)
+from app.reviews.services.notifications import link, notify, users_with_role
+from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments, under_review_of
+from app.submissions import services as submission_services
+from app.submissions import workflow
+from app.submissions.models import Round, Submission
+from app.submissions.permissions import is_team_member
+from app.submissions.services import lock
+from app.submissions.signals import round_submitted
+
+MINE_PER_PAGE = 25
+MINE_FILTERS = {"all": "All", "todo": "Still to recommend", "done": "Recommended"}
+MINE_SORTS = {"reference": Submission.reference, "title": Submission.title, "due": Assignment.due_on}
+
+
+def my_reviews(user: User, *, show: str, search: str, sort: str, direction: str,
+               page: int) -> tuple[list[Assignment], dict[int, Submission], int]:
+    """One page of the reviewer's active assignments on current rounds, their applications by id, and the total."""
+    query = (
+        select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.reviewer_id == user.id, Assignment.active.is_(True),
+               Assignment.round_number == Submission.round_number)
+    )
+    if show == "todo":
+        query = query.where(Assignment.recommendation.is_(None))
+    elif show == "done":
+        query = query.where(Assignment.recommendation.is_not(None))
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = MINE_SORTS[sort]
+    order = column.desc() if direction == "desc" else column.asc()
+    assignments = list(db.session.scalars(
+        query.order_by(order.nulls_last(), Assignment.id).limit(MINE_PER_PAGE).offset((page - 1) * MINE_PER_PAGE)
+    ))
+    submissions = {s.id: s for s in db.session.scalars(
+        select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
+    return assignments, submissions, total
+
+
+def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:
+    require(holds_assignment, actor, assignment)
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
+    workflow.require("declare_interest", submission.state)
+    if assignment.coi_status != "pending":
+        return  # already declared: a repeated click changes nothing
+    if has_conflict and not statement.strip():
+        raise ReviewRuleError("Describe the conflict of interest so the coordinator can reassign the review.")
+    assignment.coi_status = "declared" if has_conflict else "none"
+    assignment.coi_statement = statement.strip() or None
+    assignment.coi_declared_at = utcnow()
+    if has_conflict:
+        assignment.active = False
+    audit.record("conflict.declared" if has_conflict else "conflict.none_declared", actor=actor,
+                 object_type="assignment", object_id=assignment.id, submission_id=submission.id,
+                 data={"statement": statement.strip()} if has_conflict else {})
+    if has_conflict:
+        for coordinator in users_with_role("coordinator"):
+            notify(coordinator, f"Reassign a reviewer: {submission.reference}",
+                   f"{actor.name} declared a conflict of interest on {submission.reference} and has been recused.\n"
+                   f"Statement: {statement.strip()}\n\nAssign another reviewer: "
+                   f"{link('reviews.triage', submission_id=submission.id)}")
+    db.session.commit()
+
+
+def _comment_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ReviewRuleError("Write a comment before sending it.")
+    if len(body) > 10000:
+        raise ReviewRuleError(f"Enter 10000 characters or fewer (you entered {len(body)}).")
+    return body
+
+
+def _thread_root(submission: Submission, parent_id: int | None) -> Comment | None:
+    """The comment that starts the thread a reply is for (a reply to a reply joins its thread); None: a new thread."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.submission_id != submission.id:
+        raise ReviewRuleError("The comment you are replying to does not exist.")
+    if parent.parent_id is not None:
+        parent = db.session.get_one(Comment, parent.parent_id)
+    return parent
+
+
+def _comment_visibility(submission: Submission, actor: User, parent: Comment | None, visibility: str, *,
+                        team: bool) -> str:
+    """Who a new comment is for, once the author is known to be allowed to write it there."""
+    if team:
+        require(can_answer_committee, actor, submission)
+        workflow.require("applicant_reply", submission.state)
+        # Applicants answer threads addressed to them; they cannot start committee discussions.
+        if parent is None or parent.visibility != "applicant" or parent.released_at is None:
+            raise Forbidden("applicants answer the threads released to them")
+        return "applicant"
+    require(can_read_review, actor, under_review_of(submission))
+    workflow.require("review_comment", submission.state)
+    if parent is not None and parent.visibility == "committee":
+        visibility = "committee"
+    if visibility not in ("applicant", "committee"):
+        raise ReviewRuleError("Choose who the comment is for.")
+    return visibility
+
+
+def _require_question(submission: Submission, question_id: str) -> None:
+    try:
+        submission_services.questionnaire_for(submission).question(question_id)
+    except KeyError:
+        raise ReviewRuleError("That question does not exist.") from None
+
+
+def add_comment(submission: Submission, actor: User, *, body: str, question_id: str | None,
+                visibility: str, parent_id: int | None) -> Comment:
+    body = _comment_body(body)
+    lock(submission)
+    parent = _thread_root(submission, parent_id)
+    if parent is not None:
+        question_id = parent.question_id
+    team = is_team_member(actor, submission)
+    visibility = _comment_visibility(submission, actor, parent, visibility, team=team)
+    if question_id is not None:
+        _require_question(submission, question_id)
+    comment = Comment(submission_id=submission.id, round_number=submission.round_number, question_id=question_id,
+                      parent_id=parent.id if parent else None, author_id=actor.id, body=body,
+                      visibility=visibility, released_at=utcnow() if team else None)
+    db.session.add(comment)
+    if parent is not None and parent.resolved_at is not None and team:
+        parent.resolved_at = None  # an applicant's answer reopens the thread for the reviewer
+    db.session.flush()
+    audit.record("comment.added", actor=actor, object_type="comment", object_id=comment.id,
+                 submission_id=submission.id,
+                 data={"question": question_id, "visibility": visibility, "reply_to": parent.id if parent else None})
+    if team:
+        for assignment in active_assignments(submission):
+            notify(assignment.reviewer, f"Applicant replied: {submission.reference}",
+                   f"The applicant answered a comment on {submission.reference}"
+                   f"{' (question ' + question_id + ')' if question_id else ''}.")
+    db.session.commit()
+    return comment
+
+
+def resolve_thread(target: CommentUnderReview, actor: User) -> None:
+    require(can_resolve_comment, actor, target)
+    comment, submission = target.comment, target.review.submission
+    if comment.parent_id is not None:
+        comment = db.session.get_one(Comment, comment.parent_id)
+    if comment.resolved_at is None:
+        comment.resolved_at = utcnow()
+        comment.resolved_by_id = actor.id
+        audit.record("comment.resolved", actor=actor, object_type="comment", object_id=comment.id,
+                     submission_id=submission.id, data={})
+        db.session.commit()
+
+
+def recommend(assignment: Assignment, actor: User, *, recommendation: str, summary: str) -> None:
+    require(can_review, actor, assignment)
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
+    workflow.require("recommend", submission.state)
+    if recommendation not in RECOMMENDATIONS:
+        raise ReviewRuleError("Choose a recommendation.")
+    if not summary.strip():
+        raise ReviewRuleError("Summarise the reasons for your recommendation.")
+    if assignment.recommendation == recommendation and assignment.summary == summary.strip():
+        return
+    changed = assignment.recommendation is not None
+    assignment.recommendation = recommendation
+    assignment.summary = summary.strip()
+    assignment.completed_at = utcnow()
+    audit.record("recommendation.changed" if changed else "recommendation.recorded", actor=actor,
+                 object_type="assignment", object_id=assignment.id, submission_id=submission.id,
+                 data={"recommendation": recommendation, "kind": assignment.kind, "round": assignment.round_number})
+    if all(a.recommendation for a in active_assignments(submission)):
+        for chair in users_with_role("chair"):
+            if not is_team_member(chair, submission):
+                notify(chair, f"Ready for decision: {submission.reference}",
+                       f"Every reviewer has recommended on {submission.reference} \"{submission.title}\".\n"
+                       f"{link('reviews.decide', submission_id=submission.id)}")
+    db.session.commit()
+
+
+@round_submitted.connect
+def _carry_reviewers_over(submission: Submission, round: Round, actor: User, **_: Any) -> None:
+    """On resubmission the same reviewers see the new round; their conflict declarations stand."""
+    if round.number < 2:
+        return
+    for previous in active_assignments(submission, round.number - 1):
+        db.session.add(Assignment(
+            submission_id=submission.id, round_number=round.number, reviewer_id=previous.reviewer_id,
+            kind=previous.kind, assigned_by_id=previous.assigned_by_id, coi_status=previous.coi_status,
+            coi_declared_at=previous.coi_declared_at,
+            due_on=date.today() + timedelta(days=REVIEW_DAYS.get(submission.route or "", 21)),
+        ))
+        notify(previous.reviewer, f"Resubmitted: {submission.reference} (round {round.number})",
+               f"{submission.reference} \"{submission.title}\" has been revised and resubmitted. "
+               f"The changes are shown question by question: {link('reviews.diff', submission_id=submission.id)}")

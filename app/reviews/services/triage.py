@@ -1,0 +1,210 @@
+"""The research office's work: the queue, the route, assigning reviewers and starting the review."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Row, case, func, or_, select
+
+from app.auth.models import User, UserRole
+from app.core import audit
+from app.core.models import utcnow
+from app.core.permissions import require
+from app.extensions import db
+from app.reviews.models import Assignment
+from app.reviews.permissions import (
+    can_triage,
+    can_unassign,
+)
+from app.reviews.services.notifications import link, notify, notify_team
+from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments
+from app.submissions import workflow
+from app.submissions.models import Submission
+from app.submissions.permissions import is_team_member
+from app.submissions.services import lock
+from app.submissions.workflow import State
+
+
+@dataclass
+class QueueFilters:
+    state: str = "open"
+    tier: str = ""
+    route: str = ""
+    search: str = ""
+    page: int = 1
+    per_page: int = 25
+    sort: str = "waiting"  # a key of QUEUE_SORTS
+    direction: str = "asc"
+
+
+QUEUE_STATES = {
+    "open": (State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED_WITH_CONDITIONS),
+    "triage": (State.SUBMITTED,),
+    "in_review": (State.IN_REVIEW,),
+    "changes_requested": (State.CHANGES_REQUESTED,),
+    "conditions": (State.APPROVED_WITH_CONDITIONS,),
+    "decided": (State.APPROVED, State.REJECTED),
+    "withdrawn": (State.WITHDRAWN,),
+}
+
+
+def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int]:
+    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), and how many match in all."""
+    states = QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])
+    query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in states]))
+    if filters.tier:
+        query = query.where(Submission.overall_tier == filters.tier)
+    if filters.route:
+        query = query.where(Submission.route == filters.route)
+    if filters.search:
+        like = f"%{filters.search.strip().lower()}%"
+        query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    column = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
+    order = column.desc() if filters.direction == "desc" else column.asc()
+    rows = db.session.execute(
+        query.order_by(order.nulls_last(), Submission.id)
+        .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
+    ).all()
+    return rows, total or 0
+
+
+# What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
+# cost more than the query.
+
+
+# What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
+# cost more than the query.
+QUEUE_COLUMNS = (Submission.id, Submission.reference, Submission.title, Submission.overall_tier, Submission.route,
+                 Submission.route_override_reason, Submission.state, Submission.submitted_at, Submission.due_on)
+
+
+# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
+
+
+# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
+QUEUE_SORTS = {
+    "reference": Submission.reference, "title": Submission.title,
+    "tier": case({"Low": 1, "Medium": 2, "High": 3}, value=Submission.overall_tier),
+    "route": Submission.route, "state": Submission.state, "waiting": Submission.submitted_at,
+    "due": Submission.due_on,
+}
+
+
+def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
+    """Active users who could review this application: holders of the role, minus its own team."""
+    role = "security_officer" if kind == "security" else "reviewer"
+    roles = (role, "chair") if kind == "reviewer" else (role,)
+    users = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_(roles), User.active.is_(True)).distinct().order_by(User.name)
+    ).all()
+    return [u for u in users if not is_team_member(u, submission)]
+
+
+def override_route(submission: Submission, actor: User, route: str, reason: str) -> None:
+    require(can_triage, actor, submission)
+    lock(submission)
+    workflow.require("override_route", submission.state)
+    if route not in workflow.ROUTES:
+        raise ReviewRuleError("Choose one of the routes.")
+    if not reason.strip():
+        raise ReviewRuleError("Give the reason for changing the route.")
+    previous = submission.route
+    submission.route = route
+    submission.route_override_reason = reason.strip()
+    audit.record("route.overridden", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"from": previous, "to": route, "reason": reason.strip()})
+    db.session.commit()
+
+
+def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str = "reviewer",
+           due_on: date | None = None) -> Assignment:
+    require(can_triage, actor, submission)
+    lock(submission)
+    workflow.require("assign", submission.state)
+    reviewer = db.session.get(User, reviewer_id)
+    if reviewer is None or not reviewer.active:
+        raise ReviewRuleError("Choose a reviewer from the list.")
+    if is_team_member(reviewer, submission):
+        raise ReviewRuleError(f"{reviewer.name} is on this application's team and cannot review it.")
+    needed_role = "security_officer" if kind == "security" else None
+    if needed_role and not reviewer.has_role(needed_role):
+        raise ReviewRuleError(f"{reviewer.name} is not a security officer.")
+    if kind == "reviewer" and not reviewer.has_any_role("reviewer", "chair"):
+        raise ReviewRuleError(f"{reviewer.name} is not in the reviewer pool.")
+    existing = db.session.scalar(select(Assignment).where(
+        Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
+        Assignment.reviewer_id == reviewer.id, Assignment.kind == kind))
+    if existing is not None and existing.active:
+        return existing  # a repeated click assigns once
+    if existing is not None and existing.coi_status == "declared":
+        raise ReviewRuleError(f"{reviewer.name} declared a conflict of interest on this application.")
+    due = due_on or submission.due_on or (date.today() + timedelta(days=REVIEW_DAYS.get(submission.route or "", 21)))
+    if existing is not None:
+        existing.active = True
+        existing.due_on = due
+        assignment = existing
+    else:
+        assignment = Assignment(submission_id=submission.id, round_number=submission.round_number,
+                                reviewer_id=reviewer.id, kind=kind, assigned_by_id=actor.id, due_on=due)
+        db.session.add(assignment)
+    if submission.due_on is None:
+        submission.due_on = due
+    db.session.flush()
+    audit.record("reviewer.assigned", actor=actor, object_type="assignment", object_id=assignment.id,
+                 submission_id=submission.id,
+                 data={"reviewer": reviewer.email, "kind": kind, "round": submission.round_number,
+                       "due": due.isoformat()})
+    notify(reviewer, f"Review request: {submission.reference}",
+           f"You have been asked to {'give the security sign-off for' if kind == 'security' else 'review'} "
+           f"{submission.reference} \"{submission.title}\" by {due.strftime('%-d %B %Y')}.\n\n"
+           f"First declare any conflict of interest: {link('reviews.assignment', assignment_id=assignment.id)}")
+    db.session.commit()
+    return assignment
+
+
+def unassign(assignment: Assignment, actor: User) -> None:
+    require(can_unassign, actor, assignment)
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
+    workflow.require("assign", submission.state)
+    if assignment.recommendation:
+        raise ReviewRuleError("This reviewer has already recommended; their review is kept.")
+    assignment.active = False
+    audit.record("reviewer.unassigned", actor=actor, object_type="assignment", object_id=assignment.id,
+                 submission_id=submission.id, data={"reviewer_id": assignment.reviewer_id})
+    db.session.commit()
+
+
+def review_requirements(submission: Submission) -> list[str]:
+    """What is still missing before review can start (empty when ready)."""
+    assignments = [a for a in active_assignments(submission) if a.coi_status != "declared"]
+    reviewers = [a for a in assignments if a.kind == "reviewer"]
+    missing = []
+    required = workflow.REVIEWERS_REQUIRED.get(submission.route or "standard", 2)
+    if len(reviewers) < required:
+        missing.append(f"{workflow.ROUTES[submission.route or 'standard']} needs {required} "
+                       f"reviewer{'s' if required > 1 else ''}; {len(reviewers)} assigned.")
+    if submission.security_signoff_required and not any(a.kind == "security" for a in assignments):
+        missing.append("Dual use is High: assign the security officer for the sign-off.")
+    return missing
+
+
+def start_review(submission: Submission, actor: User) -> None:
+    require(can_triage, actor, submission)
+    lock(submission)
+    target = workflow.next_state("start_review", submission.state)
+    missing = review_requirements(submission)
+    if missing:
+        raise ReviewRuleError(" ".join(missing))
+    submission.state = target.value
+    submission.updated_at = utcnow()
+    audit.record("review.started", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"route": submission.route, "round": submission.round_number})
+    route = workflow.ROUTES[submission.route or "standard"]
+    expected = submission.due_on.strftime("%-d %B %Y") if submission.due_on else "the due date"
+    notify_team(submission, f"{submission.reference} is in review",
+                 f"Review of \"{submission.title}\" has started on the {route.lower()} route. Expected by {expected}.")
+    db.session.commit()
