@@ -456,6 +456,8 @@ def next_reference(year: int) -> str:
 
 
 def submit(submission: Submission, actor: User) -> Round:
+    """Freeze the answers as the next round, scored and routed, and tell the team (and, the first time, the
+    research office)."""
     require(is_owner, actor, submission)
     # Of two simultaneous submits, the second waits here and then finds the state already changed.
     lock(submission)
@@ -466,10 +468,30 @@ def submit(submission: Submission, actor: User) -> Round:
     problems = submission_problems(questionnaire, rows)
     if problems:
         raise IncompleteSubmission(problems)
-    values = answer_values(rows)
+    round_ = _next_round(submission, questionnaire, answer_values(rows), actor)
+    submission.state = target.value
+    db.session.flush()
+    round_submitted.send(submission, round=round_, actor=actor)
+    audit.record(
+        "submission.resubmitted" if resubmission else "submission.submitted",
+        actor=actor,
+        object_type="submission",
+        object_id=submission.id,
+        submission_id=submission.id,
+        data={"reference": submission.reference, "round": round_.number, "route": round_.route,
+              "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
+              "sha256": round_.sha256},
+    )
+    _announce_submission(submission, round_, actor, resubmission=resubmission)
+    db.session.commit()
+    return round_
+
+
+def _next_round(submission: Submission, questionnaire: Questionnaire, values: dict[str, Any], actor: User) -> Round:
+    """The visible answers frozen as the application's next round, with their risk profile and footprint; the
+    application takes the round's number, route and tiers (and its reference, the first time)."""
     frozen = visible_answers(questionnaire, values)
     profile = score(questionnaire, values).to_dict()
-    statement = footprint_statement(questionnaire, frozen)
     now = utcnow()
     if submission.reference is None:
         submission.reference = next_reference(now.year)
@@ -485,28 +507,19 @@ def submit(submission: Submission, actor: User) -> Round:
         submitted_at=now,
         submitted_by_id=actor.id,
         sha256=value_fingerprint_full({"answers": frozen, "risk_profile": profile}),
-        footprint=statement,
+        footprint=footprint_statement(questionnaire, frozen),
     )
     db.session.add(round_)
-    submission.state = target.value
     submission.route = profile["route"]
     submission.overall_tier = profile["overall"]
     submission.security_signoff_required = bool(profile["security_signoff"])
     submission.risk_profile = profile
     submission.submitted_at = now
     submission.updated_at = now
-    db.session.flush()
-    round_submitted.send(submission, round=round_, actor=actor)
-    audit.record(
-        "submission.resubmitted" if resubmission else "submission.submitted",
-        actor=actor,
-        object_type="submission",
-        object_id=submission.id,
-        submission_id=submission.id,
-        data={"reference": submission.reference, "round": round_.number, "route": round_.route,
-              "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
-              "sha256": round_.sha256},
-    )
+    return round_
+
+
+def _announce_submission(submission: Submission, round_: Round, actor: User, *, resubmission: bool) -> None:
     _mail_team(submission,
                f"{submission.reference} {'resubmitted' if resubmission else 'submitted'}: {submission.title}",
                f"The ethics application \"{submission.title}\" was submitted by {actor.name} as "
@@ -516,8 +529,6 @@ def submit(submission: Submission, actor: User) -> Round:
         queue_mail(coordinator.email, f"New application to triage: {submission.reference}",
                    f"{submission.reference} \"{submission.title}\" ({round_.overall_tier} risk, "
                    f"{workflow.ROUTES[round_.route].lower()}) is waiting for triage.", user_id=coordinator.id)
-    db.session.commit()
-    return round_
 
 
 def withdraw(submission: Submission, actor: User, reason: str) -> None:
