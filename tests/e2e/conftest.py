@@ -41,6 +41,8 @@ STAFF = {
     "chair": ("chair@e2e.example.ac.uk", "Chen Chair", ("chair", "reviewer")),
     "applicant2": ("applicant2@e2e.example.ac.uk", "Ada Applicant", ()),
     "colleague": ("colleague@e2e.example.ac.uk", "Cole Colleague", ()),
+    # Sets up two-step sign-in, so no other test signs in as this person.
+    "coordinator2": ("coordinator2@e2e.example.ac.uk", "Tove Twostep", ("coordinator",)),
 }
 
 

@@ -5,6 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PASSWORD
 from tests.e2e.helpers import answer, wait_saved
 
 
@@ -125,3 +126,42 @@ def test_narrow_mobile_screen(people, staff):
     expect(page.locator('#footprint-statement [data-fp="energy"]')).not_to_be_empty()
     fits()
     person.check("section-d-figures")
+
+
+def test_two_step_sign_in_set_up_and_used(people, staff):
+    """The demo's option: a coordinator sets up an authenticator app from the account page (the QR page and the
+    recovery codes pass axe), then signs in again with a code. Codes are computed with pyotp, as the app would."""
+    import time
+
+    import pyotp
+
+    person = people("coordinator")
+    page = person.page
+    person.login(staff["coordinator2"]["email"])
+    person.visit("/account", "account")
+    page.get_by_role("link", name="Set up two-step sign-in").click()
+    person.check("two-step-setup")
+    expect(page.locator("figure svg")).to_be_visible()
+    totp = pyotp.TOTP(page.locator("#totp-key").inner_text().strip())
+    page.get_by_label("6-digit code from the app").fill("000000")
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator("#code-error")).to_contain_text("That code is not right")
+    person.check("two-step-setup-wrong-code")
+    page.get_by_label("6-digit code from the app").fill(totp.now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step sign-in is on")
+    person.check("two-step-recovery-codes")
+
+    page.get_by_role("button", name="Sign out").click()
+    person.visit("/login")
+    page.get_by_label("Email address").fill(staff["coordinator2"]["email"])
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second sign-in step")
+    person.check("two-step-sign-in")
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(
+        totp.at(time.time() + totp.interval))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    person.visit("/account")
+    expect(page.get_by_role("link", name="Manage two-step sign-in")).to_be_visible()
