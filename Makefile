@@ -28,9 +28,9 @@ db: setup
 	$(FLASK) db upgrade
 
 demo: packages-run db
-	$(FLASK) dev-certs
-	$(FLASK) seed-demo
-	$(FLASK) seed-demo-documents
+	$(FLASK) documents dev-certs
+	$(FLASK) demo seed
+	$(FLASK) demo documents
 
 run: packages-run demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -38,7 +38,7 @@ run: packages-run demo
 # Renders signed assessments queued when REDIS_URL is set (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker).
 worker: packages-worker setup
 	scripts/services.sh redis
-	$(FLASK) worker
+	$(FLASK) documents worker
 
 # The browser suite (tests/e2e) runs in Debian's chromium with axe-core from npm; both are installed by the
 # targets that run it. Screenshots land in test-artifacts/screenshots/.

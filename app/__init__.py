@@ -1,16 +1,39 @@
 """Crucible: an ethics review workflow for machine-learning research in materials science."""
 from __future__ import annotations
 
-import importlib
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+# The modules that define models, imported for the tables they add to the metadata (which Alembic reads).
+import app.auth.models  # noqa: F401 - imported for its tables
+import app.core.audit  # noqa: F401 - imported for its tables
+import app.core.mail  # noqa: F401 - imported for its tables
+import app.documents.models  # noqa: F401 - imported for its tables
+import app.reviews.models  # noqa: F401 - imported for its tables
+import app.submissions.models  # noqa: F401 - imported for its tables
+from app.admin.cli import register_admin_cli
+from app.admin.routes import bp as admin_bp
+from app.archive.cli import register_archive_cli
+from app.archive.routes import bp as archive_bp
+from app.auth.cli import register_auth_cli
+from app.auth.routes import bp as auth_bp
 from app.config import PROJECT_ROOT, load_config
-
-# The modules that define models: imported for their tables, which they add to the metadata.
-MODEL_MODULES = ("app.auth.models", "app.core.audit", "app.core.mail", "app.documents.models", "app.reviews.models",
-                 "app.submissions.models")
+from app.core import deferred, jobs
+from app.core.cli import register_core_cli
+from app.core.errors import register_error_handlers
+from app.core.web import register_web_hooks
+from app.demo.cli import register_demo_cli
+from app.documents.cli import register_documents_cli
+from app.documents.routes import bp as documents_bp
+from app.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from app.questionnaires.cli import register_questionnaire_cli
+from app.reports.routes import bp as reports_bp
+from app.reviews.assessment import register_snapshot
+from app.reviews.cli import register_review_cli
+from app.reviews.routes import bp as reviews_bp
+from app.submissions.routes import bp as submissions_bp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,11 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from app.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
-
     if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
             app.wsgi_app, x_for=hops, x_proto=hops)
@@ -39,24 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
-    _import_models()
-
-    from app.core.errors import register_error_handlers
-    from app.core.web import register_web_hooks
-
     register_error_handlers(app)
     register_web_hooks(app)
-    from app.core import deferred
-
     deferred.attach(app)
-
-    from app.admin.routes import bp as admin_bp
-    from app.archive.routes import bp as archive_bp
-    from app.auth.routes import bp as auth_bp
-    from app.documents.routes import bp as documents_bp
-    from app.reports.routes import bp as reports_bp
-    from app.reviews.routes import bp as reviews_bp
-    from app.submissions.routes import bp as submissions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(submissions_bp)
@@ -66,30 +70,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(reports_bp)
 
-    from app.auth.cli import register_auth_cli
-    from app.core.cli import register_core_cli
-    from app.documents.cli import register_documents_cli
-    from app.questionnaires.footprint_cli import register_footprint_cli
-    from app.reviews.cli import register_review_cli
-    from app.submissions.cli import register_submission_cli
+    # Documents renders the snapshot reviews builds; a render worker builds its own app with this factory.
+    register_snapshot()
+    jobs.use_app_factory(create_app)
 
     register_core_cli(app)
-    from app.admin.backup import register_backup_cli
-
-    register_backup_cli(app)
+    register_admin_cli(app)
     register_auth_cli(app)
-    register_submission_cli(app)
+    register_questionnaire_cli(app)
     register_documents_cli(app)
+    register_archive_cli(app)
     register_review_cli(app)
-
-    from app.demo import register_demo_cli
-
     register_demo_cli(app)
-    register_footprint_cli(app)
     return app
-
-
-def _import_models() -> None:
-    """Every model module is imported once so metadata (and Alembic autogenerate) sees all tables."""
-    for module in MODEL_MODULES:
-        importlib.import_module(module)

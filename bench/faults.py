@@ -529,7 +529,7 @@ def scenario_b(run: Run, worker_env: dict) -> None:
 
 
 def check_documents(run: Run, job_ids: list[int], head: int) -> None:
-    from app.archive.storage import get_storage
+    from app.core.storage import get_storage
 
     jobs = run.sql("SELECT id, status, attempts, document_id, document_uid, submission_id, round_number FROM "
                    "render_job WHERE id = ANY(:ids)", ids=job_ids)

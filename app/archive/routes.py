@@ -19,14 +19,14 @@ from app.archive.services.verification import (
     record_verification,
     verify_pdf_bytes,
 )
-from app.archive.storage import NotFound, get_storage
 from app.core.permissions import allowed, signed_in
+from app.core.storage import NotFound, get_storage
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename, documents_for, unfinished_jobs
 from app.extensions import csrf, limiter
-from app.reviews.models import OUTCOMES
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
+from app.submissions.workflow import OUTCOMES
 
 bp = Blueprint("archive", __name__, template_folder="templates")
 

@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import MAX_LENGTH, password_problem
+from app.auth.services import reentered_password_ok
 
 EMAIL_MAX = 320
 NAME_MAX = 200
@@ -114,8 +115,6 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
             raise ValidationError("Your new password must be different from your current one")
 
     def validate_current_password(self, field) -> None:
-        from app.auth.services import reentered_password_ok
-
         if self._user is None or not reentered_password_ok(self._user, field.data or "", purpose="password_change"):
             raise ValidationError("Your current password is not correct")
 

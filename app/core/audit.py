@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,10 +16,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import UTCDateTime, utcnow
 from app.extensions import Model, db
 
-if TYPE_CHECKING:
-    from app.auth.models import User
-
 GENESIS_HASH = "0" * 64
+
+
+class Actor(Protocol):
+    """Whoever acted, as the audit trail stores them: by id (the user model belongs to auth, not core)."""
+
+    @property
+    def id(self) -> int: ...
+
+
 # Any constant works: it only has to be the same for every writer of the chain.
 _AUDIT_LOCK_KEY = 727_274_001
 
@@ -75,7 +81,7 @@ def compute_hash(event: AuditEvent) -> str:
 def record(
     action: str,
     *,
-    actor: User | int | None = None,
+    actor: Actor | int | None = None,
     object_type: str,
     object_id: Any = None,
     submission_id: int | None = None,

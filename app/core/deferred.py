@@ -17,6 +17,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g
 
+from app.core.mail import deliver_pending
+from app.extensions import db
+
 log = logging.getLogger("crucible.deferred")
 
 Work = list[tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]]]
@@ -38,9 +41,6 @@ def attach(app: Flask) -> None:
 
 
 def run(application: Flask, work: Work) -> None:
-    from app.core.mail import deliver_pending
-    from app.extensions import db
-
     for func, args, kwargs in work:
         with application.app_context():
             try:

@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 log = logging.getLogger("crucible.errors")
 
 MESSAGES = {
@@ -74,8 +76,6 @@ def register_error_handlers(app: Flask) -> None:
         """Runs before Flask-SQLAlchemy's own teardown (registered earlier, so run later), which would let the
         ROLLBACK on a connection the database has just dropped escape to the WSGI server after the response is
         already made: it is closed here, and a failure logged instead."""
-        from app.extensions import db
-
         try:
             db.session.remove()
         except Exception as error:  # noqa: BLE001 - the connection is gone; the pool replaces it
@@ -123,8 +123,6 @@ def _database_unreachable(error: Exception) -> bool:
 
 
 def _discard_transaction() -> None:
-    from app.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is already gone; the pool replaces it

@@ -1,7 +1,8 @@
 """Declarative base shared by every feature's models."""
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy import CheckConstraint, ColumnElement, DateTime, Dialect, MetaData, column, or_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -17,6 +18,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(name: str, column_name: str, values: Iterable[str], *, nullable: bool = False) -> CheckConstraint:
+    """A named CHECK that the column holds one of a label set's keys (NULL too when nullable), as SQLAlchemy
+    renders it: the label set stays the one home of its values, and no SQL is built from strings here."""
+    allowed: ColumnElement[bool] = column(column_name).in_([str(value) for value in values])
+    if nullable:
+        allowed = or_(column(column_name).is_(None), allowed)
+    return CheckConstraint(allowed, name=name)
 
 
 def utcnow() -> datetime:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session, url_for
 
+from app.core.mail import deliver_pending
 from app.core.markdown import render_markdown
 from app.core.permissions import ROLES
 
@@ -89,8 +90,6 @@ def register_web_hooks(app: Flask) -> None:
     @app.teardown_request
     def deliver_mail(exc: BaseException | None) -> None:
         if exc is None and g.get("crucible_mail_pending"):
-            from app.core.mail import deliver_pending
-
             deliver_pending()
 
     app.jinja_env.globals["url_for"] = page_url

@@ -6,9 +6,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import UTCDateTime, utcnow
+from app.core.models import UTCDateTime, one_of, utcnow
 from app.extensions import Model
-from app.submissions.workflow import sql_in
 
 DOCUMENT_KINDS = {
     "decision": "Decision",
@@ -22,7 +21,7 @@ class Document(Model):
 
     __tablename__ = "document"
     __table_args__ = (
-        CheckConstraint(f"kind IN {sql_in(DOCUMENT_KINDS)}", name="known_kind"),
+        one_of("known_kind", "kind", DOCUMENT_KINDS),
         CheckConstraint("size > 0", name="size_positive"),
     )
 
@@ -50,8 +49,8 @@ class RenderJob(Model):
 
     __tablename__ = "render_job"
     __table_args__ = (
-        CheckConstraint(f"kind IN {sql_in(DOCUMENT_KINDS)}", name="known_kind"),
-        CheckConstraint(f"status IN {sql_in(JOB_STATES)}", name="known_status"),
+        one_of("known_kind", "kind", DOCUMENT_KINDS),
+        one_of("known_status", "status", JOB_STATES),
         CheckConstraint("status != 'done' OR document_id IS NOT NULL", name="done_has_document"),
         # One job per document to be produced: asking again returns it (and retries it when it failed).
         UniqueConstraint("submission_id", "round_number", "kind", name="uq_render_job_submission_round_kind"),
@@ -73,3 +72,5 @@ class RenderJob(Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     document: Mapped[Document | None] = relationship()
+    # By name: documents imports no model of the feature that asks for it.
+    submission = relationship("Submission")

@@ -6,7 +6,6 @@ from typing import Any
 
 from app.core.permissions import OVERSIGHT_ROLES
 from app.documents.models import RenderJob
-from app.submissions.models import Submission
 from app.submissions.permissions import can_see_application, is_team_member
 
 
@@ -15,7 +14,8 @@ class JobOfApplication:
     """A render job with the application (and its team) it renders, which says who may see it."""
 
     job: RenderJob
-    submission: Submission
+    # The application, as submissions' model: documents names no model of the features that ask for documents.
+    submission: Any
 
 
 def job_visible(user: Any, target: JobOfApplication) -> bool:

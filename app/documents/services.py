@@ -20,12 +20,15 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
+from app.core import audit, jobs
 from app.core.models import utcnow
 from app.core.permissions import Resource
+from app.core.storage import get_storage, sha256_of
 from app.documents.context import assessment_context
 from app.documents.models import DOCUMENT_KINDS, Document, RenderJob
 from app.documents.permissions import JobOfApplication, job_visible
+from app.documents.render import render_pdf
+from app.documents.signing import sign_pdf, signer_subject
 from app.extensions import db
 from app.submissions.services import page_submission
 
@@ -62,9 +65,6 @@ def document_filename(document: Document) -> str:
 def produce_document(submission_id: int, round_number: int, kind: str, *, document_uid: str,
                      actor_id: int | None) -> Document:
     """Render, sign and archive; adds the Document row and its audit event to the session (caller commits)."""
-    from app.archive.storage import get_storage, sha256_of
-    from app.documents.signing import sign_pdf, signer_subject
-
     if kind not in DOCUMENT_KINDS:
         raise DocumentError(f"unknown document kind {kind!r}")
     started = time.perf_counter()
@@ -96,8 +96,6 @@ def produce_document(submission_id: int, round_number: int, kind: str, *, docume
 
 def _render(context: dict) -> bytes:
     # Indirection so tests can make a rendering fail once and watch the retry.
-    from app.documents.render import render_pdf
-
     return render_pdf(context)
 
 
@@ -180,7 +178,7 @@ def requeue_stale(connection) -> list[RenderJob]:
     candidates = db.session.scalars(
         select(RenderJob).where(RenderJob.status.in_(("queued", "running"))).order_by(RenderJob.id)).all()
     for job in candidates:
-        if not _retryable(job) or _rq_job_live(job.rq_job_id, connection):
+        if not _retryable(job) or jobs.rq_job_live(job.rq_job_id, connection):
             continue
         if job.attempts >= SWEEP_MAX_ATTEMPTS:
             _give_up(job)
@@ -189,20 +187,6 @@ def requeue_stale(connection) -> list[RenderJob]:
                     job.status, job.started_at or job.created_at)
         retried.append(retry_job(job.id, None, swept=True))
     return retried
-
-
-def _rq_job_live(rq_job_id: str | None, connection) -> bool:
-    """Whether RQ still holds the job waiting or running (RQ's own clean-up settles one whose worker died)."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
-    if not rq_job_id:
-        return False
-    try:
-        status = Job.fetch(rq_job_id, connection=connection).get_status(refresh=False)
-    except NoSuchJobError:
-        return False
-    return status not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def _give_up(job: RenderJob) -> None:
@@ -257,19 +241,11 @@ def _dispatch(job: RenderJob, *, inline: bool = False) -> None:
 
 
 def enqueue(job_id: int, redis_url: str) -> str:
-    from redis import Redis
-    from rq import Queue, Retry
-
     config = current_app.config
     intervals = [int(x) for x in str(config.get("RENDER_RETRY_INTERVALS", "10,60,300")).split(",") if x.strip()]
-    queue = Queue(config.get("RENDER_QUEUE", "crucible-documents"), connection=Redis.from_url(redis_url))
-    rq_job = queue.enqueue(
-        "app.documents.jobs.render_assessment", job_id,
-        retry=Retry(max=RQ_RETRIES, interval=intervals if any(intervals) else 0),
-        job_timeout=RENDER_TIMEOUT, result_ttl=86400, failure_ttl=30 * 86400,
-        description=f"render assessment job {job_id}",
-    )
-    return rq_job.id
+    return jobs.enqueue("app.documents.jobs.render_assessment", job_id, redis_url=redis_url,
+                        queue=config.get("RENDER_QUEUE", "crucible-documents"), retries=RQ_RETRIES,
+                        intervals=intervals, timeout=RENDER_TIMEOUT, description=f"render assessment job {job_id}")
 
 
 def run_inline(job_id: int) -> RenderJob:
@@ -351,6 +327,4 @@ def documents_for(submission_id: int) -> list[Document]:
 
 
 def document_bytes(document: Document) -> bytes:
-    from app.archive.storage import get_storage
-
     return get_storage().get(document.storage_key)

@@ -19,6 +19,14 @@ QuestionType = Literal[
 ]
 
 CATEGORIES: tuple[Category, ...] = ("data", "dual_use", "environment", "people", "openness")
+# The words printed for each category, in the application, the reviewer's pages and the signed assessment.
+CATEGORY_LABELS: dict[Category, str] = {
+    "data": "Data and FAIR",
+    "dual_use": "Dual use and security",
+    "environment": "Environment",
+    "people": "People and society",
+    "openness": "Openness",
+}
 
 # Types whose answer must be one (or several) of the question's options.
 OPTION_TYPES = frozenset({"choice", "multi"})

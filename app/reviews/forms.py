@@ -3,8 +3,8 @@ from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import choices
-from app.reviews.models import OUTCOMES, RECOMMENDATIONS
-from app.submissions.workflow import ROUTES
+from app.reviews.models import RECOMMENDATIONS
+from app.submissions.workflow import OUTCOMES, ROUTES
 
 
 class RouteForm(FlaskForm):

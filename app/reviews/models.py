@@ -16,22 +16,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.models import UTCDateTime, utcnow
+from app.core.models import UTCDateTime, one_of, utcnow
 from app.extensions import Model
 from app.submissions.models import Submission
-from app.submissions.workflow import sql_in
+from app.submissions.workflow import OUTCOMES
 
 RECOMMENDATIONS = {
     "approve": "Approve",
     "approve_with_conditions": "Approve with conditions",
     "changes_requested": "Changes requested",
     "reject": "Reject",
-}
-OUTCOMES = {
-    "approved": "Approved",
-    "approved_with_conditions": "Approved with conditions",
-    "changes_requested": "Revise and resubmit",
-    "rejected": "Rejected",
 }
 # reviewer: an ordinary review; security: the export-control / Trusted Research sign-off.
 ASSIGNMENT_KINDS = ("reviewer", "security")
@@ -44,10 +38,9 @@ class Assignment(Model):
     __table_args__ = (
         UniqueConstraint("submission_id", "round_number", "reviewer_id", "kind",
                          name="uq_assignment_submission_round_reviewer_kind"),
-        CheckConstraint(f"kind IN {sql_in(ASSIGNMENT_KINDS)}", name="known_kind"),
-        CheckConstraint(f"coi_status IN {sql_in(COI_STATES)}", name="known_coi_status"),
-        CheckConstraint(f"recommendation IS NULL OR recommendation IN {sql_in(RECOMMENDATIONS)}",
-                        name="known_recommendation"),
+        one_of("known_kind", "kind", ASSIGNMENT_KINDS),
+        one_of("known_coi_status", "coi_status", COI_STATES),
+        one_of("known_recommendation", "recommendation", RECOMMENDATIONS, nullable=True),
         # A recommendation can only follow a declaration of no conflict of interest.
         CheckConstraint("recommendation IS NULL OR coi_status = 'none'", name="recommend_after_coi"),
     )
@@ -77,7 +70,7 @@ class Assignment(Model):
 class Comment(Model):
     __tablename__ = "comment"
     __table_args__ = (
-        CheckConstraint(f"visibility IN {sql_in(VISIBILITIES)}", name="known_visibility"),
+        one_of("known_visibility", "visibility", VISIBILITIES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,7 +98,7 @@ class Decision(Model):
     __tablename__ = "decision"
     __table_args__ = (
         UniqueConstraint("submission_id", "round_number", name="uq_decision_submission_id_round_number"),
-        CheckConstraint(f"outcome IN {sql_in(OUTCOMES)}", name="known_outcome"),
+        one_of("known_outcome", "outcome", OUTCOMES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
+from app.core.forms import ConfirmForm
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import ConditionReportForm
@@ -11,7 +12,6 @@ from app.reviews.models import Condition
 from app.reviews.permissions import can_confirm_condition, can_report_condition
 from app.reviews.services import CONDITION
 from app.reviews.web import bp, flash_back_to, if_rule_broken
-from app.submissions.forms import ConfirmForm
 
 
 @bp.post("/applications/<int:submission_id>/conditions/<int:condition_id>/report")

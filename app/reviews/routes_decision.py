@@ -7,13 +7,14 @@ from flask_login import current_user
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import DecisionForm
-from app.reviews.models import OUTCOMES, RECOMMENDATIONS
+from app.reviews.models import RECOMMENDATIONS
 from app.reviews.permissions import can_decide, can_open_chair_queue
 from app.reviews.web import bp, comment_threads, if_rule_broken
 from app.submissions import services as submission_services
 from app.submissions import workflow
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
+from app.submissions.workflow import OUTCOMES
 
 
 @bp.route("/review/chair")

@@ -8,7 +8,6 @@ from flask_login import current_user
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import ConditionReportForm, ReplyForm
-from app.reviews.models import OUTCOMES
 from app.reviews.permissions import can_answer_committee
 from app.reviews.web import bp, comment_threads, if_rule_broken
 from app.submissions import services as submission_services
@@ -16,6 +15,7 @@ from app.submissions import workflow
 from app.submissions.models import Submission
 from app.submissions.permissions import can_read_application, team_role
 from app.submissions.services import APPLICATION
+from app.submissions.workflow import OUTCOMES
 
 
 @bp.route("/applications/<int:submission_id>/feedback")

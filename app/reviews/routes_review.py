@@ -9,10 +9,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core.forms import ConfirmForm
 from app.core.permissions import OVERSIGHT_ROLES, allowed
 from app.reviews import presenters, services
 from app.reviews.forms import CommentForm, InterestForm, RecommendationForm
-from app.reviews.models import OUTCOMES, RECOMMENDATIONS, Assignment
+from app.reviews.models import RECOMMENDATIONS, Assignment
 from app.reviews.permissions import (
     CommentUnderReview,
     UnderReview,
@@ -26,7 +27,7 @@ from app.reviews.services import ASSIGNMENT, COMMENT, REVIEW
 from app.reviews.web import Thread, bp, comment_threads, if_rule_broken, table_state, wants_fragment
 from app.submissions import services as submission_services
 from app.submissions import workflow
-from app.submissions.forms import ConfirmForm
+from app.submissions.workflow import OUTCOMES
 
 
 @bp.route("/review/mine")

@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.core.forms import choices
+from app.core.forms import ConfirmForm, choices
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import AssignForm, QueueFilterForm, RouteForm
@@ -15,7 +15,6 @@ from app.reviews.permissions import can_open_queue, can_triage, can_unassign
 from app.reviews.services import ASSIGNMENT
 from app.reviews.web import bp, flash_back_to, if_rule_broken, table_state, wants_fragment
 from app.submissions import workflow
-from app.submissions.forms import ConfirmForm
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
 

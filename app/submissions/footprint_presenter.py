@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.core.charts import chart
 from app.questionnaires import footprint
 from app.questionnaires.schema import Question
-
-CHART_WIDTH = 480
-BAR_HEIGHT = 22
-BAR_GAP = 8
-LABEL_WIDTH = 150
 
 
 def stage_options(data: footprint.FootprintData) -> dict[str, list[tuple[str, str]]]:
@@ -64,30 +60,6 @@ def stages_item(question: Question, shown_value: Any, has_error: bool, add_stage
         "kinds": {key: device["kind"] for key, device in data.devices.items()},
         "max_stages": footprint.MAX_STAGES,
         "constants": constants,
-    }
-
-
-def chart(bars: list[tuple[str, float, str]], title: str) -> dict[str, Any]:
-    """A horizontal bar chart drawn as SVG by the `bar_chart` macro: (label, value, value text) per bar."""
-    largest = max((value for _, value, _ in bars), default=0) or 1
-    plot = CHART_WIDTH - LABEL_WIDTH - 90
-    rows = []
-    for index, (label, value, text) in enumerate(bars):
-        rows.append({
-            "label": label,
-            "text": text,
-            "y": index * (BAR_HEIGHT + BAR_GAP),
-            "width": max(1.0, round(plot * value / largest, 1)) if value > 0 else 0,
-            "text_y": index * (BAR_HEIGHT + BAR_GAP) + BAR_HEIGHT * 0.7,
-        })
-    return {
-        "title": title,
-        "rows": rows,
-        "width": CHART_WIDTH,
-        "height": max(1, len(rows)) * (BAR_HEIGHT + BAR_GAP),
-        "label_width": LABEL_WIDTH,
-        "bar_height": BAR_HEIGHT,
-        "description": "; ".join(f"{row['label']}: {row['text']}" for row in rows),
     }
 
 

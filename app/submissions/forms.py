@@ -32,7 +32,3 @@ class WithdrawForm(FlaskForm):
         "Why are you withdrawing this application? (optional)",
         validators=[Length(max=2000, message="Enter 2000 characters or fewer")],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that change state."""

@@ -7,9 +7,9 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.auth.models import User
-from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.models import TimestampMixin, UTCDateTime, one_of, utcnow
 from app.extensions import Model
-from app.submissions.workflow import ROUTES, State, sql_in
+from app.submissions.workflow import ROUTES, State
 
 MEMBER_ROLES = ("editor", "viewer")
 TIERS = ("Low", "Medium", "High")
@@ -32,9 +32,9 @@ class QuestionnaireVersion(Model):
 class Submission(TimestampMixin, Model):
     __tablename__ = "submission"
     __table_args__ = (
-        CheckConstraint(f"state IN {sql_in(s.value for s in State)}", name="known_state"),
-        CheckConstraint(f"route IS NULL OR route IN {sql_in(ROUTES)}", name="known_route"),
-        CheckConstraint(f"overall_tier IS NULL OR overall_tier IN {sql_in(TIERS)}", name="known_tier"),
+        one_of("known_state", "state", State),
+        one_of("known_route", "route", ROUTES, nullable=True),
+        one_of("known_tier", "overall_tier", TIERS, nullable=True),
         CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="submitted_has_reference"),
         CheckConstraint("round_number >= 0", name="round_not_negative"),
     )
@@ -70,7 +70,7 @@ class SubmissionMember(Model):
     __tablename__ = "submission_member"
     __table_args__ = (
         UniqueConstraint("submission_id", "email", name="uq_submission_member_submission_id_email"),
-        CheckConstraint(f"role IN {sql_in(MEMBER_ROLES)}", name="known_member_role"),
+        one_of("known_member_role", "role", MEMBER_ROLES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,14 +7,17 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
+from app.core.charts import chart
+from app.core.forms import ConfirmForm
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
+from app.questionnaires.schema import CATEGORY_LABELS
 from app.questionnaires.scoring import score
 from app.submissions import services, workflow
-from app.submissions.footprint_presenter import chart, statement_view
-from app.submissions.forms import ConfirmForm, InviteForm, NewSubmissionForm, WithdrawForm
+from app.submissions.footprint_presenter import statement_view
+from app.submissions.forms import InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Submission
 from app.submissions.permissions import can_edit_answers, can_read_application, is_owner, team_role
 from app.submissions.presenters import section_context, task_rows
@@ -349,10 +352,6 @@ def remove_member(submission: Submission, member_id: int):
         abort(404)
     flash("Team member removed.", "success")
     return redirect(url_for(".team", submission_id=submission.id))
-
-
-CATEGORY_LABELS = {"data": "Data and FAIR", "dual_use": "Dual use and security", "environment": "Environment",
-                   "people": "People and society", "openness": "Openness"}
 
 
 def risk_chart(profile: dict) -> dict:

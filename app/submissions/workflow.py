@@ -35,6 +35,13 @@ STATE_LABELS = {
     State.WITHDRAWN: "Withdrawn",
 }
 
+# A chair's decision on a round; each is the action "decide:<outcome>" in TRANSITIONS.
+OUTCOMES = {
+    "approved": "Approved",
+    "approved_with_conditions": "Approved with conditions",
+    "changes_requested": "Revise and resubmit",
+    "rejected": "Rejected",
+}
 ROUTES = {"expedited": "Expedited review", "standard": "Standard review", "full_committee": "Full committee"}
 # Reviewers a route needs before review can start; the full committee also has the chair.
 REVIEWERS_REQUIRED = {"expedited": 1, "standard": 2, "full_committee": 2}
@@ -125,6 +132,3 @@ def next_state(action: str, state: str) -> State:
     except KeyError:
         raise TransitionError(action, state) from None
 
-
-def sql_in(values) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"

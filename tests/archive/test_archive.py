@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from app.archive.storage import LocalStorage, S3Storage, StorageError
+from app.core.storage import LocalStorage, S3Storage, StorageError
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision

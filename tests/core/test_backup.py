@@ -11,10 +11,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app import create_app
-from app.admin.backup import BackupError, backup, restore
-from app.archive.storage import get_storage
 from app.core import audit
 from app.core.audit import AuditEvent, verify_chain
+from app.core.backup import BackupError, backup, restore
+from app.core.storage import get_storage
 from app.documents import services as document_services
 from app.documents.models import Document
 from app.extensions import db

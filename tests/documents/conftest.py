@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.documents import jobs
+from app.core import jobs
 from app.documents.render import render_pdf
 from app.extensions import db
 from tests.documents.helpers import decided_application

@@ -128,7 +128,7 @@ def restore_document(app, meta: dict, *, created_at: datetime | None = None, own
 
 
 def store_bytes(app, data: bytes, **meta) -> dict:
-    from app.archive.storage import get_storage
+    from app.core.storage import get_storage
 
     with app.app_context():
         key = get_storage().put(data)

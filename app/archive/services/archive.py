@@ -15,19 +15,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.archive.permissions import document_visible
-from app.archive.storage import get_storage
 from app.auth.models import User
 from app.core import audit
 from app.core.permissions import Resource
+from app.core.storage import get_storage
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename
 from app.extensions import db
-from app.reviews.models import OUTCOMES, Decision
+from app.reviews.models import Decision
 from app.submissions.models import Submission
 from app.submissions.services import PAGE_LOAD_OPTIONS
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
+from app.submissions.workflow import OUTCOMES
 
 BAGIT_VERSION = "1.0"
 PER_PAGE = 25

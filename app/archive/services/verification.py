@@ -32,6 +32,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.core import audit
+from app.core.sandbox import ChildFailed, LimitExceeded, Limits, run_limited
 from app.documents.models import Document
 from app.extensions import db
 
@@ -157,8 +158,6 @@ def _refusal(which: str, limits: CheckLimits) -> VerificationRefused:
 
 def verify_pdf_bytes(data: bytes) -> VerificationResult:
     """The file's verification, or VerificationRefused when checking it would pass a limit (see above)."""
-    from app.core.sandbox import ChildFailed, LimitExceeded, Limits, run_limited
-
     limits = CheckLimits.from_config()
     objects = declared_objects(data)
     if objects > limits.max_objects:

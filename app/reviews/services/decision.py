@@ -15,7 +15,7 @@ from app.core.permissions import require
 from app.documents.models import RenderJob
 from app.documents.services import assessment_job, request_assessment
 from app.extensions import db
-from app.reviews.models import OUTCOMES, Assignment, Comment, Condition, Decision
+from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.reviews.permissions import (
     can_decide,
 )
@@ -25,7 +25,7 @@ from app.submissions import workflow
 from app.submissions.models import Submission
 from app.submissions.permissions import is_team_member
 from app.submissions.services import lock
-from app.submissions.workflow import State
+from app.submissions.workflow import OUTCOMES, State
 
 OUTCOME_MEANINGS = {
     "approved": "Approved",

@@ -1,6 +1,6 @@
-"""Decided demo applications with their signed assessments (`flask seed-demo-documents`, run by `make run`).
+"""Decided demo applications with their signed assessments (`flask demo documents`, run by `make run`).
 
-Development only. Runs after `flask seed-demo` (it needs the demo accounts). Each application is created,
+Development only. Runs after `flask demo seed` (it needs the demo accounts). Each application is created,
 answered and submitted through the submissions services; the review records (recommendation, comments,
 decision, conditions) are written directly, as the review workflow would leave them. Idempotent: an
 application that exists (matched by title) is left alone. When the review workflow's own demo data already
@@ -16,13 +16,14 @@ from sqlalchemy import select
 from app.auth.models import find_user_by_email
 from app.core import audit
 from app.core.models import utcnow
+from app.demo.accounts import LOW_RISK_ANSWERS
 from app.documents import services as document_services
 from app.documents.models import Document
 from app.extensions import db
-from app.reviews.models import OUTCOMES, Assignment, Comment, Condition, Decision
+from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.submissions import services
-from app.submissions.demo import LOW_RISK_ANSWERS
 from app.submissions.models import Submission, SubmissionMember
+from app.submissions.workflow import OUTCOMES
 
 DECIDED = [
     # title, outcome, condition texts, comment to the applicant
@@ -45,7 +46,7 @@ def seed() -> Iterator[str]:
     chair = find_user_by_email("chair@example.ac.uk")
     reviewer = find_user_by_email("reviewer@example.ac.uk")
     if owner is None or chair is None or reviewer is None:
-        yield "run `flask seed-demo` first: the demo accounts are missing"
+        yield "run `flask demo seed` first: the demo accounts are missing"
         return
     # The review workflow's demo data may already hold decided applications; add ours only when it does not.
     already_decided = db.session.scalar(select(Decision.id).limit(1)) is not None

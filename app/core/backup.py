@@ -1,7 +1,7 @@
 """Backup and restore of the whole installation: every table of the models plus the archived PDFs.
 
-    flask --app wsgi backup DIR      # DIR must not exist yet (or be empty)
-    flask --app wsgi restore DIR     # into an EMPTY, migrated database (`flask db upgrade` first)
+    flask --app wsgi admin backup DIR      # DIR must not exist yet (or be empty)
+    flask --app wsgi admin restore DIR     # into an EMPTY, migrated database (`flask db upgrade` first)
 
 Database-agnostic: each table of `db.metadata` is written, in dependency order and by primary key, as JSON
 lines (`tables/<name>.jsonl`), so a SQLite backup restores into PostgreSQL and back. `manifest.json` lists
@@ -22,16 +22,15 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import click
-from flask import Flask
 from sqlalchemy import (
     JSON,
+    Column,
     Date,
     DateTime,
     Integer,
@@ -47,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from app.core.storage import get_storage, sha256_of
 from app.extensions import db
 
 FORMAT = "crucible-backup"
@@ -57,6 +57,13 @@ CHUNK = 1024 * 1024
 ARCHIVE_REFERENCES = {"document": ("storage_key", "sha256")}
 
 
+Echo = Callable[[str], object]
+
+
+def _silent(message: str) -> None:
+    pass
+
+
 class BackupError(RuntimeError):
     pass
 
@@ -64,7 +71,7 @@ class BackupError(RuntimeError):
 # ------------------------------------------------------------------------------------------- encoding
 
 
-def _kind(column) -> str:
+def _kind(column: Column[Any]) -> str:
     column_type = column.type
     impl = getattr(column_type, "impl", column_type)
     for kind, types in (("json", JSON), ("datetime", DateTime), ("date", Date), ("time", Time),
@@ -132,7 +139,7 @@ def _schema_revision(connection: Connection) -> str | None:
 # ------------------------------------------------------------------------------------------- backup
 
 
-def _rows(connection: Connection, table: Table) -> Iterator[dict]:
+def _rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
     kinds = {column.name: _kind(column) for column in table.columns}
     json_columns = [name for name, kind in kinds.items() if kind == "json"]
     # For JSON columns also ask whether the value is SQL NULL (a JSON null reads back as None too).
@@ -150,10 +157,8 @@ def _rows(connection: Connection, table: Table) -> Iterator[dict]:
         yield encoded
 
 
-def backup(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
+def backup(directory: str | os.PathLike[str], *, echo: Echo = _silent) -> dict[str, Any]:
     """Write the database and the archive files to `directory` (new or empty). Returns the manifest."""
-    from app.archive.storage import get_storage, sha256_of
-
     target = Path(directory)
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty; choose a new directory for the backup")
@@ -199,9 +204,9 @@ def backup(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
 # ------------------------------------------------------------------------------------------- restore
 
 
-def _read_manifest(source: Path) -> dict:
+def _read_manifest(source: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BackupError(f"{source} holds no manifest.json: not a backup") from None
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
@@ -210,7 +215,7 @@ def _read_manifest(source: Path) -> dict:
     return manifest
 
 
-def _check_files(source: Path, manifest: dict) -> None:
+def _check_files(source: Path, manifest: dict[str, Any]) -> None:
     """Every file named by the manifest is present and matches its sha256, before anything is written."""
     problems = []
     for entry in manifest["tables"]:
@@ -256,10 +261,8 @@ def _reset_sequences(connection: Connection) -> None:
                                        .select_from(table))
 
 
-def restore(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
+def restore(directory: str | os.PathLike[str], *, echo: Echo = _silent) -> dict[str, Any]:
     """Load a backup into an empty, migrated database and the configured archive. Returns the manifest."""
-    from app.archive.storage import get_storage
-
     source = Path(directory)
     manifest = _read_manifest(source)
     _check_files(source, manifest)
@@ -280,7 +283,7 @@ def restore(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
             table = tables[entry["name"]]
             kinds = {column.name: _kind(column) for column in table.columns}
             count = 0
-            batch: list[dict] = []
+            batch: list[dict[str, Any]] = []
             with (source / entry["file"]).open(encoding="utf-8") as handle:
                 for line in handle:
                     raw = json.loads(line)
@@ -307,30 +310,3 @@ def restore(directory: str | os.PathLike, *, echo=lambda message: None) -> dict:
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
     return manifest
-
-
-def register_backup_cli(app: Flask) -> None:
-    @app.cli.command("backup")
-    @click.argument("directory", type=click.Path(file_okay=False))
-    def backup_command(directory: str) -> None:
-        """Write the database and the archived PDFs to DIRECTORY (new or empty)."""
-        try:
-            manifest = backup(directory, echo=click.echo)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from None
-        rows = sum(entry["rows"] for entry in manifest["tables"])
-        click.echo(f"Backup written to {directory}: {rows} rows in {len(manifest['tables'])} tables, "
-                   f"{len(manifest['archive'])} archived files.")
-
-    @app.cli.command("restore")
-    @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-    def restore_command(directory: str) -> None:
-        """Load a backup from DIRECTORY into an empty, migrated database and the archive."""
-        try:
-            manifest = restore(directory, echo=click.echo)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from None
-        rows = sum(entry["rows"] for entry in manifest["tables"])
-        click.echo(f"Restored {rows} rows in {len(manifest['tables'])} tables and "
-                   f"{len(manifest['archive'])} archived files from {directory}. "
-                   "Run `flask --app wsgi audit verify` to check the audit chain.")

@@ -59,7 +59,7 @@ def _check_key(key: str) -> str:
 class LocalStorage:
     name = "local"
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     def key_for(self, digest: str) -> str:

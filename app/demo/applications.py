@@ -1,4 +1,4 @@
-"""`flask seed-demo`: demo accounts and an application in every state of the review, for development.
+"""Demo applications in every state of the review, for development (`flask demo seed`, after the accounts).
 
 Idempotent: accounts are matched by email and applications by title, so running it again adds nothing.
 """
@@ -7,16 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import click
-from flask import Flask
 from sqlalchemy import select
 
 from app.auth.models import User, find_user_by_email
+from app.demo.accounts import DEMO_USERS, LOW_RISK_ANSWERS
+from app.demo.accounts import seed as seed_basics
 from app.extensions import db
 from app.reviews import services as reviews
 from app.reviews.models import Assignment, Condition
 from app.submissions import services as submissions
-from app.submissions.demo import DEMO_USERS, LOW_RISK_ANSWERS
-from app.submissions.demo import seed as seed_basics
 from app.submissions.models import Submission, SubmissionMember
 
 PASSWORDS = {email: password for email, _name, _roles, password in DEMO_USERS}
@@ -113,11 +112,3 @@ def seed() -> Iterator[str]:
             reviews.report_condition(first, owner, "Deposited as NOMAD upload 2026-11-20.")
         yield f"created application “{title}” ({submission.state})"
     yield "demo data ready"
-
-
-def register_demo_cli(app: Flask) -> None:
-    @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Create the demo accounts and an application in every state (safe to run again)."""
-        for line in seed():
-            click.echo(line)

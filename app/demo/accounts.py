@@ -1,4 +1,4 @@
-"""Demo accounts and applications for development (`flask seed-demo`, run by `make run`).
+"""Demo accounts and their first applications for development (the start of `flask demo seed`).
 
 Idempotent: accounts are matched by email and applications by title, so running it again adds nothing.
 The passwords are for development only and are listed in the README.
