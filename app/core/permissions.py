@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, Protocol, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from app.core.errors import Forbidden
@@ -104,6 +104,7 @@ def allowed(predicate: Callable[..., bool], *, load: Resource[Any] | None = None
         # Signed out, every guarded page sends the visitor to sign in first (Flask-Login's redirect).
         guarded: Any = wraps(view)(login_required(checked))
         guarded.access_policy = _name_of(predicate)  # read by the route-policy test
+        guarded.access_predicate, guarded.access_resource = predicate, load  # read by may()
         return guarded  # type: ignore[no-any-return]  # wraps keeps the view's name and signature
 
     return decorator
@@ -117,6 +118,22 @@ def public(reason: str) -> Callable[[View], View]:
         return view
 
     return decorator
+
+
+def may(endpoint: str, obj: Any = None) -> bool:
+    """Whether the signed-in user may use a route, by the route's own predicate: what a page asks before it
+    shows a link or a button, so that one is shown exactly when following it is allowed. A route about an
+    object is asked with the object (`may('reviews.triage', submission)`)."""
+    view = current_app.view_functions[endpoint]
+    predicate = getattr(view, "access_predicate", None)
+    if predicate is None:
+        return True  # a public route
+    about_one = getattr(view, "access_resource", None) is not None
+    if about_one and obj is None:
+        raise TypeError(f"may({endpoint!r}) needs the object the route is about")
+    if not current_user.is_authenticated:
+        return False
+    return bool(predicate(current_user, obj) if about_one else predicate(current_user))
 
 
 def require(predicate: Callable[..., bool], user: Any, *obj: Any) -> None:

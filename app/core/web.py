@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 
 from app.core.mail import deliver_pending
 from app.core.markdown import render_markdown
-from app.core.permissions import ROLES
+from app.core.permissions import ROLES, may
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -95,5 +95,6 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = page_url
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["ROLE_LABELS"] = ROLES
+    app.jinja_env.globals["may"] = may
     app.jinja_env.filters["datetime"] = lambda value: value.strftime("%-d %b %Y, %H:%M UTC") if value else ""
     app.jinja_env.filters["date"] = lambda value: value.strftime("%-d %B %Y") if value else ""

@@ -1,6 +1,7 @@
 """Every route declares who may use it: one `@allowed(predicate)` or `@public("reason")` (core.permissions)."""
 from __future__ import annotations
 
+import pytest
 from flask import Blueprint, Flask
 
 # Static files, Flask's own and Bootstrap-Flask's: served to everyone, like any web server's.
@@ -44,3 +45,30 @@ def test_policies_name_their_predicate_or_reason(app):
     assert policies["submissions.task_list"] == "can_read_application"
     # No anonymous predicates: the route-policy report reads each one's name.
     assert not [endpoint for endpoint, policy in policies.items() if "lambda" in policy]
+
+
+def test_pages_link_to_the_routes_their_reader_may_use(app, make_client):
+    """The menu asks each route's own predicate (core.permissions.may), so it shows exactly what opens."""
+    from tests.reviews.helpers import person
+
+    menus = {}
+    for role in ("coordinator", "reviewer", "chair", "admin"):
+        page = person(app, make_client, role).client.get("/").get_data(as_text=True)
+        menus[role] = {link for link in ("/review/queue", "/review/mine", "/review/chair", "/reports/footprint",
+                                         "/admin/users") if f'href="{link}"' in page}
+    assert menus == {
+        "coordinator": {"/review/queue", "/reports/footprint"},
+        "reviewer": {"/review/mine"},
+        "chair": {"/review/mine", "/review/chair"},
+        "admin": {"/review/queue", "/reports/footprint", "/admin/users"},
+    }
+
+
+def test_may_needs_the_object_of_a_route_about_one(app):
+    from app.core.permissions import may
+
+    with app.test_request_context("/"):
+        assert may("auth.login")  # public
+        assert not may("reviews.queue")  # signed out
+        with pytest.raises(TypeError, match="needs the object"):
+            may("reviews.triage")
