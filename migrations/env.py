@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.core.models import migration_filter
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,6 +93,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Indexes built on one database only, or compared by name only (app.core.models.migration_filter).
+        conf_args.setdefault("include_object", migration_filter(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -210,3 +210,37 @@ def test_counting_sees_the_pages_queries(app, make_client, size):
     with count_statements(app) as statements:
         assert client.get("/").status_code == 200
     assert any("submission" in s for s in statements)
+
+
+def test_chair_list(app, make_client):
+    owner, _, template_id = _template_submission(app, make_client)
+    chair = person(app, make_client, "chair", "reviewer")
+    reviewer = make_user(app, "reviewer")
+    done = {"n": 0}
+
+    def rows_for(size):
+        ids = _clone(app, template_id, size - done["n"], owner_id=owner.id, state="in_review")
+        with app.app_context():
+            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=reviewer.id, kind="reviewer",
+                                           coi_status="none", recommendation="approve" if i % 2 else None)
+                                for i in ids])
+            db.session.commit()
+        done["n"] = size
+
+    _assert_flat(_counts(app, lambda: chair.client.get("/review/chair"), rows_for))
+
+
+def test_archive_search(app, make_client):
+    from tests.test_long_lists import _documents
+
+    owner, _, template_id = _template_submission(app, make_client)
+    client = person(app, make_client, "coordinator").client
+    done = {"n": 0}
+
+    def rows_for(size):
+        _documents(app, _clone(app, template_id, size - done["n"], owner_id=owner.id, state="approved"))
+        done["n"] = size
+
+    for url in ("/archive", "/archive?outcome=approved&title=a"):
+        _assert_flat(_counts(app, lambda url=url: client.get(url), rows_for))
+        done["n"] = MANY

@@ -54,12 +54,12 @@ def search():
         date_from=_parse_date("date_from"),
         date_to=_parse_date("date_to"),
     )
-    page = archive_services.search_page(filters)
+    page, more = archive_services.search_page(filters)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     decisions = archive_services.decisions_for(page.items)
     rows = [(d, d.submission, d.submission.owner, decisions.get((d.submission_id, d.round_number))) for d in page.items]
     return render_template(
-        "archive/search.html", page=page, rows=rows, filters=filters, args=args, outcomes=OUTCOMES,
+        "archive/search.html", page=page, more=more, rows=rows, filters=filters, args=args, outcomes=OUTCOMES,
         kinds=DOCUMENT_KINDS, page_title="Archive",
     )
 

@@ -1,6 +1,7 @@
 """Declarative base shared by every feature's models."""
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ColumnElement, DateTime, Dialect, MetaData, column, or_
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -53,3 +54,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def migration_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's include_object for a database of `dialect`: indexes the models build on one database only
+    (info={"only_on": name}, with ddl_if) are neither expected nor compared on the others, and an index marked
+    info={"compare": False} is compared by name only, as the database rewrites its expression."""
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        model = compare_to if reflected else obj
+        info = getattr(model, "info", None) or {}
+        if info.get("compare") is False:
+            return False
+        only_on = info.get("only_on")
+        return only_on is None or only_on == dialect
+
+    return include_object

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -43,6 +44,8 @@ class Assignment(Model):
         one_of("known_recommendation", "recommendation", RECOMMENDATIONS, nullable=True),
         # A recommendation can only follow a declaration of no conflict of interest.
         CheckConstraint("recommendation IS NULL OR coi_status = 'none'", name="recommend_after_coi"),
+        # A reviewer's list (reviews.routes.mine), soonest due first.
+        Index("ix_assignment_reviewer_id_due_on", "reviewer_id", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core import lists
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import DecisionForm
 from app.reviews.models import RECOMMENDATIONS
 from app.reviews.permissions import can_decide, can_open_chair_queue
-from app.reviews.web import bp, comment_threads, if_rule_broken
+from app.reviews.web import bp, comment_threads, if_rule_broken, table_state
 from app.submissions import services as submission_services
 from app.submissions import workflow
 from app.submissions.models import Submission
@@ -20,8 +21,12 @@ from app.submissions.workflow import OUTCOMES
 @bp.route("/review/chair")
 @allowed(can_open_chair_queue)
 def chair_queue():
-    rows, assignments = services.awaiting_decision(current_user)
-    return render_template("reviews/chair.html", rows=rows, assignments=assignments,
+    table = table_state(services.CHAIR_SORTS, "due")
+    rows, assignments, total, more = services.awaiting_decision(
+        current_user, sort=table["sort"], direction=table["direction"], page=table["page"])
+    return render_template("reviews/chair.html", rows=rows, assignments=assignments, table=table, total=total,
+                           more=more, page=table["page"],
+                           pages=lists.page_count(total, more, services.CHAIR_PER_PAGE, table["page"]),
                            page_title="Applications awaiting a decision")
 
 

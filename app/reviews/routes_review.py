@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core import lists
 from app.core.forms import ConfirmForm
 from app.core.permissions import OVERSIGHT_ROLES, allowed
 from app.reviews import presenters, services
@@ -37,13 +38,15 @@ def mine():
     show = request.args.get("show", "all")
     show = show if show in services.MINE_FILTERS else "all"
     search = (request.args.get("search") or "").strip()[:200]
-    assignments, submissions, total = services.my_reviews(
+    assignments, submissions, total, more = services.my_reviews(
         current_user, show=show, search=search, sort=table["sort"], direction=table["direction"], page=table["page"])
     template = "reviews/_mine_results.html" if wants_fragment() else "reviews/mine.html"
     return render_template(template, assignments=assignments, submissions=submissions, today=date.today(),
                            recommendations=RECOMMENDATIONS, table=table,
-                           show=show, search=search, filters=services.MINE_FILTERS, total=total, page=table["page"],
-                           pages=max(1, -(-total // services.MINE_PER_PAGE)), page_title="My reviews")
+                           show=show, search=search, filters=services.MINE_FILTERS, total=total, more=more,
+                           page=table["page"],
+                           pages=lists.page_count(total, more, services.MINE_PER_PAGE, table["page"]),
+                           page_title="My reviews")
 
 
 @bp.route("/review/assignments/<int:assignment_id>", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core import lists
 from app.core.forms import ConfirmForm, choices
 from app.core.permissions import allowed
 from app.reviews import services
@@ -29,10 +30,10 @@ def queue():
         search=(form.search.data or "")[:200], page=table["page"], sort=table["sort"],
         direction=table["direction"],
     )
-    rows, total = services.coordinator_queue(filters)
-    pages = max(1, -(-total // filters.per_page))
+    rows, total, more = services.coordinator_queue(filters)
+    pages = lists.page_count(total, more, filters.per_page, filters.page)
     template = "reviews/_queue_results.html" if wants_fragment() else "reviews/queue.html"
-    return render_template(template, form=form, rows=rows, total=total, page=filters.page, pages=pages,
+    return render_template(template, form=form, rows=rows, total=total, more=more, page=filters.page, pages=pages,
                            table=table, today=date.today(), page_title="Applications queue")
 
 

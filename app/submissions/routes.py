@@ -7,10 +7,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
+from app.core import lists
 from app.core.charts import chart
 from app.core.forms import ConfirmForm
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
+from app.core.web import page_url
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
@@ -54,8 +56,12 @@ def _conflict(message: str):
 @bp.route("/")
 @allowed(signed_in)
 def dashboard():
-    rows = services.submissions_for(current_user)
-    return render_template("submissions/dashboard.html", rows=rows, page_title="My applications")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total, more = services.submissions_for(current_user, page)
+    return render_template("submissions/dashboard.html", rows=rows, total=total, more=more, page=page,
+                           pages=lists.page_count(total, more, services.DASHBOARD_PER_PAGE, page),
+                           pager={"link": lambda page: page_url("submissions.dashboard", page=page)},
+                           page_title="My applications")
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])

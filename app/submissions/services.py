@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User, UserRole, find_user_by_email, normalise_email
-from app.core import audit
+from app.core import audit, lists
 from app.core.mail import queue_mail
 from app.core.models import utcnow
 from app.core.permissions import Resource, require
@@ -80,15 +80,24 @@ def lock(submission: Submission) -> Submission:
 # ---------------------------------------------------------------- access
 
 
-def submissions_for(user: User) -> list[tuple[Submission, str]]:
-    member_ids = select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email)
+DASHBOARD_PER_PAGE = 25
+
+
+def submissions_for(user: User, page: int = 1) -> tuple[list[tuple[Submission, str]], int, bool]:
+    """One page of the user's applications (owned or shared), most recently changed first, with the user's
+    access to each; how many there are (counted up to lists.COUNT_LIMIT) and whether there are more."""
+    # The user's ids first (owned, through the owner index; shared, through the email index), then the page
+    # of them: an OR of the two would have the database walk every application newest first to find them.
+    mine = union_all(select(Submission.id).where(Submission.owner_id == user.id),
+                     select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email))
+    query = select(Submission).where(Submission.id.in_(mine))
+    total, more = lists.capped_count(query)
     rows = db.session.scalars(
-        select(Submission)
-        .where(or_(Submission.owner_id == user.id, Submission.id.in_(member_ids)))
-        .order_by(Submission.updated_at.desc())
+        query.order_by(*lists.order(Submission.updated_at, Submission.id, descending=True, nullable=False))
+        .limit(DASHBOARD_PER_PAGE).offset((max(page, 1) - 1) * DASHBOARD_PER_PAGE)
         .options(selectinload(Submission.members))  # team_role() reads them for every row
     ).all()
-    return [(s, team_role(user, s) or "viewer") for s in rows]
+    return [(s, team_role(user, s) or "viewer") for s in rows], total, more
 
 
 # ---------------------------------------------------------------- questionnaire

@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import ConfigError, load_config
+from app.core.models import migration_filter
 from app.extensions import db
 from tests.databases import empty_database
 
@@ -32,7 +33,8 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path):
     with application.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True, "include_object": migration_filter(connection.dialect.name)})
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == [], f"models and migrations disagree: {differences}"

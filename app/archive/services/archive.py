@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.archive.permissions import document_visible
 from app.auth.models import User
-from app.core import audit
+from app.core import audit, lists
 from app.core.permissions import Resource
 from app.core.storage import get_storage
 from app.documents.models import DOCUMENT_KINDS, Document
@@ -77,6 +77,8 @@ def search_statement(filters: SearchFilters) -> Select:
         .outerjoin(Decision, and_(Decision.submission_id == Document.submission_id,
                                   Decision.round_number == Document.round_number))
         .order_by(Document.created_at.desc(), Document.id.desc())
+        # Each row shows its application and applicant: read with the page's one query, from the joins above.
+        .options(contains_eager(Document.submission).contains_eager(Submission.owner))
     )
     if filters.reference:
         statement = statement.where(func.lower(Submission.reference).like(_like(filters.reference), escape="\\"))
@@ -92,10 +94,14 @@ def search_statement(filters: SearchFilters) -> Select:
     return statement
 
 
-def search_page(filters: SearchFilters) -> Pagination:
-    """The page of search results the request asks for (?page=)."""
-    return db.paginate(search_statement(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False,
-                       count=True)
+def search_page(filters: SearchFilters) -> tuple[Pagination, bool]:
+    """The page of search results the request asks for (?page=), and whether more documents match than its
+    total says: the total is counted up to lists.COUNT_LIMIT, like the other long lists, as a full count
+    would read the whole archive."""
+    statement = search_statement(filters)
+    page = db.paginate(statement, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, count=False)
+    page.total, more = lists.capped_count(statement)
+    return page, more
 
 
 def decisions_for(documents: list[Document]) -> dict[tuple[int, int], Decision]:

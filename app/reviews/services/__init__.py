@@ -8,7 +8,14 @@ none imports one after it. Callers use this package's names."""
 from __future__ import annotations
 
 from app.reviews.services.conditions import confirm_condition, report_condition
-from app.reviews.services.decision import Decided, awaiting_decision, decide, decision_blockers
+from app.reviews.services.decision import (
+    CHAIR_PER_PAGE,
+    CHAIR_SORTS,
+    Decided,
+    awaiting_decision,
+    decide,
+    decision_blockers,
+)
 from app.reviews.services.notifications import notify, send_reminders
 from app.reviews.services.records import (
     ASSIGNMENT,
@@ -54,7 +61,8 @@ from app.reviews.services.triage import (
 )
 
 __all__ = [
-    "ASSIGNMENT", "COMMENT", "CONDITION", "MINE_FILTERS", "MINE_PER_PAGE", "MINE_SORTS", "QUEUE_SORTS", "REVIEW",
+    "ASSIGNMENT", "CHAIR_PER_PAGE", "CHAIR_SORTS", "COMMENT", "CONDITION", "MINE_FILTERS", "MINE_PER_PAGE",
+    "MINE_SORTS", "QUEUE_SORTS", "REVIEW",
     "Decided", "QueueFilters", "ReviewRuleError", "_display", "active_assignments", "add_comment", "assign",
     "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.services import reentered_password_ok
-from app.core import audit
+from app.core import audit, lists
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.documents.models import RenderJob
@@ -22,8 +22,7 @@ from app.reviews.permissions import (
 from app.reviews.services.notifications import link, notify_team
 from app.reviews.services.records import ReviewRuleError, active_assignments
 from app.submissions import workflow
-from app.submissions.models import Submission
-from app.submissions.permissions import is_team_member
+from app.submissions.models import Submission, SubmissionMember
 from app.submissions.services import lock
 from app.submissions.workflow import OUTCOMES, State
 
@@ -40,20 +39,32 @@ class Decided(NamedTuple):
     job: RenderJob | None  # the signed assessment's rendering; None when it is not produced automatically
 
 
-def awaiting_decision(chair: User) -> tuple[list[Submission], dict[int, list[Assignment]]]:
-    """Applications in review, soonest due first, except the chair's own team's; with each one's active
-    assignments on its current round."""
-    rows = [s for s in db.session.scalars(select(Submission).where(Submission.state == State.IN_REVIEW.value)
-                                          .order_by(Submission.due_on.asc().nulls_last(), Submission.id))
-            if not is_team_member(chair, s)]
-    rounds = {s.id: s.round_number for s in rows}
+CHAIR_PER_PAGE = 25
+CHAIR_SORTS = {"due": Submission.due_on}
+
+
+def awaiting_decision(chair: User, *, sort: str, direction: str, page: int
+                      ) -> tuple[list[Submission], dict[int, list[Assignment]], int, bool]:
+    """One page of the applications in review, soonest due first, except the chair's own team's; with each
+    one's active assignments on its current round; how many there are (counted up to lists.COUNT_LIMIT) and
+    whether there are more."""
+    # The chair's own team is left out in the query (as is_team_member would), so that a page is one LIMIT
+    # whatever the number in review.
+    own_team = select(SubmissionMember.submission_id).where(SubmissionMember.email == chair.email)
+    query = (select(Submission)
+             .where(Submission.state == State.IN_REVIEW.value, Submission.owner_id != chair.id,
+                    Submission.id.not_in(own_team))
+             .order_by(*lists.order(CHAIR_SORTS[sort], Submission.id, descending=direction == "desc", nullable=True)))
+    total, more = lists.capped_count(query)
+    rows = list(db.session.scalars(query.limit(CHAIR_PER_PAGE).offset((page - 1) * CHAIR_PER_PAGE)))
     assignments: dict[int, list[Assignment]] = defaultdict(list)
     if rows:
-        for a in db.session.scalars(select(Assignment).where(Assignment.submission_id.in_(rounds),
-                                                             Assignment.active.is_(True))):
-            if a.round_number == rounds[a.submission_id]:
-                assignments[a.submission_id].append(a)
-    return rows, assignments
+        for a in db.session.scalars(
+                select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
+                .where(Assignment.submission_id.in_([s.id for s in rows]), Assignment.active.is_(True),
+                       Assignment.round_number == Submission.round_number)):
+            assignments[a.submission_id].append(a)
+    return rows, assignments, total, more
 
 
 def decision_blockers(submission: Submission, outcome: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.auth.models import User
-from app.core import audit
+from app.core import audit, lists
 from app.core.errors import Forbidden
 from app.core.models import utcnow
 from app.core.permissions import require
@@ -33,12 +33,13 @@ from app.submissions.signals import round_submitted
 
 MINE_PER_PAGE = 25
 MINE_FILTERS = {"all": "All", "todo": "Still to recommend", "done": "Recommended"}
-MINE_SORTS = {"reference": Submission.reference, "title": Submission.title, "due": Assignment.due_on}
+MINE_SORTS = ("reference", "title", "due")
 
 
 def my_reviews(user: User, *, show: str, search: str, sort: str, direction: str,
-               page: int) -> tuple[list[Assignment], dict[int, Submission], int]:
-    """One page of the reviewer's active assignments on current rounds, their applications by id, and the total."""
+               page: int) -> tuple[list[Assignment], dict[int, Submission], int, bool]:
+    """One page of the reviewer's active assignments on current rounds, their applications by id, how many
+    there are (counted up to lists.COUNT_LIMIT) and whether there are more."""
     query = (
         select(Assignment).join(Submission, Submission.id == Assignment.submission_id)
         .where(Assignment.reviewer_id == user.id, Assignment.active.is_(True),
@@ -51,15 +52,23 @@ def my_reviews(user: User, *, show: str, search: str, sort: str, direction: str,
     if search:
         like = f"%{search.lower()}%"
         query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    column = MINE_SORTS[sort]
-    order = column.desc() if direction == "desc" else column.asc()
-    assignments = list(db.session.scalars(
-        query.order_by(order.nulls_last(), Assignment.id).limit(MINE_PER_PAGE).offset((page - 1) * MINE_PER_PAGE)
-    ))
+    descending = direction == "desc"
+    if sort == "due":
+        # The reviewer's index is in due order: the page is read straight from it.
+        query = query.order_by(*lists.order(Assignment.due_on, Assignment.id, descending=descending, nullable=True))
+    else:
+        # A reviewer's assignments are few next to all the applications: read them first, through the
+        # reviewer's index, and sort those. Left to itself the planner walks every application in title order
+        # looking for them (150 ms at 100,000 applications, against 25 ms for a reviewer with 2,866).
+        chosen = (query.with_only_columns(Assignment.id, Submission.reference, Submission.title)
+                  .cte("chosen").prefix_with("MATERIALIZED"))
+        query = (select(Assignment).join(chosen, chosen.c.id == Assignment.id)
+                 .order_by(*lists.order(chosen.c[sort], chosen.c.id, descending=descending, nullable=False)))
+    total, more = lists.capped_count(query)
+    assignments = list(db.session.scalars(query.limit(MINE_PER_PAGE).offset((page - 1) * MINE_PER_PAGE)))
     submissions = {s.id: s for s in db.session.scalars(
         select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
-    return assignments, submissions, total
+    return assignments, submissions, total, more
 
 
 def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:

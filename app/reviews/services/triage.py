@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, or_, select
+from sqlalchemy import Row, func, or_, select
 
 from app.auth.models import User, UserRole
-from app.core import audit
+from app.core import audit, lists
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.extensions import db
@@ -21,7 +21,7 @@ from app.reviews.permissions import (
 from app.reviews.services.notifications import link, notify, notify_team
 from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments
 from app.submissions import workflow
-from app.submissions.models import Submission
+from app.submissions.models import TIER_RANK, Submission
 from app.submissions.permissions import is_team_member
 from app.submissions.services import lock
 from app.submissions.workflow import State
@@ -50,8 +50,9 @@ QUEUE_STATES = {
 }
 
 
-def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int]:
-    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), and how many match in all."""
+def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int, bool]:
+    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), how many match (counted up
+    to lists.COUNT_LIMIT) and whether more than that do."""
     states = QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])
     query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in states]))
     if filters.tier:
@@ -61,18 +62,13 @@ def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int]:
     if filters.search:
         like = f"%{filters.search.strip().lower()}%"
         query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    column = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
-    order = column.desc() if filters.direction == "desc" else column.asc()
+    column, nullable = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
+    query = query.order_by(*lists.order(column, Submission.id, descending=filters.direction == "desc",
+                                        nullable=nullable))
+    total, more = lists.capped_count(query)
     rows = db.session.execute(
-        query.order_by(order.nulls_last(), Submission.id)
-        .limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)
-    ).all()
-    return rows, total or 0
-
-
-# What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
-# cost more than the query.
+        query.limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)).all()
+    return rows, total, more
 
 
 # What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
@@ -81,15 +77,13 @@ QUEUE_COLUMNS = (Submission.id, Submission.reference, Submission.title, Submissi
                  Submission.route_override_reason, Submission.state, Submission.submitted_at, Submission.due_on)
 
 
-# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
-
-
-# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending).
+# Columns the coordinator's queue sorts by ("waiting": longest waiting first when ascending), and whether the
+# queue's rows can leave them empty; each has its index (app.submissions.models.SUBMISSION_INDEXES).
 QUEUE_SORTS = {
-    "reference": Submission.reference, "title": Submission.title,
-    "tier": case({"Low": 1, "Medium": 2, "High": 3}, value=Submission.overall_tier),
-    "route": Submission.route, "state": Submission.state, "waiting": Submission.submitted_at,
-    "due": Submission.due_on,
+    # A withdrawn draft has no reference: it comes first when sorted descending.
+    "reference": (Submission.reference, False), "title": (Submission.title, False), "tier": (TIER_RANK, True),
+    "route": (Submission.route, True), "state": (Submission.state, False), "waiting": (Submission.submitted_at, False),
+    "due": (Submission.due_on, True),
 }
 
 
