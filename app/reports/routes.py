@@ -1,7 +1,7 @@
 """Reports for the research office: institution-wide footprint of submitted and approved work."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
 
 from app.core.charts import chart
 from app.core.permissions import allowed
@@ -22,7 +22,7 @@ def index():
 @bp.route("/footprint")
 @allowed(can_read_reports)
 def footprint_page():
-    report = footprint_report()
+    report = footprint_report(max(1, request.args.get("page", 1, type=int) or 1))
     over_time = chart(
         [(quarter, totals.co2e_kg, footprint.format_carbon(totals.co2e_kg))
          for quarter, totals in report.by_quarter.items()],
@@ -32,6 +32,7 @@ def footprint_page():
         "reports/footprint.html", report=report, over_time=over_time, fmt_energy=footprint.format_energy,
         fmt_carbon=footprint.format_carbon, reported_states=[STATE_LABELS[s] for s in REPORTED_STATES],
         approved_states=[STATE_LABELS[s] for s in APPROVED_STATES], attribution=footprint.current_data().attribution,
+        pager={"link": lambda page: url_for(".footprint_page", page=page)},
         page_title="Environmental footprint of research",
     )
 
@@ -39,6 +40,5 @@ def footprint_page():
 @bp.route("/footprint.csv")
 @allowed(can_read_reports)
 def footprint_csv_download():
-    body = footprint_csv(footprint_report())
-    return Response(body, mimetype="text/csv",
+    return Response(stream_with_context(footprint_csv()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="crucible-footprint.csv"'})

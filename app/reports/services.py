@@ -8,18 +8,22 @@ keeps as plain columns), never a recomputation, so the totals are exactly the su
 cover. Periods follow the date the latest round was submitted;
 the department is the owner's (`User.department`, "Unassigned" when empty).
 
-One query per page whatever the number of applications.
+Three queries per page whatever the number of applications: whether anything counted changed since the sums
+were last made (`_sums`), the figures summed by the database into one row per department, quarter, approved or
+not and data version (only when something changed), and one page of the projects, largest first (the index on
+Round.footprint_co2e_kg). The CSV streams every counted statement in batches.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Row, and_, case, cast, func, select
 
 from app.auth.models import User
 from app.extensions import db
@@ -71,18 +75,19 @@ class Totals:
     approved_energy_kwh: float = 0.0
     approved_co2e_kg: float = 0.0
 
-    def add(self, project: ProjectFigure) -> None:
-        self.projects += 1
-        self.energy_kwh += project.energy_kwh
-        self.co2e_kg += project.co2e_kg
-        if project.approved:
-            self.approved_projects += 1
-            self.approved_energy_kwh += project.energy_kwh
-            self.approved_co2e_kg += project.co2e_kg
+    def merge(self, other: Totals) -> None:
+        self.projects += other.projects
+        self.energy_kwh += other.energy_kwh
+        self.co2e_kg += other.co2e_kg
+        self.approved_projects += other.approved_projects
+        self.approved_energy_kwh += other.approved_energy_kwh
+        self.approved_co2e_kg += other.approved_co2e_kg
 
 
 @dataclass
 class FootprintReport:
+    page: int = 1
+    # One page of the counted statements, largest CO2e first (PROJECTS_PER_PAGE).
     projects: list[ProjectFigure] = field(default_factory=list)
     total: Totals = field(default_factory=Totals)
     by_department: dict[str, Totals] = field(default_factory=dict)
@@ -91,55 +96,121 @@ class FootprintReport:
     without_statement: int = 0
     data_versions: list[str] = field(default_factory=list)
 
-    def largest(self, limit: int = 10) -> list[ProjectFigure]:
-        return sorted(self.projects, key=lambda p: (-p.co2e_kg, p.reference))[:limit]
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total.projects // PROJECTS_PER_PAGE))
 
 
-def _latest_rounds():
-    latest = (
-        select(Round.submission_id, func.max(Round.number).label("number"))
-        .group_by(Round.submission_id)
-        .subquery()
-    )
+def _latest_statements(*columns):
+    """`columns` of the latest round of every reported application, with its application and owner joined.
+
+    The latest round is the one numbered like the application's current round (`Submission.round_number`),
+    a join on the unique (submission, number) key rather than a MAX per application over every round.
+    """
     return (
-        select(Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.footprint_tier,
-               Round.footprint_data_version, Round.submitted_at, Submission.id, Submission.reference,
-               Submission.title, Submission.state, User.department)
-        .join(latest, and_(Round.submission_id == latest.c.submission_id, Round.number == latest.c.number))
-        .join(Submission, Submission.id == Round.submission_id)
+        select(*columns)
+        .select_from(Round)
+        .join(Submission, and_(Submission.id == Round.submission_id, Round.number == Submission.round_number))
         .join(User, User.id == Submission.owner_id)
         .where(Submission.state.in_([state.value for state in REPORTED_STATES]))
-        .order_by(Round.submitted_at, Submission.id)
     )
 
 
-def footprint_report() -> FootprintReport:
-    report = FootprintReport()
+_DEPARTMENT = func.coalesce(func.nullif(func.trim(User.department), ""), UNASSIGNED)
+_APPROVED = case((Submission.state.in_([state.value for state in APPROVED_STATES]), 1), else_=0)
+
+
+def _year_and_quarter() -> tuple[Any, Any]:
+    """The year and quarter (1-4) of the latest round's submission, in UTC, as the database computes them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        at = func.timezone("UTC", Round.submitted_at)
+        return func.extract("year", at), func.extract("quarter", at)
+    # SQLite keeps the UTC time as ISO text.
+    month = cast(func.strftime("%m", Round.submitted_at), Integer)
+    return cast(func.strftime("%Y", Round.submitted_at), Integer), (month + 2) // 3
+
+
+def _groups():
+    """One row per department, quarter, approved or not and data version: the report's figures come from
+    these few rows, summed in the database, whatever the number of applications."""
+    year, quarter = _year_and_quarter()
+    keys = (_DEPARTMENT, year, quarter, _APPROVED, Round.footprint_data_version)
+    return _latest_statements(
+        *keys, func.count(), func.count(Round.footprint_energy_kwh), func.sum(Round.footprint_energy_kwh),
+        func.sum(Round.footprint_co2e_kg),
+    ).group_by(*keys)
+
+
+# The sums pass over every counted statement (about 390 ms of PostgreSQL at 100,000 applications). They can
+# change only when an application that is not a draft changes (submitted, moved on, withdrawn, decided: each
+# sets Submission.updated_at) or someone's department does (User.updated_at). Each process keeps the last sums
+# with the newest of those two times, read through their indexes, and sums again as soon as either moves.
+_last_sums: dict[str, tuple[tuple, Sequence[Row]]] = {}
+
+
+def _sums() -> Sequence[Row]:
+    newest = db.session.execute(select(
+        select(func.max(Submission.updated_at)).where(Submission.state != State.DRAFT.value).scalar_subquery(),
+        select(func.max(User.updated_at)).scalar_subquery())).one()
+    key = (db.engine.url.render_as_string(hide_password=True), *newest)
+    last = _last_sums.get("sums")
+    if last is not None and last[0] == key:
+        return last[1]
+    sums = db.session.execute(_groups()).all()
+    _last_sums["sums"] = (key, sums)
+    return sums
+
+
+def footprint_report(page: int = 1) -> FootprintReport:
+    """The totals of every statement, and one page (`page`, from 1) of the projects, largest first."""
+    report = FootprintReport(page=max(page, 1))
     by_department: dict[str, Totals] = defaultdict(Totals)
     by_year: dict[int, Totals] = defaultdict(Totals)
     by_quarter: dict[str, Totals] = defaultdict(Totals)
     versions: set[str] = set()
-    for (energy_kwh, co2e_kg, tier, data_version, submitted_at, submission_id, reference, title, state,
-         department) in db.session.execute(_latest_rounds()):
-        if energy_kwh is None:
-            report.without_statement += 1
+    for department, year, quarter, approved, data_version, rows, counted, energy_kwh, co2e_kg in _sums():
+        report.without_statement += rows - counted
+        if not counted:
             continue
-        project = ProjectFigure(
-            submission_id=submission_id, reference=reference or "", title=title, state=state,
-            department=(department or "").strip() or UNASSIGNED, submitted_at=submitted_at,
-            energy_kwh=energy_kwh, co2e_kg=co2e_kg, tier=tier or "", data_version=data_version or "",
-        )
-        report.projects.append(project)
-        versions.add(project.data_version)
-        report.total.add(project)
-        by_department[project.department].add(project)
-        by_year[project.year].add(project)
-        by_quarter[project.quarter].add(project)
+        group = Totals(projects=counted, energy_kwh=energy_kwh or 0.0, co2e_kg=co2e_kg or 0.0)
+        if approved:
+            group.approved_projects, group.approved_energy_kwh, group.approved_co2e_kg = (
+                group.projects, group.energy_kwh, group.co2e_kg)
+        versions.add(data_version or "")
+        for totals in (report.total, by_department[department], by_year[int(year)],
+                       by_quarter[f"{int(year)} Q{int(quarter)}"]):
+            totals.merge(group)
     report.by_department = dict(sorted(by_department.items(), key=lambda item: (item[0] == UNASSIGNED, item[0])))
     report.by_year = dict(sorted(by_year.items()))
     report.by_quarter = dict(sorted(by_quarter.items()))
     report.data_versions = sorted(versions)
+    if report.total.projects:
+        report.projects = [_figure(row) for row in db.session.execute(
+            _projects().order_by(Round.footprint_co2e_kg.desc(), Round.id.desc())
+            .limit(PROJECTS_PER_PAGE).offset((report.page - 1) * PROJECTS_PER_PAGE))]
     return report
+
+
+PROJECTS_PER_PAGE = 10
+
+
+def _projects():
+    """Every counted statement with what a project's row shows (ProjectFigure's fields, in order)."""
+    return _latest_statements(
+        Submission.id, Submission.reference, Submission.title, Submission.state, User.department,
+        Round.submitted_at, Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.footprint_tier,
+        Round.footprint_data_version,
+    ).where(Round.footprint_energy_kwh.is_not(None))
+
+
+def _figure(row) -> ProjectFigure:
+    (submission_id, reference, title, state, department, submitted_at, energy_kwh, co2e_kg, tier,
+     data_version) = row
+    return ProjectFigure(
+        submission_id=submission_id, reference=reference or "", title=title, state=state,
+        department=(department or "").strip() or UNASSIGNED, submitted_at=submitted_at,
+        energy_kwh=energy_kwh, co2e_kg=co2e_kg, tier=tier or "", data_version=data_version or "",
+    )
 
 
 CSV_COLUMNS = ["reference", "title", "department", "state", "submitted_at", "year", "quarter", "energy_kwh",
@@ -153,13 +224,23 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def footprint_csv(report: FootprintReport) -> str:
+def footprint_csv() -> Iterator[str]:
+    """The CSV of every counted statement, a few hundred rows at a time: never the whole list in memory."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for p in report.projects:
-        writer.writerow([_cell(v) for v in (
-            p.reference, p.title, p.department, p.state, p.submitted_at.strftime("%Y-%m-%d %H:%M"), p.year,
-            p.quarter, f"{p.energy_kwh:.6f}", f"{p.co2e_kg:.6f}", p.tier, p.data_version,
-        )])
-    return out.getvalue()
+    rows = db.session.execute(_projects().order_by(Round.submitted_at, Submission.id)
+                              .execution_options(yield_per=CSV_BATCH))
+    for batch in rows.partitions():
+        for p in map(_figure, batch):
+            writer.writerow([_cell(v) for v in (
+                p.reference, p.title, p.department, p.state, p.submitted_at.strftime("%Y-%m-%d %H:%M"), p.year,
+                p.quarter, f"{p.energy_kwh:.6f}", f"{p.co2e_kg:.6f}", p.tier, p.data_version,
+            )])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()
+
+
+CSV_BATCH = 500

@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from app.auth.models import User
 from app.extensions import db
 from app.questionnaires import footprint
+from app.reports import services
 from app.submissions.models import Round, Submission
 from tests.conftest import page_text
 from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user
@@ -171,3 +172,66 @@ def test_sql_statements_do_not_grow_with_rows(app, make_client):
         _submitted(owner, title)
     many = {path: _statement_count(app, coordinator, path) for path in ("/reports/footprint", "/reports/footprint.csv")}
     assert many == few
+
+
+def test_totals_equal_a_direct_computation(app, make_client, portfolio):
+    """The sums the database makes equal the statements added up one by one, per department, year and quarter."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.submitted_at, Submission.state,
+                   User.department)
+            .join(Submission, Submission.id == Round.submission_id).join(User, User.id == Submission.owner_id)
+            .where(Submission.state.in_([s.value for s in services.REPORTED_STATES]))).all()
+        report = services.footprint_report()
+    expected: dict[tuple[str, object], list[float]] = {}
+    for energy, co2e, at, state, department in rows:
+        approved = state in {s.value for s in services.APPROVED_STATES}
+        keys = [("total", None), ("department", (department or "").strip() or services.UNASSIGNED),
+                ("year", at.year), ("quarter", f"{at.year} Q{(at.month - 1) // 3 + 1}")]
+        for key in keys:
+            sums = expected.setdefault(key, [0, 0.0, 0.0, 0, 0.0, 0.0])
+            for offset, value in ((0, 1), (1, energy), (2, co2e)):
+                sums[offset] += value
+                if approved:
+                    sums[offset + 3] += value
+    got = {("total", None): report.total,
+           **{("department", k): v for k, v in report.by_department.items()},
+           **{("year", k): v for k, v in report.by_year.items()},
+           **{("quarter", k): v for k, v in report.by_quarter.items()}}
+    assert set(got) == set(expected)
+    for key, totals in got.items():
+        assert [totals.projects, totals.energy_kwh, totals.co2e_kg, totals.approved_projects,
+                totals.approved_energy_kwh, totals.approved_co2e_kg] == pytest.approx(expected[key]), key
+    assert report.without_statement == 0 and report.data_versions == ["green-algorithms-v3.0"]
+
+
+def test_projects_are_listed_a_page_at_a_time_largest_first(app, make_client, portfolio, monkeypatch):
+    monkeypatch.setattr(services, "PROJECTS_PER_PAGE", 2)
+    client = _coordinator_client(app, make_client)
+    first = page_text(client.get("/reports/footprint"))
+    second = client.get("/reports/footprint?page=2")
+    largest = first.split("Largest projects", 1)[1]
+    # The two with the large pre-training stage on page 1; the fine-tuning one alone on page 2.
+    assert "Large pre-training" in largest and "legacy study" in largest and "Approved fine-tuning" not in largest
+    later = page_text(second).split("Largest projects", 1)[1]
+    assert "Approved fine-tuning" in later and "Large pre-training" not in later
+    assert 'href="/reports/footprint?page=2"' in client.get("/reports/footprint").get_data(as_text=True)
+    # The totals above the list do not depend on the page.
+    assert "Applications with a statement 3" in page_text(second)
+
+
+def test_figures_follow_a_change_at_once(app, make_client, portfolio):
+    """The sums are made again as soon as an application or a department changes (services._sums)."""
+    client = _coordinator_client(app, make_client)
+    assert "Applications with a statement 3" in page_text(client.get("/reports/footprint"))
+    with app.app_context():
+        db.session.get(Submission, portfolio["approved"]).state = "withdrawn"
+        db.session.commit()
+    text = page_text(client.get("/reports/footprint"))
+    assert "Applications with a statement 2" in text and "(0 applications)" in text
+    with app.app_context():
+        owner_id = db.session.get(Submission, portfolio["big"]).owner_id
+        db.session.get(User, owner_id).department = "Physics"
+        db.session.commit()
+    text = page_text(client.get("/reports/footprint"))
+    assert "Physics 1 " in text and "Materials Science" not in text
