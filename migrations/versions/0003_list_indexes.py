@@ -8,9 +8,8 @@ Revises: 0002_two_step_sign_in
 Create Date: 2026-12-01 07:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_list_indexes'
 down_revision = '0002_two_step_sign_in'
