@@ -1,17 +1,18 @@
-"""`make bench`: real pages under gunicorn on PostgreSQL, each against its floor, measured with wrk in one run.
+"""`make bench`: real pages under gunicorn on PostgreSQL, as 50 users feel them, against their budgets.
 
-    .venv/bin/python bench/http_pages.py --applications 1000 --audit-events 10000     # quick
-    .venv/bin/python bench/http_pages.py                                                # 10,000 / 100,000
+    .venv/bin/python bench/http_pages.py --applications 1000 --rounds 1              # quick
+    .venv/bin/python bench/http_pages.py                                             # 10,000 applications
+    .venv/bin/python bench/http_pages.py --applications 1000,100000 --rounds 1       # growth with the data
 
 Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 on 127.0.0.1 with
-bench/floor_app.py (the real app plus floor routes), signs in as the seeded users, and runs wrk -t2 -c16
--d5s --latency on each real page and on its floor, in three interleaved rounds (--rounds) whose medians it
-gives. Prints requests/s, p50/p95/p99, the ratio of each page to its floor (target >= 0.5x) and p99/p50
-(target < 3x), and the trivial route as the ceiling. A second table says where the time goes: CPU ms per
-request in the app's and PostgreSQL's processes (from /proc), and each floor measured again as the signed-in
-user (the save's also with its audit event), so that what the session and the audit trail cost on their own
-can be told apart from what the page adds. Never asserts times.
-Writes the tables to bench/RESULTS.md (--results).
+bench/floor_app.py (the real app plus floor routes and an X-SQL-Statements header), signs in as the seeded
+users, and runs wrk -t2 -c50 -d10s --latency on each page, each connection a simulated user waiting 0.5-1.5 s
+(--think-time) between requests, in interleaved rounds with the page's floor (--rounds; medians). Prints per
+page p50/p95/p99 against the budget (p95 <= 150 ms, p99 <= 400 ms: PASS/FAIL), CPU ms per request in the app
+and in PostgreSQL (from /proc), SQL statements per request, and the ratio to the floor as a diagnosis without
+a target. With two sizes it measures both and prints each page's cost ratio (budget 1.25x) and its statements
+at both. --floors gives the earlier table: 16 connections without think time, each page against its floor and
+the signed-in floor. Never asserts times. Writes the tables to bench/RESULTS.md (--results).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ LUA = r"""
 local counter = 0
 local paths = {%(paths)s}
 local body_field = "%(field)s"
+local think_ms = %(think)d
 local thread_id = 0
 local threads = {}
 setup = function(thread)
@@ -49,6 +51,13 @@ setup = function(thread)
 end
 init = function(args)
   thread_id = tonumber(wrk.thread:get("id")) or 0
+  math.randomseed(os.time() + thread_id)
+end
+-- A person reads a page before asking for the next: each connection waits 0.5-1.5x the think time.
+if think_ms > 0 then
+  delay = function()
+    return math.random(math.floor(think_ms / 2), math.floor(think_ms * 3 / 2))
+  end
 end
 request = function()
   counter = counter + 1
@@ -103,9 +112,9 @@ class Session:
 
 
 def run_wrk(base: str, paths: list[str], *, cookie: str | None, csrf: str | None, field: str, duration: str,
-            threads: int, connections: int, workdir: Path) -> dict:
+            threads: int, connections: int, workdir: Path, think_ms: int = 0) -> dict:
     script = workdir / f"wrk-{abs(hash((tuple(paths), field)))}.lua"
-    script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "field": field})
+    script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "field": field, "think": think_ms})
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", "--timeout", "10s",
                "-s", str(script)]
     if cookie:
@@ -186,116 +195,180 @@ def machine() -> str:
             f"Python {platform.python_version()}; {postgres}; {' '.join(wrk)}")
 
 
+P95_BUDGET_MS, P99_BUDGET_MS, GROWTH_BUDGET = 150.0, 400.0, 1.25
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench")
-    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench",
+                        help="with several --applications sizes, each size gets a database of its own: this "
+                             "name followed by _<size>")
+    parser.add_argument("--applications", default="10000",
+                        help="applications to seed; two sizes (1000,100000) measure how each page grows")
     parser.add_argument("--audit-events", type=int, default=100_000)
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database and bench/.seed.json")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the database(s) and their seed files")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", default="5s")
+    parser.add_argument("--connections", type=int, default=None,
+                        help="simulated users (wrk connections): 50 by default, 16 with --floors")
+    parser.add_argument("--duration", default=None, help="of each measurement: 10s by default, 5s with --floors")
+    parser.add_argument("--think-time", type=int, default=None,
+                        help="ms each simulated user waits between requests (0.5-1.5x this): 1000 by default, "
+                             "0 with --floors (as many requests as the server answers)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds of each page and its floors; the table gives medians")
+    parser.add_argument("--floors", action="store_true",
+                        help="the earlier table: each page against its floor and the signed-in floor, 16 users")
     parser.add_argument("--only", nargs="*", help="page names to measure (default: all)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"),
                         help="Markdown file the table is written to ('' to skip)")
     args = parser.parse_args()
+    args.connections = args.connections or (16 if args.floors else 50)
+    args.duration = args.duration or ("5s" if args.floors else "10s")
+    args.think_time = (0 if args.floors else 1000) if args.think_time is None else args.think_time
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install -y wrk")
-    seed_file = ROOT / "bench" / ".seed.json"
+        sys.exit("wrk is not installed: scripts/system-packages.sh bench (or apt-get install -y wrk)")
+    sizes = [int(size.replace("_", "")) for size in str(args.applications).split(",") if size.strip()]
+    command = "make bench" if os.environ.get("MAKELEVEL") else " ".join(["bench/http_pages.py", *sys.argv[1:]])
+    if len(sizes) == 1:
+        measured = run_size(args, args.database_url, sizes[0], ROOT / "bench" / ".seed.json")
+        if args.floors:
+            table = render_table(measured["rows"], measured["ceiling"])
+        else:
+            table = render_budget_table(measured["rows"], measured["ceiling"])
+        print()
+        print(table)
+        if args.results:
+            write_results(Path(args.results), table, measured, command, args)
+        return
+    by_size = {}
+    for size in sizes:
+        log(f"---- {size:,} applications")
+        by_size[size] = run_size(args, f"{args.database_url}_{size}", size, ROOT / "bench" / f".seed-{size}.json")
+    tables = [f"### {size:,} applications\n\n{render_budget_table(m['rows'], m['ceiling'])}"
+              for size, m in by_size.items()]
+    small, large = sizes[0], sizes[-1]
+    growth = render_growth_table(by_size[small], by_size[large], small, large)
+    print()
+    print("\n\n".join([*tables, growth]))
+    if args.results:
+        write_growth_results(Path(args.results), tables, growth, by_size, command, args)
+
+
+def run_size(args, database_url: str, applications: int, seed_file: Path) -> dict:
+    """Seed (unless --skip-seed), start gunicorn on the database, measure every page, stop it."""
     seed_seconds = None
     if not args.skip_seed:
         started = time.perf_counter()
-        subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), "--database-url", args.database_url,
-                        "--applications", str(args.applications), "--audit-events", str(args.audit_events),
+        subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), "--database-url", database_url,
+                        "--applications", str(applications), "--audit-events", str(args.audit_events),
                         "--out", str(seed_file)], check=True, cwd=ROOT)
         seed_seconds = time.perf_counter() - started
+        log(f"seeded {applications:,} applications in {seed_seconds:.0f} s")
     seed = json.loads(seed_file.read_text())
-
     instance = Path(tempfile.mkdtemp(prefix="crucible-bench-"))
-    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-secret-not-for-production",
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-not-for-production",
            "INSTANCE_DIR": str(instance), "RATELIMIT_ENABLED": "0", "REDIS_URL": "", "MAIL_SERVER": "",
            "CRUCIBLE_ENV": "development"}
-    base = f"http://127.0.0.1:{args.port}"
     # The server has its own copy of the log's descriptor: this process's is closed once the server is started.
     with open(instance / "gunicorn.log", "w") as server_log:
         gunicorn = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
              "--log-level", "warning", "bench.floor_app:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True)
-    rows = []
     try:
         wait_for(args.port, "/_floor/trivial")
-        password = seed["password"]
-        applicant = Session(base, seed["users"]["applicant"], password)
-        reviewer = Session(base, seed["users"]["reviewer"], password)
-        coordinator = Session(base, seed["users"]["coordinator"], password)
-        drafts = seed.get("draft_submissions") or [seed["draft_submission"]]
-        review_id = seed["review_submission"]
-        # Each page: (name, real paths, floor paths, session, form field for POSTs)
-        pages = [
-            ("section page", [f"/applications/{s}/sections/B" for s in drafts],
-             [f"/_floor/section/{s}/B" for s in drafts], applicant, ""),
-            ("save (autosave)", [f"/applications/{s}/sections/A/autosave" for s in drafts],
-             [f"/_floor/save/{s}/A" for s in drafts], applicant, "A1b"),
-            ("coordinator queue", ["/review/queue"], ["/_floor/queue"], coordinator, ""),
-            ("reviewer's page", [f"/review/applications/{review_id}"], [f"/_floor/review/{review_id}"], reviewer, ""),
-            ("reports (footprint)", ["/reports/footprint"], ["/_floor/reports"], coordinator, ""),
-        ]
-        if args.only:
-            pages = [p for p in pages if p[0] in args.only]
-        workdir = instance
-        common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir,
-                      server_group=gunicorn.pid)
-        ceiling = measure(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
-        log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
-        for name, real_paths, floor_paths, session, field in pages:
-            # Warm both (questionnaire files, template compilation, connection pools) before measuring.
-            for path in (real_paths[0], floor_paths[0]):
-                request = urllib.request.Request(f"http://127.0.0.1:{args.port}{path}",
-                                                 headers={"Cookie": session.cookie()})
-                try:
-                    session.opener.open(request, timeout=30).read() if not field else None
-                except urllib.error.HTTPError as error:
-                    log(f"warning: {path} answered {error.code}")
-            signed_in = dict(cookie=session.cookie(), csrf=session.csrf if field else None, field=field)
-            audited_paths = [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths]
-            runs = []
-            # Interleaved rounds, each ratio taken within its round: this machine's speed drifts by more than
-            # the differences measured, and a page and its floor measured minutes apart would compare the drift.
-            for _ in range(args.rounds):
-                floor = measure(base, floor_paths, cookie=None, csrf=None, field=field, **common)
-                real = measure(base, real_paths, **signed_in, **common)
-                # The same floor for a signed-in user: what checking the session alone costs (see the notes).
-                references = [("floor, signed in", measure(base, floor_paths, **signed_in, **common))]
-                if field:
-                    references.append(("floor with its audit event, signed in",
-                                       measure(base, audited_paths, **signed_in, **common)))
-                runs.append((real, floor, references))
-            real, floor, references = combine(runs)
-            rows.append((name, real, floor, references))
-            log(f"{name}: {real['rps']:.0f} req/s (floor {floor['rps']:.0f}, ratio {real['ratio']:.2f}x, rounds "
-                f"{', '.join(f'{r:.2f}' for r in real['ratios'])}), p50 {real['p50']:.1f} ms, "
-                f"p95 {real['p95']:.1f} ms, p99 {real['p99']:.1f} ms, non-2xx {real['status']}, "
-                f"socket errors {real['errors']}")
+        rows, ceiling = measure_pages(args, seed, gunicorn.pid, instance)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
             gunicorn.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(gunicorn.pid, signal.SIGKILL)
-    server_errors = (instance / "gunicorn.log").read_text()
-    table = render_table(rows, ceiling)
-    print()
-    print(table)
-    if "Traceback" in server_errors:
+    if "Traceback" in (instance / "gunicorn.log").read_text():
         print("gunicorn logged errors; see", instance / "gunicorn.log")
-    if args.results:
-        command = "make bench" if os.environ.get("MAKELEVEL") else " ".join(["bench/http_pages.py", *sys.argv[1:]])
-        write_results(Path(args.results), table, seed, command, seed_seconds, args)
+    return {"rows": rows, "ceiling": ceiling, "seed": seed, "seed_seconds": seed_seconds}
+
+
+def measure_pages(args, seed: dict, server_group: int, workdir: Path) -> tuple[list, dict]:
+    base = f"http://127.0.0.1:{args.port}"
+    password = seed["password"]
+    applicant = Session(base, seed["users"]["applicant"], password)
+    reviewer = Session(base, seed["users"]["reviewer"], password)
+    chair = Session(base, seed["users"]["chair"], password)
+    coordinator = Session(base, seed["users"]["coordinator"], password)
+    drafts = seed.get("draft_submissions") or [seed["draft_submission"]]
+    review_id = seed["review_submission"]
+    # Each page: (name, real paths, floor paths, session, form field for POSTs)
+    pages = [
+        ("section page", [f"/applications/{s}/sections/B" for s in drafts],
+         [f"/_floor/section/{s}/B" for s in drafts], applicant, ""),
+        ("save (autosave)", [f"/applications/{s}/sections/A/autosave" for s in drafts],
+         [f"/_floor/save/{s}/A" for s in drafts], applicant, "A1b"),
+        ("coordinator queue", ["/review/queue"], ["/_floor/queue"], coordinator, ""),
+        ("reviewer's page", [f"/review/applications/{review_id}"], [f"/_floor/review/{review_id}"], reviewer, ""),
+        ("reports (footprint)", ["/reports/footprint"], ["/_floor/reports"], coordinator, ""),
+    ]
+    if not args.floors:
+        # The other long lists, sorted and filtered as their users do; they have no floor route.
+        pages += [
+            ("queue, filtered and sorted", ["/review/queue?state=in_review&sort=due&dir=desc",
+                                            "/review/queue?tier=Low&sort=tier", "/review/queue?sort=title&page=3",
+                                            "/review/queue?search=catalyst"], [], coordinator, ""),
+            ("archive search", ["/archive", "/archive?outcome=approved", "/archive?title=zeolite",
+                                "/archive?date_from=2025-01-01&date_to=2025-12-31"], [], coordinator, ""),
+            ("chair's list", ["/review/chair"], [], chair, ""),
+            ("reviewer's list", ["/review/mine", "/review/mine?show=todo&sort=title"], [], reviewer, ""),
+            ("my applications", ["/"], [], applicant, ""),
+        ]
+    if args.only:
+        pages = [p for p in pages if p[0] in args.only]
+    common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir,
+                  server_group=server_group, think_ms=args.think_time)
+    ceiling = measure(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
+    log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
+    rows = []
+    for name, real_paths, floor_paths, session, field in pages:
+        # Warm both (questionnaire files, template compilation, connection pools) before measuring, and read
+        # the number of SQL statements each real path runs (bench/floor_app.py's X-SQL-Statements).
+        statements = []
+        for path in [*real_paths, *floor_paths[:1]]:
+            request = urllib.request.Request(f"http://127.0.0.1:{args.port}{path}",
+                                             headers={"Cookie": session.cookie()})
+            try:
+                if not field:
+                    with session.opener.open(request, timeout=60) as response:
+                        response.read()
+                        if path in real_paths:
+                            statements.append(int(response.headers.get("X-SQL-Statements", "0")))
+            except urllib.error.HTTPError as error:
+                log(f"warning: {path} answered {error.code}")
+        signed_in = dict(cookie=session.cookie(), csrf=session.csrf if field else None, field=field)
+        audited_paths = [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths]
+        runs = []
+        # Interleaved rounds, each ratio taken within its round: this machine's speed drifts by more than
+        # the differences measured, and a page and its floor measured minutes apart would compare the drift.
+        for _ in range(args.rounds):
+            floor = measure(base, floor_paths, cookie=None, csrf=None, field=field, **common) if floor_paths else None
+            real = measure(base, real_paths, **signed_in, **common)
+            references = []
+            if args.floors:
+                # The same floor for a signed-in user: what checking the session alone costs (see the notes).
+                references.append(("floor, signed in", measure(base, floor_paths, **signed_in, **common)))
+                if field:
+                    references.append(("floor with its audit event, signed in",
+                                       measure(base, audited_paths, **signed_in, **common)))
+            runs.append((real, floor, references))
+        real, floor, references = combine(runs)
+        real["statements"] = "/".join(map(str, sorted(set(statements)))) or "—"
+        rows.append((name, real, floor, references))
+        log(f"{name}: {real['rps']:.0f} req/s, p50 {real['p50']:.1f} ms, p95 {real['p95']:.1f} ms, "
+            f"p99 {real['p99']:.1f} ms, app {real['app_ms']:.1f} ms + db {real['db_ms']:.1f} ms per request, "
+            f"SQL statements {real['statements']}, non-2xx {real['status']}, "
+            f"socket errors {real['errors']}" + (f" (floor {floor['rps']:.0f} req/s, ratio {real['ratio']:.2f}x)"
+                                                  if floor else ""))
+    return rows, ceiling
 
 
 def combine(runs: list[tuple[dict, dict, list]]) -> tuple[dict, dict, list]:
@@ -308,6 +381,9 @@ def combine(runs: list[tuple[dict, dict, list]]) -> tuple[dict, dict, list]:
         return merged
 
     real = median_of([run[0] for run in runs])
+    if runs[0][1] is None:
+        real["ratios"], real["ratio"] = [], None
+        return real, None, []
     floor = median_of([run[1] for run in runs])
     real["ratios"] = [run[0]["rps"] / run[1]["rps"] if run[1]["rps"] else 0 for run in runs]
     real["ratio"] = statistics.median(real["ratios"])
@@ -354,26 +430,97 @@ def render_table(rows, ceiling) -> str:
     return "\n".join(lines)
 
 
-def write_results(path: Path, table: str, seed: dict, command: str, seed_seconds, args) -> None:
-    counts = ", ".join(f"{v:,} {k}" for k, v in seed.get("counts", {}).items())
-    section = (
-        f"## HTTP pages against their floors — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
+def _data_line(measured: dict) -> str:
+    counts = ", ".join(f"{v:,} {k}" for k, v in measured["seed"].get("counts", {}).items())
+    seeded = measured["seed_seconds"]
+    return f"- Data: {counts}" + (f" (seeded in {seeded:.0f} s)" if seeded else "") + "\n"
+
+
+def _header(title: str, command: str, args) -> str:
+    load = (f"{args.rounds} interleaved rounds of each page and its floor, medians (a ratio: the median of each "
+            f"round's own)")
+    return (
+        f"## {title} — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
         f"- Command: `{command}`\n"
-        f"- Machine: {machine()}\n"
+        f"- Machine: {machine()}; load average before the run {os.getloadavg()[0]:.2f}\n"
         f"- Server: gunicorn -w {args.workers} (sync) on 127.0.0.1, PostgreSQL on 127.0.0.1; "
-        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration} --latency, {args.rounds} interleaved "
-        f"rounds of each page and its floors, medians (a ratio: the median of each round's own)\n"
-        f"- Data: {counts}" + (f" (seeded in {seed_seconds:.0f} s)" if seed_seconds else "") + "\n\n"
-        f"{table}\n"
+        f"load: {args.connections} simulated users (wrk -t{args.threads} -c{args.connections} -d{args.duration} "
+        f"--latency, each waiting {args.think_time // 2}-{args.think_time * 3 // 2} ms between requests), {load}\n"
     )
-    marker = "<!-- http-pages -->"
+
+
+def _verdict(real: dict) -> str:
+    # A few 409s are the optimistic lock doing its job when two connections save the same answer at once;
+    # more than 1% (or any socket error) means the run measured refusals, not pages.
+    if real["errors"] or real["status"] > 0.01 * max(real["requests"], 1):
+        return "INVALID: errors"
+    failed = [label for label, ok in (("p95", real["p95"] <= P95_BUDGET_MS), ("p99", real["p99"] <= P99_BUDGET_MS))
+              if not ok]
+    return "PASS" if not failed else "FAIL: " + ", ".join(failed)
+
+
+def render_budget_table(rows, ceiling) -> str:
+    lines = [f"| page | req/s | p50 ms | p95 ms (budget {P95_BUDGET_MS:.0f}) | p99 ms (budget {P99_BUDGET_MS:.0f}) | "
+             "budget | app ms | db ms | SQL statements | non-2xx | page/floor (diagnosis) |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for name, real, floor, _ in rows:
+        ratio = f"{real['ratio']:.2f}x" if floor else ""
+        lines.append(f"| {name} | {real['rps']:.0f} | {real['p50']:.1f} | {real['p95']:.1f} | {real['p99']:.1f} | "
+                     f"{_verdict(real)} | {real['app_ms']:.1f} | {real['db_ms']:.1f} | "
+                     f"{real['statements']} | {real['status']} | {ratio} |")
+    lines.append(f"| trivial route (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50']:.1f} | {ceiling['p95']:.1f} | "
+                 f"{ceiling['p99']:.1f} | | | | | {ceiling['status']} | |")
+    lines += ["", "app ms, db ms: CPU milliseconds per request in the app's processes and in PostgreSQL's. SQL "
+              "statements: per request (the distinct counts over the page's paths). page/floor: requests/s against "
+              "the page's floor route under the same load (bench/floor_app.py), a diagnosis without a target."]
+    return "\n".join(lines)
+
+
+def render_growth_table(small: dict, large: dict, small_size: int, large_size: int) -> str:
+    """Each page at the large size against the small: its cost per request (app + database CPU ms, which
+    the load on the machine moves least) and its p50 under the same load; the budget is on the cost."""
+    lines = [f"| page | cost ms at {small_size:,} | cost ms at {large_size:,} | cost ratio (budget "
+             f"{GROWTH_BUDGET}x) | p50 ms at {small_size:,} | p50 ms at {large_size:,} | p50 ratio | "
+             f"SQL statements at {small_size:,} | at {large_size:,} | budget |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    large_rows = {name: real for name, real, _, _ in large["rows"]}
+    for name, real, _, _ in small["rows"]:
+        other = large_rows.get(name)
+        if other is None:
+            continue
+        cost, other_cost = real["app_ms"] + real["db_ms"], other["app_ms"] + other["db_ms"]
+        ratio = other_cost / cost if cost else 0
+        p50_ratio = other["p50"] / real["p50"] if real["p50"] else 0
+        same = real["statements"] == other["statements"]
+        verdict = "PASS" if ratio <= GROWTH_BUDGET and same else "FAIL" + (": statements" if not same else "")
+        lines.append(f"| {name} | {cost:.1f} | {other_cost:.1f} | {ratio:.2f}x | {real['p50']:.1f} | "
+                     f"{other['p50']:.1f} | {p50_ratio:.2f}x | {real['statements']} | {other['statements']} | "
+                     f"{verdict} |")
+    return "\n".join(lines)
+
+
+def write_results(path: Path, table: str, measured: dict, command: str, args) -> None:
+    title = "HTTP pages against their floors" if args.floors else "HTTP pages against their budgets"
+    section = _header(title, command, args) + _data_line(measured) + f"\n{table}\n"
+    _write_section(path, "http-pages", section)
+
+
+def write_growth_results(path: Path, tables: list[str], growth: str, by_size: dict, command: str, args) -> None:
+    data = "".join(f"- {size:,} applications: " + _data_line(m).removeprefix("- ") for size, m in by_size.items())
+    section = _header("HTTP pages as the data grows", command, args) + data + "\n" + "\n\n".join(
+        [growth, *tables]) + "\n"
+    _write_section(path, "http-growth", section)
+
+
+def _write_section(path: Path, name: str, section: str) -> None:
+    marker, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     existing = path.read_text() if path.exists() else "# Benchmark results\n"
     if marker in existing:
         head, _, rest = existing.partition(marker)
-        tail = rest.split("<!-- /http-pages -->", 1)[1] if "<!-- /http-pages -->" in rest else ""
-        existing = head + marker + "\n" + section + "<!-- /http-pages -->" + tail
+        tail = rest.split(end, 1)[1] if end in rest else ""
+        existing = head + marker + "\n" + section + end + tail
     else:
-        existing = existing.rstrip() + "\n\n" + marker + "\n" + section + "<!-- /http-pages -->\n"
+        existing = existing.rstrip() + "\n\n" + marker + "\n" + section + end + "\n"
     path.write_text(existing)
     print(f"written to {path}")
 

@@ -17,6 +17,7 @@ import json
 import random
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -204,6 +205,7 @@ class _Clones:
     assignments: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
     assignment_id: int = 1
     comment_id: int = 1
     decision_id: int = 1
@@ -304,6 +306,12 @@ def _clone_applications(cursor, rng: random.Random, args: argparse.Namespace, te
                                      text_answer(rng, True), people.ids["chair"], created + timedelta(days=20),
                                      "Bench Chair", "Decision — chair"))
             clones.decision_id += 1
+            if state != "changes_requested":
+                # The archive's row for the signed decision (the search lists rows; no file is read).
+                digest = f"{sid:064x}"
+                clones.documents.append((clones.decision_id, str(uuid.UUID(int=sid)), sid, 1, "decision", digest,
+                                         40_000, f"sha256/{digest[:2]}/{digest}.pdf", "CN=Bench Institution", None,
+                                         created + timedelta(days=21), people.ids["chair"]))
     _copy_clones(cursor, clones)
     return first_id, clones.special
 
@@ -329,6 +337,9 @@ def _copy_clones(cursor, clones: _Clones) -> None:
                               "body", "visibility", "created_at"], clones.comments)
     _copy(cursor, "decision", ["id", "submission_id", "round_number", "outcome", "summary", "decided_by_id",
                                "decided_at", "signature_name", "signature_meaning"], clones.decisions)
+    _copy(cursor, "document", ["id", "uid", "submission_id", "round_number", "kind", "sha256", "size",
+                               "storage_key", "signed_by", "audit_head", "created_at", "created_by_id"],
+          clones.documents)
 
 
 def _copy_audit_chain(cursor, rng: random.Random, args: argparse.Namespace, first_id: int, people: _People,
@@ -375,7 +386,7 @@ def _vacuum_and_count(raw) -> dict[str, int]:
     raw.driver_connection.autocommit = False
     with raw.cursor() as cursor:
         counts = {}
-        for table in ("submission", "answer", "round", "assignment", "comment", "audit_event", "user"):
+        for table in ("submission", "answer", "round", "assignment", "comment", "document", "audit_event", "user"):
             cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
             counts[table] = cursor.fetchone()[0]
     raw.commit()
@@ -410,7 +421,7 @@ def main() -> None:
         first_id, special = _clone_applications(cursor, rng, args, template, people, now)
         _copy_audit_chain(cursor, rng, args, first_id, people, now)
         for table in ("user", "user_role", "submission", "answer", "round", "assignment", "comment", "decision",
-                      "audit_event"):
+                      "document", "audit_event"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                            f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
         cursor.execute("UPDATE reference_counter SET last_number = 99999")
