@@ -83,6 +83,40 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
     """What the assessment of a round prints, for `audience` ("applicant": reviewers unnamed; "archive")."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
+    submission, round_, decision = _assessed_round(submission_id, round_number)
+    qv = round_.questionnaire_version
+    questionnaire = get_questionnaire(qv.key, qv.version)
+    answers: dict[str, Any] = dict(round_.answers or {})
+    profile: dict[str, Any] = dict(round_.risk_profile or {})
+    names = _user_names(submission, decision)
+    decision_ctx, conditions, signatures = _decision_parts(decision, names)
+    return {
+        "audience": audience,
+        "reference": submission.reference or f"draft-{submission.id}",
+        "title": submission.title,
+        "team": _team(submission, names),
+        "questionnaire": {"key": qv.key, "version": qv.version, "title": qv.title, "sha256": qv.sha256},
+        "round": _round_part(round_),
+        "outcome_label": decision_ctx["outcome_label"] if decision_ctx else "No decision recorded",
+        "decision": decision_ctx,
+        "conditions": conditions,
+        "signatures": signatures,
+        "risk": {
+            "overall": profile.get("overall", round_.overall_tier),
+            "security_signoff": bool(profile.get("security_signoff")),
+            "categories": _risk_categories(questionnaire, answers, profile),
+        },
+        "footprint": _footprint(getattr(round_, "footprint", None)),
+        "sections": _answer_sections(questionnaire, answers),
+        "recommendations": _recommendations(submission_id, round_number, audience, names),
+        "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
+        "history": _history(submission_id),
+        "data": _attached_data(submission, round_, decision, signatures),
+    }
+
+
+def _assessed_round(submission_id: int, round_number: int) -> tuple[Submission, Round, Decision | None]:
+    """The application, the round assessed and its decision (if made); ContextError when either is missing."""
     submission = db.session.get(Submission, submission_id)
     if submission is None:
         raise ContextError(f"no application {submission_id}")
@@ -94,61 +128,40 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
     decision = db.session.scalar(
         select(Decision).where(Decision.submission_id == submission_id, Decision.round_number == round_number)
     )
-    qv = round_.questionnaire_version
-    questionnaire = get_questionnaire(qv.key, qv.version)
-    answers: dict[str, Any] = dict(round_.answers or {})
-    profile: dict[str, Any] = dict(round_.risk_profile or {})
-    names = _user_names(submission, decision)
-    categories = _risk_categories(questionnaire, answers, profile)
-    decision_ctx, conditions, signatures = _decision_parts(decision, names)
+    return submission, round_, decision
 
-    outcome_label = decision_ctx["outcome_label"] if decision_ctx else "No decision recorded"
+
+def _round_part(round_: Round) -> dict[str, Any]:
     return {
-        "audience": audience,
-        "reference": submission.reference or f"draft-{submission.id}",
+        "number": round_.number,
+        "submitted_at": _utc(round_.submitted_at),
+        "submitted_at_iso": _iso(round_.submitted_at),
+        "sha256": round_.sha256,
+        "route": ROUTES.get(round_.route, round_.route),
+        "overall_tier": round_.overall_tier,
+    }
+
+
+def _attached_data(submission: Submission, round_: Round, decision: Decision | None,
+                   signatures: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is attached as JSON: the frozen round exactly as stored, plus the decision."""
+    qv = round_.questionnaire_version
+    return {
+        "reference": submission.reference,
         "title": submission.title,
-        "team": _team(submission, names),
-        "questionnaire": {"key": qv.key, "version": qv.version, "title": qv.title, "sha256": qv.sha256},
-        "round": {
-            "number": round_.number,
-            "submitted_at": _utc(round_.submitted_at),
-            "submitted_at_iso": _iso(round_.submitted_at),
-            "sha256": round_.sha256,
-            "route": ROUTES.get(round_.route, round_.route),
-            "overall_tier": round_.overall_tier,
-        },
-        "outcome_label": outcome_label,
-        "decision": decision_ctx,
-        "conditions": conditions,
-        "signatures": signatures,
-        "risk": {
-            "overall": profile.get("overall", round_.overall_tier),
-            "security_signoff": bool(profile.get("security_signoff")),
-            "categories": categories,
-        },
-        "footprint": _footprint(getattr(round_, "footprint", None)),
-        "sections": _answer_sections(questionnaire, answers),
-        "recommendations": _recommendations(submission_id, round_number, audience, names),
-        "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
-        "history": _history(submission_id),
-        # What is attached as JSON: the frozen round exactly as stored, plus the decision.
-        "data": {
-            "reference": submission.reference,
-            "title": submission.title,
-            "questionnaire": {"key": qv.key, "version": qv.version, "sha256": qv.sha256},
-            "round": round_.number,
-            "round_sha256": round_.sha256,
-            "submitted_at": _iso(round_.submitted_at),
-            "answers": answers,
-            "risk_profile": profile,
-            "footprint": getattr(round_, "footprint", None),
-            "decision": None if decision is None else {
-                "outcome": decision.outcome,
-                "summary": decision.summary,
-                "decided_at": _iso(decision.decided_at),
-                "conditions": [{"text": c.text, "confirmed_at": _iso(c.confirmed_at)} for c in decision.conditions],
-                "signatures": [{"name": s["name"], "at": s["at_iso"], "meaning": s["meaning"]} for s in signatures],
-            },
+        "questionnaire": {"key": qv.key, "version": qv.version, "sha256": qv.sha256},
+        "round": round_.number,
+        "round_sha256": round_.sha256,
+        "submitted_at": _iso(round_.submitted_at),
+        "answers": dict(round_.answers or {}),
+        "risk_profile": dict(round_.risk_profile or {}),
+        "footprint": getattr(round_, "footprint", None),
+        "decision": None if decision is None else {
+            "outcome": decision.outcome,
+            "summary": decision.summary,
+            "decided_at": _iso(decision.decided_at),
+            "conditions": [{"text": c.text, "confirmed_at": _iso(c.confirmed_at)} for c in decision.conditions],
+            "signatures": [{"name": s["name"], "at": s["at_iso"], "meaning": s["meaning"]} for s in signatures],
         },
     }
 
