@@ -8,7 +8,6 @@ process CPU time per request, best of five rounds (the least disturbed by whatev
 and the Python function calls per request, which do not depend on the machine's speed at all (cProfile's
 count over 20 requests, test client included).
 Use it to see what a change to a page saves; bench/http_pages.py measures the pages as users meet them.
---cold measures each view as the first since the app started, with nothing remembered (app/core/fragments.py).
 """
 from __future__ import annotations
 
@@ -27,15 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _requester(client, name: str, method: str, path: str, *, cold: bool) -> Callable[[], None]:
+def _requester(client, name: str, method: str, path: str) -> Callable[[], None]:
     """One request of the page, as the rounds repeat it; exits when the page does not answer 200."""
-    from app.core.fragments import forget_all
-
     counter = iter(range(10**9))
 
     def hit() -> None:
-        if cold:
-            forget_all()
         if method == "POST":
             response = client.post(path, data={"A1b": f"Revised summary, edit {next(counter)}"})
         else:
@@ -51,9 +46,6 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench")
     parser.add_argument("--seed-file", default=str(ROOT / "bench" / ".seed.json"))
     parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--cold", action="store_true",
-                        help="forget the remembered fragments (app/core/fragments.py) before every request: "
-                             "each view as if it were the first since the app started")
     args = parser.parse_args()
     seed = json.loads(Path(args.seed_file).read_text())
     os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY="bench-page-cost", RATELIMIT_ENABLED="0",
@@ -83,7 +75,7 @@ def main() -> None:
         signed_in = client.post("/login", data={"email": seed["users"][who], "password": seed["password"]})
         if signed_in.status_code not in (302, 303):
             sys.exit(f"could not sign in as {who}: {signed_in.status_code}")
-        hit = _requester(client, name, method, path, cold=args.cold)
+        hit = _requester(client, name, method, path)
 
         for _ in range(5):
             hit()

@@ -1,10 +1,9 @@
 """Request hooks shared by every page: security headers, template helpers, outbox delivery."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request, session, url_for
+from flask import Flask, Response, current_app, g, request, session
 
 from app.core.mail import deliver_pending
 from app.core.markdown import render_markdown
@@ -25,31 +24,6 @@ def external_url(endpoint: str, **values: Any) -> str:
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     base_url: str = current_app.config["BASE_URL"]
     return base_url.rstrip("/") + path
-
-
-def page_url(endpoint: str, **values: Any) -> str:
-    """url_for for links within the site, remembered: a page builds dozens (nav, rows, sort headers, pager),
-    and building each anew cost more than the rest of a queue page's table.
-
-    A path depends only on the endpoint, its values and where the app is mounted, and the URL map never
-    changes after start-up. Links that need more (an anchor, a scheme, an absolute URL) or values that cannot
-    be a key are built as usual.
-    """
-    if not has_request_context() or any(key.startswith("_") for key in values):
-        return url_for(endpoint, **values)
-    try:
-        key = tuple(values.items())
-        hash(key)
-    except TypeError:
-        return url_for(endpoint, **values)
-    if endpoint.startswith("."):
-        endpoint = (request.blueprint or "") + endpoint
-    return _remembered_url(request.script_root, endpoint, key)
-
-
-@lru_cache(maxsize=8192)
-def _remembered_url(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
-    return url_for(endpoint, **dict(values))
 
 
 # Features this app never uses are switched off for its pages and anything they might embed.
@@ -92,7 +66,6 @@ def register_web_hooks(app: Flask) -> None:
         if exc is None and g.get("crucible_mail_pending"):
             deliver_pending()
 
-    app.jinja_env.globals["url_for"] = page_url
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["ROLE_LABELS"] = ROLES
     app.jinja_env.globals["may"] = may

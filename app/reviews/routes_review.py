@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.core import lists
 from app.core.forms import ConfirmForm
@@ -77,8 +76,7 @@ def assignment(assignment: Assignment):
 
 class QuestionOnPage(NamedTuple):
     question: Any
-    answer: Markup  # heading and answer, reviews/_answer.html
-    opener: Markup  # its "Comment on" link
+    answer: str  # the answer as submitted, as text
     threads: list[Thread]
 
 
@@ -102,9 +100,9 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
     questionnaire = submission_services.questionnaire_for(submission)
     round_ = services.round_of(submission, submission.round_number)
     if round_ is not None:
-        answer_blocks, risk_profile = presenters.drawn_round(questionnaire, round_)
+        answers, risk_profile = presenters.round_answers(questionnaire, round_)
     else:
-        answer_blocks, risk_profile = {}, presenters.risk_profile_list(submission.risk_profile)
+        answers, risk_profile = {}, submission.risk_profile
     mine = review.assignment_of(current_user)
     own_done = mine is not None and mine.recommendation is not None
     sees_all = current_user.has_any_role(*OVERSIGHT_ROLES) or own_done
@@ -113,8 +111,8 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
     threads = comment_threads(submission, committee=True)
     sections = [
         SectionOnPage(section, [
-            QuestionOnPage(q, answer_blocks[q.id], presenters.comment_opener(q), threads.get(q.id, []))
-            for q in section.questions if q.id in answer_blocks
+            QuestionOnPage(q, answers[q.id], threads.get(q.id, []))
+            for q in section.questions if q.id in answers
         ])
         for section in questionnaire.sections
     ]

@@ -10,16 +10,12 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.core.errors import render_error
-from app.core.web import page_url
 from app.extensions import db
-from app.reviews import presenters, services
+from app.reviews import services
 from app.submissions import workflow
 from app.submissions.models import Submission
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
-bp.add_app_template_global(presenters.comment_thread, "comment_thread")
-bp.add_app_template_global(presenters.thread_actions, "thread_actions")
-bp.add_app_template_global(presenters.queue_row, "queue_row")
 
 
 # ---------------------------------------------------------------- refusals
@@ -75,7 +71,7 @@ def table_state(sorts, default_sort: str) -> dict:
 
     def link(**changes) -> str:
         args = {**current, **{k: v for k, v in changes.items()}}
-        return page_url(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+        return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
 
     def sort_link(key: str) -> str:
         return link(sort=key, dir="desc" if key == sort and direction == "asc" else "asc", page=None)

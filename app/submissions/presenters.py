@@ -1,6 +1,7 @@
 """Plain dicts for the applicant's templates, built from the questionnaire and the stored answers."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -10,7 +11,7 @@ from app.questionnaires import footprint
 from app.questionnaires.answers import section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import STAGES_TYPE, Questionnaire
-from app.submissions import footprint_presenter, services, widgets
+from app.submissions import footprint_presenter, services
 from app.submissions.models import Answer, Submission
 
 STATUS_LABELS = {
@@ -59,6 +60,11 @@ def _as_form_values(question, value: Any) -> list[str]:
     return [str(value)]
 
 
+def show_if_json(question) -> str:
+    """The question's condition, for static/js/section.js to show and hide it as answers change."""
+    return json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else ""
+
+
 def section_context(
     submission: Submission,
     questionnaire: Questionnaire,
@@ -80,23 +86,15 @@ def section_context(
         row = rows.get(question.id)
         form_values = _as_form_values(question, _input_value(question, row, raw))
         shown = question.id in visible
-        error = errors.get(question.id) if shown else None
-        text = form_values[0] if len(form_values) == 1 else ""
-        base = services.base_token(row)
-        choice_inputs = (widgets.choice_inputs(question, form_values, bool(error), shown)
-                         if widgets.shows_options(question) else "")
+        item: dict[str, Any] = {
+            "q": question, "visible": shown, "values": form_values, "error": errors.get(question.id) if shown else None,
+            "text": form_values[0] if len(form_values) == 1 else "", "base": services.base_token(row),
+            "show_if": show_if_json(question),
+        }
         if question.type == STAGES_TYPE:
-            questions.append({
-                **widgets.question_frame(question, shown, bool(error)), "values": form_values, "text": text,
-                "error": error, "base": base, "choice_inputs": choice_inputs, "markup": None,
-                **footprint_presenter.stages_item(question, _input_value(question, row, raw), bool(error), add_stage),
-            })
-        else:
-            questions.append({
-                "q": question, "visible": shown, "values": form_values, "error": error,
-                "markup": widgets.question_markup(question, shown, error=error, base=base, text=text,
-                                                  choice_inputs=choice_inputs),
-            })
+            item.update(footprint_presenter.stages_item(question, _input_value(question, row, raw),
+                                                        bool(item["error"]), add_stage))
+        questions.append(item)
     ids = [s.id for s in questionnaire.sections]
     index = ids.index(section_id)
     visible_in_section = [q for q in questions if q["visible"]]

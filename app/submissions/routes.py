@@ -12,7 +12,6 @@ from app.core.charts import chart
 from app.core.forms import ConfirmForm
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
-from app.core.web import page_url
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
@@ -31,7 +30,8 @@ bp = Blueprint("submissions", __name__, template_folder="templates")
 @bp.record_once
 def _template_globals(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals["base_prefix"] = services.BASE_FIELD_PREFIX
-    # Every page may name a state or a route; globals, so that macros drawn from Python see them too.
+    # Every page may name a state or a route; globals, so that imported macros (which see no page's context)
+    # see them too.
     state.app.jinja_env.globals["state_labels"] = workflow.STATE_LABELS
     state.app.jinja_env.globals["routes"] = workflow.ROUTES
 
@@ -60,7 +60,7 @@ def dashboard():
     rows, total, more = services.submissions_for(current_user, page)
     return render_template("submissions/dashboard.html", rows=rows, total=total, more=more, page=page,
                            pages=lists.page_count(total, more, services.DASHBOARD_PER_PAGE, page),
-                           pager={"link": lambda page: page_url("submissions.dashboard", page=page)},
+                           pager={"link": lambda page: url_for("submissions.dashboard", page=page)},
                            page_title="My applications")
 
 

@@ -103,7 +103,7 @@ def test_mark_resolved_posts_the_pages_one_resolve_form_to_its_threads_address(a
     assert c.reviewer1.client.post(button.group(1), csrf=False).status_code == 400
 
 
-def test_a_thread_is_drawn_again_when_what_it_shows_changes(app, make_client):
+def test_a_thread_shows_at_once_what_changes_in_it(app, make_client):
     submission_id, owner, c = in_review(app, make_client)
     root_id = comment(app, c.reviewer1, submission_id, "B4", "Which release?", visibility="applicant")
     page = f"/review/applications/{submission_id}"

@@ -68,7 +68,6 @@ def test_the_filters_show_what_is_chosen_and_filter(app, make_client):
 
 
 def test_a_row_changes_on_the_page_as_soon_as_its_application_changes(app, make_client):
-    # Rows are drawn once and remembered (reviews.presenters.queue_row), keyed by what they show.
     coordinator = person(app, make_client, "coordinator")
     _fill_queue(app, coordinator.user.id)
 

@@ -32,7 +32,6 @@ from app.reviews.services.records import (
     decisions_of,
     history_of,
     my_assignment,
-    round_contents,
     round_diff,
     round_of,
     under_review,
@@ -67,6 +66,6 @@ __all__ = [
     "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
     "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",
-    "review_requirements", "reviewer_pool", "round_contents", "round_diff", "round_of", "send_reminders",
+    "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_reminders",
     "start_review", "unassign", "under_review", "under_review_of",
 ]

@@ -47,8 +47,8 @@ _PAGE_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("assignme
 _PAGE_CONDITION = (select(Condition).where(Condition.id == bindparam("condition_id"))
                    .options(joinedload(Condition.submission).options(*PAGE_LOAD_OPTIONS)))
 _ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
-# The reviewer's page draws a round's answers and risk profile once (reviews.presenters), never its footprint.
-_ROUND_FOR_PAGE = _ROUND.options(defer(Round.answers), defer(Round.risk_profile), defer(Round.footprint))
+# The reviewer's page shows a round's answers and risk profile, never its footprint.
+_ROUND_FOR_PAGE = _ROUND.options(defer(Round.footprint))
 _DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
                                    Decision.round_number == bindparam("number"))
 # Comments are shown, never changed, by the pages that list them: plain rows with their author's name.
@@ -128,14 +128,8 @@ def round_answers(submission: Submission, number: int) -> Round | None:
 
 
 def round_of(submission: Submission, number: int) -> Round | None:
-    """The round without its answers, risk profile and footprint, which are loaded only if read."""
+    """The round with its answers and risk profile, without its footprint (loaded only if read)."""
     return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
-
-
-def round_contents(round_: Round) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A round_of() round's answers and risk profile, loaded together."""
-    db.session.refresh(round_, attribute_names=["answers", "risk_profile"])
-    return round_.answers, round_.risk_profile
 
 
 def current_decision(submission: Submission) -> Decision | None:
