@@ -18,6 +18,7 @@ PDF_FOLDERS = {"documents", "archive"}
 _seconds: dict[str, float] = defaultdict(float)
 _counts: dict[str, int] = defaultdict(int)
 _parts_by_node: dict[str, str] = {}
+_counted: set[str] = set()
 
 
 def part_of(item: pytest.Item) -> str:
@@ -48,7 +49,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if part is None:
         return
     _seconds[part] += report.duration
-    if report.when == "call" or (report.when == "setup" and report.skipped):
+    # Subtests report a "call" each: a test is counted once, by its node id.
+    if report.nodeid not in _counted:
+        _counted.add(report.nodeid)
         _counts[part] += 1
 
 
