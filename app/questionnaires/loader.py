@@ -16,9 +16,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.questionnaires.policy import Policy
 from app.questionnaires.schema import OPTION_TYPES, Condition, Question, Questionnaire
 
 QUESTIONNAIRE_ROOT = Path(__file__).resolve().parents[2] / "questionnaires"
+POLICY_DIR = QUESTIONNAIRE_ROOT / "policy"
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -303,13 +305,88 @@ def _load(path: str | Path) -> tuple[Questionnaire | None, list[str]]:
     if questionnaire is None:
         return None, errors
     errors += _file_name_errors(path, questionnaire)
+    if questionnaire.policy is not None:
+        errors += _policy_errors(questionnaire, POLICY_DIR / f"{questionnaire.policy}.yaml")
     questionnaire._sha256 = hashlib.sha256(raw).hexdigest()
     return questionnaire, errors
 
 
 def validate_file(path: str | Path) -> list[str]:
-    """Every error in the file, each prefixed with its path in the structure; [] when valid."""
+    """Every error in the file, each prefixed with its path in the structure; [] when valid.
+
+    A file in a folder named `policy` is an institution policy file and is checked as one."""
+    if Path(path).parent.name == "policy":
+        return _load_policy(path)[1]
     return _load(path)[1]
+
+
+# --- institution policy files ---------------------------------------------------------------------------
+
+def _load_policy(path: str | Path) -> tuple[Policy | None, list[str]]:
+    raw, data, errors = _read(Path(path))
+    if errors or raw is None:
+        return None, errors
+    if not isinstance(data, dict):
+        return None, ["(top level): expected a mapping with key, version, title, tiers, thresholds and routes"]
+    try:
+        return Policy.model_validate(data), []
+    except ValidationError as exc:
+        return None, _schema_errors(exc)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load and validate an institution policy file; raises QuestionnaireError listing every problem."""
+    policy, errors = _load_policy(path)
+    if errors or policy is None:
+        raise QuestionnaireError(errors)
+    return policy
+
+
+@functools.cache
+def get_policy(name: str) -> Policy:
+    """The institution policy questionnaires/policy/<name>.yaml, parsed once per process."""
+    if not _KEY.match(name):
+        raise QuestionnaireNotFound(f"invalid policy name {name!r}")
+    path = POLICY_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise QuestionnaireNotFound(f"no policy {name} ({path})")
+    return load_policy(path)
+
+
+def policy_reference_errors(q: Questionnaire, policy: Policy) -> list[str]:
+    """Names a questionnaire and its policy must agree on: the roles its rules ask for, the questions and
+    options the policy's safeguards and required answers read."""
+    errors: list[str] = []
+    for path, question in _question_paths(q):
+        for index, rule in enumerate(question.risk_rules):
+            for field, kind in (("signoff", "signoff"), ("reviewer", "reviewer")):
+                role = getattr(rule, field)
+                if role is None:
+                    continue
+                spec = policy.roles.get(role)
+                if spec is None or spec.kind != kind:
+                    errors.append(f"{path}.risk_rules[{index}].{field}: '{role}' is not a {kind} role "
+                                  f"of policy {policy.key}")
+    for index, mitigation in enumerate(policy.mitigations):
+        if not q.has_question(mitigation.question) or q.question(mitigation.question).type != "multi":
+            errors.append(f"policy.mitigations[{index}].question: no multi question '{mitigation.question}'")
+            continue
+        target = q.question(mitigation.question)
+        errors += [f"policy.mitigations[{index}].options: {option!r} is not an option of {target.id}"
+                   for option in mitigation.options if target.option(option) is None]
+    for category, category_policy in policy.categories.items():
+        errors += [f"policy.categories.{category}.requires_answer: unknown question '{needed.question}'"
+                   for needed in category_policy.requires_answer if not q.has_question(needed.question)]
+    return errors
+
+
+def _policy_errors(q: Questionnaire, path: Path) -> list[str]:
+    if not path.is_file():
+        return [f"policy: no policy file {path.name} in {path.parent}"]
+    policy, errors = _load_policy(path)
+    if policy is None:
+        return [f"policy ({path.name}): {error}" for error in errors]
+    return policy_reference_errors(q, policy)
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:

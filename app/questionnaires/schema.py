@@ -124,9 +124,25 @@ class Option(_Model):
 
 
 class RiskRule(_Model):
+    """What an answer means when `when` holds: points (risk), and, in questionnaires scored by a policy, a
+    sign-off or an extra reviewer role it calls for whatever the tier, advice for the reviewers (no risk), or
+    a blocking issue that stops submission with `reason` as the message (a problem to resolve, not a case)."""
+
     when: Condition
-    risk: dict[Category, Level] = Field(min_length=1)
+    risk: dict[Category, Level] = {}
+    signoff: str | None = None
+    reviewer: str | None = None
+    advice: bool = False
+    block: bool = False
     reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> RiskRule:
+        if not (self.risk or self.signoff or self.reviewer or self.advice or self.block):
+            raise ValueError("a rule needs at least one of 'risk', 'signoff', 'reviewer', 'advice', 'block'")
+        if self.advice and (self.risk or self.block):
+            raise ValueError("advice carries no risk and blocks nothing: drop 'risk'/'block' or 'advice'")
+        return self
 
 
 class Question(_Model):
@@ -222,6 +238,9 @@ class Questionnaire(_Model):
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
     description: str = ""
+    # The institution policy (questionnaires/policy/<name>.yaml) that scores this version; none: the rules
+    # version 1 was released with.
+    policy: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     sections: list[Section] = Field(min_length=1)
 
     _sha256: str = PrivateAttr(default="")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.questionnaires.loader import questionnaire_from_data
-from app.questionnaires.scoring import ROUTES, category_tier, score
+from app.questionnaires.scoring import ROUTES, AnswerError, category_tier, score
 
 
 def option(value: str, risk: dict[str, str] | None = None) -> dict[str, Any]:
@@ -236,3 +236,40 @@ def test_routes_table() -> None:
         "Medium": ("standard", 2),
         "High": ("full_committee", 2),
     }
+
+
+ORDERED = questionnaire_from_data({
+    "key": "order", "version": 1, "title": "Order",
+    "sections": [{"id": "A", "title": "A", "questions": [
+        {"id": "A1", "type": "multi", "label": "Data", "required": False,
+         "options": [option("gap", {"data": "M"}), option("hole", {"data": "M"}), option("bad", {"data": "H!"})]},
+        {"id": "A2", "type": "multi", "label": "Openness", "required": False,
+         "options": [option("shut", {"openness": "M"}), option("closed", {"openness": "M"}),
+                     option("secret", {"openness": "H!"})]},
+    ]}],
+})
+
+
+def test_a_high_category_after_a_medium_one_decides_the_route() -> None:
+    # data (Medium) comes before openness (High) in the category order: the higher tier must still win.
+    profile = score(ORDERED, {"A1": ["gap", "hole"], "A2": ["secret"]})
+    assert (profile.categories["data"].tier, profile.categories["openness"].tier) == ("Medium", "High")
+    assert (profile.overall, profile.route) == ("High", "full_committee")
+    reverse = score(ORDERED, {"A1": ["bad"], "A2": ["shut", "closed"]})
+    assert (reverse.overall, reverse.route) == ("High", "full_committee")
+
+
+@pytest.mark.parametrize(("answers", "route", "reviewers", "chair"), [
+    ({}, "expedited", 1, False),
+    ({"A1": ["gap", "hole"]}, "standard", 2, True),
+    ({"A1": ["bad"]}, "full_committee", 2, True),
+])
+def test_each_v1_route_with_its_reviewers_and_chair(answers: dict[str, Any], route: str, reviewers: int,
+                                                    chair: bool) -> None:
+    profile = score(ORDERED, answers)
+    assert (profile.route, profile.reviewers_required, profile.chair_required) == (route, reviewers, chair)
+
+
+def test_an_answer_that_is_not_an_option_is_a_clear_error() -> None:
+    with pytest.raises(AnswerError, match=r"A1: 'uranium' is not an option \(options: gap, hole, bad\)"):
+        score(ORDERED, {"A1": ["uranium"]})

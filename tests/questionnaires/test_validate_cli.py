@@ -54,3 +54,21 @@ def test_a_broken_file_lists_every_error_with_its_path(app, tmp_path: Path):
     assert "duplicate" in output.lower() and "A1" in output
     assert "Z9" in output
     assert "cycle" in output.lower()
+
+
+def test_the_institution_policy_is_valid(app):
+    result = app.test_cli_runner().invoke(
+        args=["questionnaire", "validate", str(QUESTIONNAIRE_ROOT / "policy" / "default.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_a_broken_policy_names_the_problem(app, tmp_path: Path):
+    path = tmp_path / "policy" / "strict.yaml"
+    path.parent.mkdir()
+    text = (QUESTIONNAIRE_ROOT / "policy" / "default.yaml").read_text()
+    path.write_text(text.replace("tiers: [Low, Medium, High]", "tiers: [Low, High, Medium]"))
+    result = app.test_cli_runner().invoke(args=["questionnaire", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "thresholds must rise with the tier order" in result.output
