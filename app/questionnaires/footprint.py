@@ -7,15 +7,17 @@ constants) lives in a versioned YAML file under questionnaires/data/footprint/, 
     energy_kWh = hours * power_W * runs / 1000
     co2e_g     = energy_kWh * carbon_intensity_g_per_kWh
 
-For CPUs, watts_per_device is the TDP per core and n_devices the number of cores. A measured average
-power per device replaces the rated figure when given; the statement says which one it used.
+For CPUs, watts_per_device is the power per core as Green Algorithms publishes it and n_devices the number
+of cores. A measured average power per device replaces the rated figure when given; the statement says which
+one it used.
 
 A *stage* is one kind of computing (pre-training, fine-tuning, an inference campaign) with its own
 hardware. Stored answers are lists of stage dicts (STAGE_FIELDS, None where blank). A *statement* is a
 plain JSON-able dict summing the stages, and it always records `data_version`: a stored statement is read
 back as it is, never recomputed with newer data.
 
-Callers read the data through `current_data()` (module attribute) so tests can swap it.
+Callers read the data through `current_data()` (module attribute) so tests can swap it; `data_for_version()`
+reads any released version, so a statement can be recomputed with the data it was first computed with.
 """
 from __future__ import annotations
 
@@ -30,7 +32,15 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "questionnaires" / "data" / "footprint"
-DATA_FILE = DATA_DIR / "green-algorithms-v3.0.yaml"
+# Every released data file by its data_version. A released file is never edited or removed: rounds record the
+# version their statement used. The first file was typed by hand from 22 grids; the second is converted from the
+# published Green Algorithms v3.0 files by scripts/import_green_algorithms.py.
+DATA_FILES = {
+    "green-algorithms-v3.0": DATA_DIR / "green-algorithms-v3.0.yaml",
+    "green-algorithms-v3.0+crucible.2": DATA_DIR / "green-algorithms-v3.0+crucible.2.yaml",
+}
+CURRENT_VERSION = "green-algorithms-v3.0+crucible.2"
+DATA_FILE = DATA_FILES[CURRENT_VERSION]
 
 OTHER_HARDWARE = "other"
 STAGE_FIELDS = (
@@ -153,10 +163,16 @@ class FootprintData:
     platforms: dict[str, dict[str, Any]]
     grids: dict[str, dict[str, Any]]
     path: str = field(default="", compare=False)
+    # Cloud datacentres by "provider/region": the grid they draw from and, where published, their PUE.
+    datacentres: dict[str, dict[str, Any]] = field(default_factory=dict)
+    upstream_version: str = ""
 
     def device_watts(self, key: str) -> float:
-        """Rated watts per counted unit: TDP per device, or per core for CPUs."""
+        """Rated watts per counted unit: per device, or per core for CPUs. Files from the Green Algorithms
+        import give `watts` as published; the first file gave only TDP and cores."""
         device = self.devices[key]
+        if "watts" in device:
+            return float(device["watts"])
         return float(device["tdp_w"]) / int(device.get("cores") or 1)
 
     def device_kind(self, key: str) -> str:
@@ -172,6 +188,7 @@ class FootprintData:
             "devices": {key: {**d, "watts": self.device_watts(key)} for key, d in self.devices.items()},
             "platforms": self.platforms,
             "grids": self.grids,
+            "datacentres": self.datacentres,
         }
 
 
@@ -192,9 +209,12 @@ def _device_problems(devices: dict[str, Any]) -> list[str]:
     for key, device in devices.items():
         if device.get("kind") not in {"gpu", "tpu", "cpu"}:
             problems.append(f"devices.{key}.kind: gpu, tpu or cpu")
-        if not _is_number(device.get("tdp_w")) or device["tdp_w"] <= 0:
+        if "watts" in device:
+            if not _is_number(device["watts"]) or device["watts"] <= 0:
+                problems.append(f"devices.{key}.watts: a positive number")
+        elif not _is_number(device.get("tdp_w")) or device["tdp_w"] <= 0:
             problems.append(f"devices.{key}.tdp_w: a positive number")
-        if device.get("kind") == "cpu" and not isinstance(device.get("cores"), int):
+        elif device.get("kind") == "cpu" and not isinstance(device.get("cores"), int):
             problems.append(f"devices.{key}.cores: CPUs need their number of cores")
         if not device.get("name"):
             problems.append(f"devices.{key}.name: required")
@@ -209,6 +229,15 @@ def _rate_problems(raw: dict[str, Any]) -> list[str]:
                 if not _is_number(platform.get("pue")) or platform["pue"] < 1]
     problems += [f"grids.{key}.g_per_kwh: a number of 0 or more" for key, grid in raw["grids"].items()
                  if not _is_number(grid.get("g_per_kwh")) or grid["g_per_kwh"] < 0]
+    for key, centre in (raw.get("datacentres") or {}).items():
+        if centre.get("location") not in raw["grids"]:
+            problems.append(f"datacentres.{key}.location: must name a grid")
+        if centre.get("platform") not in raw["platforms"]:
+            problems.append(f"datacentres.{key}.platform: must name a platform")
+    for key, platform in raw["platforms"].items():
+        for reference, within in (("location", "grids"), ("hardware", "devices"), ("host_cpu", "devices")):
+            if reference in platform and platform[reference] not in raw[within]:
+                problems.append(f"platforms.{key}.{reference}: must name one of the {within}")
     return problems
 
 
@@ -235,6 +264,8 @@ def load_data(path: str | Path) -> FootprintData:
     problems = [f"{key}: required" for key in _DATA_KEYS if key not in raw]
     if problems:
         raise FootprintDataError(f"{path}: " + "; ".join(problems))
+    if raw.get("extra"):
+        raw = _with_extra(path, raw)
     problems = _device_problems(raw["devices"]) + _rate_problems(raw) + _constant_problems(raw)
     if problems:
         raise FootprintDataError(f"{path}: " + "; ".join(problems))
@@ -251,7 +282,26 @@ def load_data(path: str | Path) -> FootprintData:
         platforms={str(k): dict(v) for k, v in raw["platforms"].items()},
         grids={str(k): dict(v) for k, v in raw["grids"].items()},
         path=str(path),
+        datacentres={str(k): dict(v) for k, v in (raw.get("datacentres") or {}).items()},
+        upstream_version=str(raw.get("upstream_version") or ""),
     )
+
+
+def _with_extra(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """The data with the devices and platforms of its `extra` file (hardware outside Green Algorithms)."""
+    extra_path = path.parent / str(raw["extra"])
+    try:
+        extra = yaml.safe_load(extra_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FootprintDataError(f"{extra_path}: cannot read footprint data ({exc})") from exc
+    merged = dict(raw)
+    for section in ("devices", "platforms"):
+        added = (extra or {}).get(section) or {}
+        clashes = sorted(set(added) & set(raw[section]))
+        if clashes:
+            raise FootprintDataError(f"{extra_path}: {section} already in {path.name}: {', '.join(clashes)}")
+        merged[section] = {**raw[section], **added}
+    return merged
 
 
 @functools.cache
@@ -264,6 +314,13 @@ def current_data() -> FootprintData:
     return _load_cached(str(DATA_FILE))
 
 
+def data_for_version(data_version: str) -> FootprintData:
+    """The released data a statement names in its `data_version`; FootprintDataError for an unknown one."""
+    if data_version not in DATA_FILES:
+        raise FootprintDataError(f"no footprint data file has the version {data_version!r}")
+    return _load_cached(str(DATA_FILES[data_version]))
+
+
 # --- looking things up by name --------------------------------------------------------------------------
 
 def _norm(text: str) -> str:
@@ -271,10 +328,11 @@ def _norm(text: str) -> str:
 
 
 def find_device(data: FootprintData, name: str) -> str:
-    """The device key for a key or a display name ("a100_pcie_80gb", "NVIDIA A100 80GB PCIe")."""
+    """The device key for a key, a display name or the published model ("v100", "NVIDIA V100",
+    "NVIDIA Tesla V100")."""
     wanted = _norm(name)
     for key, device in data.devices.items():
-        if wanted in (_norm(key), _norm(device["name"])):
+        if wanted in (_norm(key), _norm(device["name"]), _norm(device.get("model") or device["name"])):
             return key
     raise FootprintError("hardware", f"unknown hardware {name!r}; choose one of: {', '.join(data.devices)}")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -13,6 +15,7 @@ from app.questionnaires.loader import get_questionnaire
 from app.questionnaires.scoring import score
 
 DATA = footprint.current_data()
+GA_FOLDER = footprint.DATA_DIR / "sources" / "green-algorithms-v3.0"
 Q = get_questionnaire("ml-materials-ethics", 1)
 
 
@@ -38,7 +41,7 @@ def test_worked_example_1_four_a100_on_the_gb_grid() -> None:
     assert close(result["tree_months"], 23.11)
     assert close(result["car_km"], 121.0)
     assert only["pue"] == 1.56 and only["watts_source"] == "rated" and only["intensity_g_per_kwh"] == 231.12
-    assert result["data_version"] == "green-algorithms-v3.0"
+    assert result["data_version"] == "green-algorithms-v3.0+crucible.2"
     assert result["tier"] == "Low"
 
 
@@ -66,11 +69,16 @@ def test_worked_example_3_published_large_run_measured_and_rated() -> None:
     assert close(1 - rated["energy_kwh"] / measured["energy_kwh"], 0.0909, tolerance=0.01)  # "about 9% lower"
 
 
-def test_cpu_tdp_is_shared_by_its_cores() -> None:
+def test_cpu_power_per_core_is_the_published_figure() -> None:
     result = footprint.statement([stage(hardware="xeon_gold_6148", count=20, memory_gb=0, platform="personal")], DATA)
     only = result["stages"][0]
     assert only["watts_per_device"] == 7.5 and only["count_unit"] == "cores"
     assert close(only["power_w"], 150)
+    # Green Algorithms publishes 4.4 W per core for the EPYC 7763, not 280 W / 64 = 4.375 W.
+    epyc = footprint.statement([stage(hardware="epyc_7763", count=64, hours=10, memory_gb=0, platform="personal")],
+                               DATA)
+    assert epyc["stages"][0]["watts_per_device"] == 4.4
+    assert close(epyc["energy_kwh"], 64 * 4.4 * 10 / 1000, tolerance=1e-9)
 
 
 # --- validation of every input ------------------------------------------------------------------------
@@ -212,18 +220,57 @@ def test_the_tier_feeds_the_environment_category() -> None:
 # --- data: versioned file, source and licence, pinning ------------------------------------------------
 
 def test_data_file_states_version_source_and_licence() -> None:
-    assert DATA.data_version == "green-algorithms-v3.0"
+    assert DATA.data_version == "green-algorithms-v3.0+crucible.2" and DATA.upstream_version == "v3.0"
     assert DATA.licence == "CC BY 4.0"
-    assert "Lannelongue" in DATA.source and "CC BY 4.0" in DATA.attribution
-    assert DATA.devices["a100_pcie_80gb"] == {"name": "NVIDIA A100 80GB PCIe", "kind": "gpu", "tdp_w": 300}
+    assert "Lannelongue" in DATA.source and "CC BY 4.0" in DATA.attribution and "v3.0" in DATA.attribution
+    assert DATA.devices["a100_pcie_80gb"]["watts"] == 300 and DATA.devices["a100_pcie_80gb"]["kind"] == "gpu"
     assert DATA.grids["GB"]["g_per_kwh"] == 231.12 and DATA.platforms["local_server"]["pue"] == 1.56
     exported = DATA.to_dict()
-    assert exported["devices"]["epyc_7763"]["watts"] == 280 / 64 and exported["data_version"] == DATA.data_version
+    assert exported["devices"]["epyc_7763"]["watts"] == 4.4 and exported["data_version"] == DATA.data_version
+
+
+def test_every_published_location_and_datacentre_is_imported() -> None:
+    # CI_aggregated.csv has 131 rows; the cloud datacentres file 78, one of them (Azure Qatar Central)
+    # published without a location.
+    assert len(DATA.grids) == 131 and DATA.grids["US-CA"]["g_per_kwh"] == 216.43
+    assert DATA.grids["UY"] == {"name": "Uruguay", "g_per_kwh": 129,
+                                "source": "https://app.electricitymaps.com/zone/UY Data from 2021"}
+    assert len(DATA.datacentres) == 77
+    assert DATA.datacentres["gcp/europe-west1"] == {"name": "europe-west1 (Belgium)", "platform": "gcp",
+                                                    "location": "BE", "pue": 1.08}
+
+
+def test_the_import_script_reproduces_the_committed_data(tmp_path) -> None:
+    output = tmp_path / "imported.yaml"
+    subprocess.run([sys.executable, "scripts/import_green_algorithms.py", str(GA_FOLDER), str(output)],
+                   check=True, capture_output=True)
+    assert output.read_text() == footprint.DATA_FILE.read_text()
+
+
+def test_a_statement_recomputes_with_the_data_version_it_recorded() -> None:
+    # The first data file gave CPUs as TDP / cores: 280 W / 64 for the EPYC 7763; the import gives 4.4 W.
+    cpu_stage = stage(hardware="epyc_7763", count=64, hours=100, memory_gb=0, platform="personal")
+    first = footprint.statement([cpu_stage], footprint.data_for_version("green-algorithms-v3.0"))
+    assert first["data_version"] == "green-algorithms-v3.0"
+    assert close(first["energy_kwh"], 280 * 100 / 1000, tolerance=1e-9)
+    again = footprint.statement([cpu_stage], footprint.data_for_version(first["data_version"]))
+    assert again == first
+    assert close(footprint.statement([cpu_stage], DATA)["energy_kwh"], 64 * 4.4 * 100 / 1000, tolerance=1e-9)
+    with pytest.raises(footprint.FootprintDataError):
+        footprint.data_for_version("green-algorithms-v3.1")
+
+
+def test_every_data_file_is_registered_under_its_version() -> None:
+    files = {path.name for path in footprint.DATA_DIR.glob("*.yaml") if not path.name.startswith("extra-")}
+    assert files == {path.name for path in footprint.DATA_FILES.values()}
+    for version in footprint.DATA_FILES:
+        assert footprint.data_for_version(version).data_version == version
 
 
 def test_adding_a_device_is_a_data_change_only(tmp_path) -> None:
     copy = tmp_path / "green-algorithms-v9.9.yaml"
     shutil.copy(footprint.DATA_FILE, copy)
+    shutil.copy(footprint.DATA_DIR / "extra-hardware.1.yaml", tmp_path)
     raw = yaml.safe_load(copy.read_text())
     raw["data_version"] = "green-algorithms-v9.9"
     raw["devices"]["b200"] = {"name": "NVIDIA B200", "kind": "gpu", "tdp_w": 1000}
@@ -239,6 +286,7 @@ def test_a_broken_data_file_is_refused_with_every_problem(tmp_path) -> None:
     raw["platforms"]["bad"] = {"name": "Bad", "pue": 0.5}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(raw))
+    shutil.copy(footprint.DATA_DIR / "extra-hardware.1.yaml", tmp_path)
     with pytest.raises(footprint.FootprintDataError) as caught:
         footprint.load_data(path)
     assert "devices.bad.kind" in str(caught.value) and "devices.bad.tdp_w" in str(caught.value)
@@ -250,7 +298,7 @@ def test_statements_record_the_data_version_they_used() -> None:
                                 grids={**DATA.grids, "GB": {"name": "United Kingdom", "g_per_kwh": 200.0}})
     old = footprint.statement([stage()], DATA)
     new = footprint.statement([stage()], newer)
-    assert (old["data_version"], new["data_version"]) == ("green-algorithms-v3.0", "green-algorithms-v3.1")
+    assert (old["data_version"], new["data_version"]) == ("green-algorithms-v3.0+crucible.2", "green-algorithms-v3.1")
     assert close(new["co2e_kg"], 91.641 * 0.2)
     # The old statement is a plain dict: nothing in it refers back to the data it was computed from.
     assert old["co2e_kg"] == pytest.approx(21.1801, rel=1e-4)

@@ -30,7 +30,7 @@ def test_worked_example_1_as_json(runner) -> None:
     assert out["co2e_kg"] == pytest.approx(21.18, rel=1e-3)
     assert out["tree_months"] == pytest.approx(23.11, rel=1e-3)
     assert out["car_km"] == pytest.approx(121.0, rel=1e-3)
-    assert out["data_version"] == "green-algorithms-v3.0"
+    assert out["data_version"] == "green-algorithms-v3.0+crucible.2"
 
 
 def test_worked_example_2_with_watts_pue_and_defaults(runner) -> None:

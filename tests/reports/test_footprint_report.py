@@ -142,7 +142,7 @@ def test_csv_download_lists_each_counted_statement(app, make_client, portfolio):
     # A title that looks like a formula is neutralised for spreadsheets.
     legacy = by_title["'=SUM(A1) legacy study"]
     assert legacy["department"] == "Unassigned" and legacy["quarter"] == "2025 Q4"
-    assert legacy["data_version"] == "green-algorithms-v3.0"
+    assert legacy["data_version"] == footprint.CURRENT_VERSION
     assert by_title["Approved fine-tuning"]["state"] == "approved"
 
 
@@ -202,7 +202,7 @@ def test_totals_equal_a_direct_computation(app, make_client, portfolio):
     for key, totals in got.items():
         assert [totals.projects, totals.energy_kwh, totals.co2e_kg, totals.approved_projects,
                 totals.approved_energy_kwh, totals.approved_co2e_kg] == pytest.approx(expected[key]), key
-    assert report.without_statement == 0 and report.data_versions == ["green-algorithms-v3.0"]
+    assert report.without_statement == 0 and report.data_versions == [footprint.CURRENT_VERSION]
 
 
 def test_projects_are_listed_a_page_at_a_time_largest_first(app, make_client, portfolio, monkeypatch):

@@ -140,7 +140,7 @@ def test_submit_freezes_the_statement_with_its_data_version(app, client, monkeyp
     with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.submission_id == submission_id))
         frozen = dict(round_.footprint)
-    assert frozen["data_version"] == "green-algorithms-v3.0"
+    assert frozen["data_version"] == "green-algorithms-v3.0+crucible.2"
     assert frozen["energy_kwh"] == pytest.approx(91.641 + 2.2814, rel=1e-3)
     assert frozen["co2e_kg"] == pytest.approx(21.180 + 1.0836, rel=1e-3)
     assert [s["label"] for s in frozen["stages"]] == ["Pre-training", "Screening"]
