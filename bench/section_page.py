@@ -22,7 +22,7 @@ from app import create_app  # noqa: E402 - importable after the sys.path entry a
 from app.extensions import db  # noqa: E402 - importable after the sys.path entry above
 from app.submissions.models import Answer  # noqa: E402 - importable after the sys.path entry above
 from tests.conftest import CrucibleClient  # noqa: E402 - importable after the sys.path entry above
-from tests.factories import (  # noqa: E402 - importable after the sys.path entry above
+from tests.helpers import (  # noqa: E402 - importable after the sys.path entry above
     create_application,
     fill_application,
     login,

@@ -123,7 +123,7 @@ def _accounts(app) -> tuple[dict[str, str], dict[str, int], str]:
 
 def _template_application(app, applicant_email: str) -> int:
     """One application through the real routes: the template every clone copies."""
-    from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application
+    from tests.helpers import LOW_RISK_ANSWERS, create_application, fill_application
 
     client = app.test_client()
     response = client.post("/login", data={"email": applicant_email, "password": PASSWORD})

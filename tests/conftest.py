@@ -6,9 +6,7 @@ by database, and each test leaves the tables empty for the next.
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import os
-import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,7 +15,15 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
+from tests.helpers import (
+    Application,
+    Person,
+    application_in_state,
+    configure_documents,
+    person,
+    shared_archive_dir,
+    shared_pki,
+)
 
 pytest_plugins = ["tests.parts"]
 
@@ -140,11 +146,30 @@ def make_client(app):
     return lambda: app.test_client()
 
 
-def page_text(response) -> str:
-    """The visible text of an HTML response, whitespace collapsed, for assertions about what users read."""
-    html = response.get_data(as_text=True)
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
+@pytest.fixture
+def login_as(app, make_client):
+    """A person signed in with their own browser: `login_as("chair", "reviewer")` has both roles, `login_as()`
+    is an applicant. Returns a Person (its `.user` and its `.client`)."""
+
+    def sign_in(*roles: str, name: str | None = None) -> Person:
+        return person(app, make_client, *roles, name=name)
+
+    return sign_in
+
+
+@pytest.fixture
+def application_in(app, make_client):
+    """An application brought to a workflow state through the real routes: `application_in("in_review")`.
+
+    Takes `answers=` (the sections' answers; `{}` leaves a draft empty), `owner=` (a Person from login_as) and
+    `c=` (a Committee, to share reviewers between applications). Returns an Application: `.id`, `.owner` and
+    `.committee`. tests/helpers.py's application_in_state says what each state holds.
+    """
+
+    def build(state: str, **options) -> Application:
+        return application_in_state(app, make_client, state, **options)
+
+    return build
 
 
 # ---------------------------------------------------------------- signed documents and the archive

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.models import Assignment
-from tests.factories import create_application
-from tests.reviews.helpers import Person, person, submitted
+from tests.helpers import Person, create_application, person, submitted
 
 # chair_reviewer: a chair also in the reviewer pool, assigned to the application like the assigned reviewer.
 # team_reviewer: a reviewer the owner invited to the application's team as an editor (team, and staff).

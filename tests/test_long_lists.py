@@ -10,8 +10,7 @@ from app.core import lists
 from app.documents.models import Document
 from app.extensions import db
 from app.submissions.models import Submission, SubmissionMember
-from tests.conftest import page_text
-from tests.reviews.helpers import person
+from tests.helpers import page_text, person
 from tests.test_query_counts import _clone, _template_submission
 
 

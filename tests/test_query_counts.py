@@ -18,8 +18,7 @@ from app.core.models import utcnow
 from app.extensions import db
 from app.reviews.models import Assignment, Comment
 from app.submissions.models import Answer, Round, Submission, SubmissionMember
-from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user
-from tests.reviews.helpers import person
+from tests.helpers import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user, person
 
 FEW, MANY = 10, 100
 _references = itertools.count(1)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, text
 
 from app.extensions import db
-from tests.factories import login, make_user
+from tests.helpers import login, make_user
 
 APPLICATIONS = 100_000
 APPLICANTS = 2_000

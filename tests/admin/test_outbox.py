@@ -7,8 +7,7 @@ import pytest
 from app.core.mail import OutboxMessage
 from app.core.models import utcnow
 from app.extensions import db
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import login, make_user, page_text
 
 
 def add_messages(app, count, body="Hello"):

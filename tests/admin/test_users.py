@@ -1,8 +1,6 @@
 import pytest
 
-from tests.auth.helpers import audit_events, is_signed_in, live_sessions, user_row
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, is_signed_in, live_sessions, login, make_user, page_text, user_row
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/{id}", "/admin/outbox"]
 

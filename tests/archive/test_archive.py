@@ -15,8 +15,7 @@ from app.core.storage import LocalStorage, S3Storage, StorageError
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision
-from tests.documents.helpers import decided_application, flip_byte, restore_document, store_bytes, utc
-from tests.factories import login, make_user
+from tests.helpers import decided_application, flip_byte, login, make_user, restore_document, store_bytes, utc
 
 # ---------------------------------------------------------------- local storage
 
@@ -197,7 +196,7 @@ def test_export_needs_a_valid_range(coordinator_client):
 def signed_pdf(app, tmp_path_factory):
     """A real signed assessment, produced once through request_assessment (inline)."""
     from app.documents import services
-    from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
+    from tests.helpers import configure_documents, shared_archive_dir, shared_pki
 
     configure_documents(app, shared_pki(tmp_path_factory), shared_archive_dir(tmp_path_factory))
     decided = decided_application(app, app.test_client, comments=False, outcome="approved")

@@ -8,8 +8,7 @@ import pytest
 from app.documents.models import RenderJob
 from app.extensions import db
 from app.submissions.models import Submission, SubmissionMember
-from tests.documents.helpers import restore_document, store_bytes
-from tests.factories import login, make_user
+from tests.helpers import login, make_user, restore_document, store_bytes
 
 PDF = b"%PDF-1.7\n% access test document\n%%EOF\n"
 ROLES = ["anonymous", "owner", "editor", "viewer", "other_applicant", "reviewer", "chair", "coordinator",

@@ -12,9 +12,7 @@ import re
 import pytest
 
 from tests.archive.hostile import hostile_pdf
-from tests.auth.helpers import audit_events
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, login, make_user, page_text
 
 MiB = 1024 * 1024
 

@@ -1,5 +1,4 @@
-from tests.auth.helpers import audit_events, user_row
-from tests.factories import login, make_user
+from tests.helpers import audit_events, login, make_user, user_row
 
 GOOD = "basalt heron umbrella 31 kite"
 

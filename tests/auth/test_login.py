@@ -1,8 +1,6 @@
 import pytest
 
-from tests.auth.helpers import audit_events, input_value, is_signed_in, live_sessions
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, input_value, is_signed_in, live_sessions, login, make_user, page_text
 
 GENERIC = "The email address or password is not right"
 

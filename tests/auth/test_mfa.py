@@ -11,9 +11,7 @@ from sqlalchemy import select
 from app.auth.models import UserRecoveryCode, UserTotp
 from app.config import load_config
 from app.extensions import db
-from tests.auth.helpers import audit_events, input_value, is_signed_in
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, input_value, is_signed_in, login, make_user, page_text
 
 WRONG = "000000"
 

@@ -1,15 +1,16 @@
-from tests.auth.helpers import (
+from tests.helpers import (
     audit_events,
     input_value,
     is_signed_in,
     link_in,
+    login,
     mails,
+    make_user,
+    page_text,
     register,
     user_count,
     user_row,
 )
-from tests.conftest import page_text
-from tests.factories import login, make_user
 
 GOOD = "granite otter spoon lantern 7"
 

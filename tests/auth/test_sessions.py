@@ -6,9 +6,7 @@ from sqlalchemy import select
 from app.auth.models import UserSession
 from app.core.models import utcnow
 from app.extensions import db
-from tests.auth.helpers import audit_events, is_signed_in, live_sessions
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, is_signed_in, live_sessions, login, make_user, page_text
 
 NEW = "quartz violin harbour 88 maple"
 

@@ -11,9 +11,7 @@ import pytest
 
 from app.auth import throttle
 from app.core.models import utcnow
-from tests.auth.helpers import audit_events, is_signed_in, live_sessions
-from tests.conftest import page_text
-from tests.factories import login, make_user
+from tests.helpers import audit_events, is_signed_in, live_sessions, login, make_user, page_text
 
 WRONG = "definitely not the password"
 
@@ -171,7 +169,7 @@ def test_current_password_on_the_account_page_is_throttled_like_sign_in(app, cli
 
 def test_chairs_signing_password_is_throttled_like_sign_in(app, make_client, monkeypatch):
     """Finding 10: the chair's signing password, the same counter as the account page's."""
-    from tests.reviews.helpers import decide, in_review, recommend
+    from tests.helpers import decide, in_review, recommend
 
     app.config["LOGIN_FAILURES_PER_ACCOUNT"] = 3
     submission_id, _owner, c = in_review(app, make_client)

@@ -20,8 +20,15 @@ from app.documents.models import Document
 from app.extensions import db
 from app.submissions.models import Answer
 from tests.databases import empty_database
-from tests.documents.helpers import configure_documents, decided_application, shared_pki
-from tests.factories import create_application, login, make_user, post_section
+from tests.helpers import (
+    configure_documents,
+    create_application,
+    decided_application,
+    login,
+    make_user,
+    post_section,
+    shared_pki,
+)
 
 
 def _empty_database(app, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from flask import abort
 
 from app import create_app
-from tests.conftest import page_text
+from tests.helpers import page_text
 
 REFERENCE = re.compile(r"reference ([0-9A-F]{8})")
 

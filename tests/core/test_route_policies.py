@@ -49,7 +49,7 @@ def test_policies_name_their_predicate_or_reason(app):
 
 def test_pages_link_to_the_routes_their_reader_may_use(app, make_client):
     """The menu asks each route's own predicate (core.permissions.may), so it shows exactly what opens."""
-    from tests.reviews.helpers import person
+    from tests.helpers import person
 
     menus = {}
     for role in ("coordinator", "reviewer", "chair", "admin"):

@@ -6,7 +6,7 @@ import pytest
 from app.core import jobs
 from app.documents.render import render_pdf
 from app.extensions import db
-from tests.documents.helpers import decided_application
+from tests.helpers import decided_application
 from tests.tools import redis_connection
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -15,7 +15,7 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 @pytest.fixture(scope="module")
 def unsigned_pdf(app, tmp_path_factory):
     """A real unsigned PDF/A, rendered once, for tests about jobs rather than about the document."""
-    from tests.documents.helpers import configure_documents, shared_archive_dir, shared_pki
+    from tests.helpers import configure_documents, shared_archive_dir, shared_pki
 
     configure_documents(app, shared_pki(tmp_path_factory), shared_archive_dir(tmp_path_factory))
     decided = decided_application(app, app.test_client, comments=False)

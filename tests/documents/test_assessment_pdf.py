@@ -17,11 +17,12 @@ from app.core.audit import AuditEvent
 from app.documents.models import Document, RenderJob
 from app.extensions import db
 from app.submissions.models import Round
-from tests.documents.helpers import (
+from tests.helpers import (
     APPLICANT_COMMENT,
     COMMITTEE_COMMENT,
     COMMITTEE_REPLY,
     CONDITION_TEXT,
+    LOW_RISK_ANSWERS,
     configure_documents,
     decided_application,
     flip_byte,
@@ -29,7 +30,6 @@ from tests.documents.helpers import (
     pdfsig,
     restore_document,
 )
-from tests.factories import LOW_RISK_ANSWERS
 from tests.tools import require_tool
 
 TITLE = "Graph networks <em>for</em> perovskites & “band gaps”"

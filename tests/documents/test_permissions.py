@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from app.documents.models import RenderJob
 from app.documents.permissions import JobOfApplication, can_follow_job, can_retry_job, job_visible
-from tests.permission_fixtures import application, user
+from tests.helpers import unsaved_application, unsaved_user
 
 
 def test_a_render_job_follows_its_application():
-    owner, viewer, outsider, reviewer, chair = user(), user(), user(), user("reviewer"), user("chair")
-    submission = application(owner, members={viewer: "viewer"})
+    owner, viewer, outsider = unsaved_user(), unsaved_user(), unsaved_user()
+    reviewer, chair = unsaved_user("reviewer"), unsaved_user("chair")
+    submission = unsaved_application(owner, members={viewer: "viewer"})
     target = JobOfApplication(RenderJob(submission_id=submission.id, round_number=1, kind="decision"), submission)
     assert not job_visible(outsider, target)
     assert job_visible(reviewer, target) and not can_follow_job(reviewer, target)

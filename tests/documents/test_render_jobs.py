@@ -9,8 +9,7 @@ from app.documents import services
 from app.documents.models import Document, RenderJob
 from app.documents.render import MissingGlyphError, RenderError, render_pdf
 from app.extensions import db
-from tests.documents.helpers import decided_application
-from tests.factories import login
+from tests.helpers import decided_application, login
 
 
 def _flaky(unsigned_pdf: bytes, failures: int):

@@ -17,7 +17,7 @@ from app.core.models import utcnow
 from app.documents import services
 from app.documents.models import Document, RenderJob
 from app.extensions import db
-from tests.documents.helpers import decided_application
+from tests.helpers import decided_application
 
 
 def _die(context):

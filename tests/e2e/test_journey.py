@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.helpers import answer, continue_to, mailed_link, wait_saved
-from tests.factories import LOW_RISK_ANSWERS
+from tests.helpers import LOW_RISK_ANSWERS
 
 TITLE = "Graph networks for perovskite band gaps"
 APPLICANT = {"name": "Priya Applicant", "email": "priya@e2e.example.ac.uk"}

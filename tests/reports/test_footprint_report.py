@@ -14,8 +14,7 @@ from app.extensions import db
 from app.questionnaires import footprint
 from app.reports import services
 from app.submissions.models import Round, Submission
-from tests.conftest import page_text
-from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user
+from tests.helpers import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user, page_text
 
 BIG = {**LOW_RISK_ANSWERS["D"], "D1-0-name": "Pre-training", "D1-0-count": "4", "D1-0-hours": "48",
        "D1-0-memory_gb": "64", "D1-0-runs": "10"}  # 211.8 kg CO2e

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.models import Comment
-from tests.conftest import page_text
-from tests.reviews.helpers import comment, in_review
+from tests.helpers import comment, in_review, page_text
 
 
 def _forms(html: str) -> list[str]:

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from app.documents.models import Document, RenderJob
 from app.extensions import db
 from app.reviews.models import Condition
-from tests.conftest import page_text
-from tests.reviews.helpers import decide, in_review, medium_risk_answers, person, recommend, state
+from tests.helpers import decide, in_review, medium_risk_answers, page_text, person, recommend, state
 from tests.tools import redis_connection
 
 

@@ -14,7 +14,7 @@ from app.reviews.permissions import (
     can_triage,
     can_unassign,
 )
-from tests.permission_fixtures import application, assignment, user
+from tests.helpers import unsaved_application, unsaved_assignment, unsaved_user
 
 
 def _review(submission, *assignments) -> UnderReview:
@@ -22,9 +22,10 @@ def _review(submission, *assignments) -> UnderReview:
 
 
 def test_staff_on_the_applications_team_see_it_only_as_its_team():
-    chair, coordinator, reviewer = user("chair"), user("coordinator"), user("reviewer")
-    submission = application(user(), members={chair: "editor", coordinator: "viewer", reviewer: "editor"})
-    own = assignment(reviewer, submission)  # assigned before joining the team: the team wins
+    chair, coordinator, reviewer = unsaved_user("chair"), unsaved_user("coordinator"), unsaved_user("reviewer")
+    team = {chair: "editor", coordinator: "viewer", reviewer: "editor"}
+    submission = unsaved_application(unsaved_user(), members=team)
+    own = unsaved_assignment(reviewer, submission)  # assigned before joining the team: the team wins
     review = _review(submission, own)
     for member in (chair, coordinator, reviewer):
         assert not can_read_review(member, review)
@@ -35,37 +36,37 @@ def test_staff_on_the_applications_team_see_it_only_as_its_team():
 
 
 def test_the_same_staff_off_the_team_may_act():
-    chair, coordinator = user("chair"), user("coordinator")
-    submission = application(user())
+    chair, coordinator = unsaved_user("chair"), unsaved_user("coordinator")
+    submission = unsaved_application(unsaved_user())
     assert can_read_review(chair, _review(submission)) and can_decide(chair, submission)
     assert can_read_review(coordinator, _review(submission)) and can_triage(coordinator, submission)
 
 
 def test_a_conflicted_reviewer_is_recused_but_may_read_their_declaration():
-    reviewer = user("reviewer")
-    submission = application(user())
-    recused = assignment(reviewer, submission, coi="declared", active=False)
+    reviewer = unsaved_user("reviewer")
+    submission = unsaved_application(unsaved_user())
+    recused = unsaved_assignment(reviewer, submission, coi="declared", active=False)
     assert not can_read_review(reviewer, _review(submission, recused))
     assert not can_review(reviewer, recused)
     assert can_declare_interest(reviewer, recused)
 
 
 def test_a_reviewer_reads_and_recommends_only_after_declaring_no_conflict():
-    reviewer = user("reviewer")
-    submission = application(user())
-    pending = assignment(reviewer, submission, coi="pending")
+    reviewer = unsaved_user("reviewer")
+    submission = unsaved_application(unsaved_user())
+    pending = unsaved_assignment(reviewer, submission, coi="pending")
     assert can_declare_interest(reviewer, pending)
     assert not can_read_review(reviewer, _review(submission, pending))
     assert not can_review(reviewer, pending)
-    cleared = assignment(reviewer, submission, coi="none")
+    cleared = unsaved_assignment(reviewer, submission, coi="none")
     assert can_read_review(reviewer, _review(submission, cleared)) and can_review(reviewer, cleared)
-    unassigned = assignment(reviewer, submission, coi="none", active=False)
+    unassigned = unsaved_assignment(reviewer, submission, coi="none", active=False)
     assert not can_read_review(reviewer, _review(submission, unassigned)) and not can_review(reviewer, unassigned)
 
 
 def test_another_reviewers_assignment_is_unknown_to_a_reviewer_but_known_to_the_office():
-    reviewer, colleague, coordinator = user("reviewer"), user("reviewer"), user("coordinator")
-    theirs = assignment(colleague, application(user()))
+    reviewer, colleague, coordinator = unsaved_user("reviewer"), unsaved_user("reviewer"), unsaved_user("coordinator")
+    theirs = unsaved_assignment(colleague, unsaved_application(unsaved_user()))
     assert not assignment_visible(reviewer, theirs)
     assert assignment_visible(colleague, theirs) and assignment_visible(coordinator, theirs)
     assert not can_review(reviewer, theirs) and not can_declare_interest(reviewer, theirs)
@@ -73,26 +74,26 @@ def test_another_reviewers_assignment_is_unknown_to_a_reviewer_but_known_to_the_
 
 
 def test_a_draft_is_not_the_committees():
-    coordinator, chair, reviewer = user("coordinator"), user("chair"), user("reviewer")
-    draft = application(user(), state="draft")
+    coordinator, chair, reviewer = unsaved_user("coordinator"), unsaved_user("chair"), unsaved_user("reviewer")
+    draft = unsaved_application(unsaved_user(), state="draft")
     assert not can_triage(coordinator, draft)
     assert not can_read_review(chair, _review(draft))
-    assert not can_read_review(reviewer, _review(draft, assignment(reviewer, draft)))
-    assert can_triage(coordinator, application(user(), state="submitted"))
+    assert not can_read_review(reviewer, _review(draft, unsaved_assignment(reviewer, draft)))
+    assert can_triage(coordinator, unsaved_application(unsaved_user(), state="submitted"))
 
 
 def test_the_security_officer_reads_only_what_they_are_asked_to_sign_off():
-    officer = user("security_officer")
-    submission = application(user())
+    officer = unsaved_user("security_officer")
+    submission = unsaved_application(unsaved_user())
     assert not can_read_review(officer, _review(submission))
-    assert can_read_review(officer, _review(submission, assignment(officer, submission)))
+    assert can_read_review(officer, _review(submission, unsaved_assignment(officer, submission)))
     assert can_open_my_reviews(officer) and not can_open_queue(officer)
 
 
 def test_a_chair_who_reviews_sees_as_chair_and_reviews_as_reviewer():
-    chair_reviewer, other_reviewer = user("chair", "reviewer"), user("reviewer")
-    submission = application(user())
-    own = assignment(chair_reviewer, submission, coi="pending")
+    chair_reviewer, other_reviewer = unsaved_user("chair", "reviewer"), unsaved_user("reviewer")
+    submission = unsaved_application(unsaved_user())
+    own = unsaved_assignment(chair_reviewer, submission, coi="pending")
     assert can_read_review(chair_reviewer, _review(submission, own))  # the chair reads every submitted application
     assert not can_review(chair_reviewer, own)  # but recommends only once cleared of conflict
     assert can_open_my_reviews(chair_reviewer) and can_decide(chair_reviewer, submission)

@@ -8,7 +8,7 @@ from app.core.models import utcnow
 from app.extensions import db
 from app.submissions import services
 from app.submissions.models import Submission
-from tests.reviews.helpers import person
+from tests.helpers import person
 
 APPLICATIONS = 10 * 25 + 3  # eleven pages of 25
 

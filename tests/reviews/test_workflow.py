@@ -12,9 +12,7 @@ from app.extensions import db
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.submissions import workflow
 from app.submissions.models import Round, Submission
-from tests.conftest import page_text
-from tests.factories import post_section
-from tests.reviews.helpers import (
+from tests.helpers import (
     assign,
     assignment_id,
     comment,
@@ -24,7 +22,9 @@ from tests.reviews.helpers import (
     high_risk_answers,
     in_review,
     medium_risk_answers,
+    page_text,
     person,
+    post_section,
     recommend,
     state,
     submitted,
@@ -164,7 +164,7 @@ def test_no_one_reviews_their_own_application(app, make_client):
     c = committee(app, make_client)
     # The applicant is also a reviewer and chair.
     owner = person(app, make_client, "reviewer", "chair")
-    from tests.factories import create_application, fill_application
+    from tests.helpers import create_application, fill_application
     submission_id = create_application(owner.client)
     fill_application(owner.client, submission_id)
     owner.client.post(f"/applications/{submission_id}/submit")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.factories import login, make_user
+from tests.helpers import login, make_user
 
 NEW_PASSWORD = "a completely new passphrase 77"
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.factories import login, make_user
+from tests.helpers import login, make_user
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -64,7 +64,7 @@ def test_a_token_from_another_session_is_refused(app, make_client):
 
 
 def test_json_autosave_needs_the_header_token(app, client):
-    from tests.factories import create_application
+    from tests.helpers import create_application
 
     user = make_user(app)
     login(client, user)

@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from app.config import load_config
-from tests.factories import login, make_user
+from tests.helpers import login, make_user
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",

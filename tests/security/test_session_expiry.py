@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import login, make_user
+from tests.helpers import login, make_user
 
 
 @pytest.mark.parametrize("field, ago, expired", [

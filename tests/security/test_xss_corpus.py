@@ -11,9 +11,18 @@ from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.questionnaires.loader import get_questionnaire, latest_version
 from app.reviews.models import Condition
-from tests.auth.helpers import register
-from tests.factories import DEFAULT_PASSWORD, LOW_RISK_ANSWERS, create_application, login, make_user, post_section
-from tests.reviews.helpers import Person, assignment_id, state
+from tests.helpers import (
+    DEFAULT_PASSWORD,
+    LOW_RISK_ANSWERS,
+    Person,
+    assignment_id,
+    create_application,
+    login,
+    make_user,
+    post_section,
+    register,
+    state,
+)
 from tests.security.inert import PAYLOADS, html_problems, squash, text_problems, visible_text
 
 QUESTIONNAIRE = "ml-materials-ethics"

@@ -9,13 +9,13 @@ from app.core.audit import AuditEvent
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.submissions.models import Answer, Round, Submission
-from tests.conftest import page_text
-from tests.factories import (
+from tests.helpers import (
     LOW_RISK_ANSWERS,
     create_application,
     fill_application,
     login,
     make_user,
+    page_text,
     post_section,
 )
 

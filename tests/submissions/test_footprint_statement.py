@@ -11,8 +11,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.questionnaires import footprint
 from app.submissions.models import Answer, Round, Submission
-from tests.conftest import page_text
-from tests.factories import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user, post_section
+from tests.helpers import (
+    LOW_RISK_ANSWERS,
+    create_application,
+    fill_application,
+    login,
+    make_user,
+    page_text,
+    post_section,
+)
 
 PRETRAIN = {"D1-0-name": "Pre-training", "D1-0-hardware": "a100_pcie_80gb", "D1-0-count": "4", "D1-0-hours": "48",
             "D1-0-memory_gb": "64", "D1-0-usage": "1", "D1-0-platform": "local_server", "D1-0-location": "GB",

@@ -8,12 +8,12 @@ from app.submissions.permissions import (
     is_owner,
     team_role,
 )
-from tests.permission_fixtures import application, user
+from tests.helpers import unsaved_application, unsaved_user
 
 
 def test_each_team_role_reads_only_owner_and_editors_edit_only_the_owner_manages():
-    owner, editor, viewer = user(), user(), user()
-    submission = application(owner, members={editor: "editor", viewer: "viewer"})
+    owner, editor, viewer = unsaved_user(), unsaved_user(), unsaved_user()
+    submission = unsaved_application(owner, members={editor: "editor", viewer: "viewer"})
     assert [team_role(u, submission) for u in (owner, editor, viewer)] == ["owner", "editor", "viewer"]
     assert [can_read_application(u, submission) for u in (owner, editor, viewer)] == [True, True, True]
     assert [can_edit_answers(u, submission) for u in (owner, editor, viewer)] == [True, True, False]
@@ -21,30 +21,30 @@ def test_each_team_role_reads_only_owner_and_editors_edit_only_the_owner_manages
 
 
 def test_an_outsider_does_not_see_the_application_at_all():
-    submission = application(user())
-    outsider = user()
+    submission = unsaved_application(unsaved_user())
+    outsider = unsaved_user()
     assert not can_see_application(outsider, submission)
     assert not can_read_application(outsider, submission)
 
 
 def test_staff_see_that_it_exists_but_do_not_read_the_applicants_pages():
-    submission = application(user())
+    submission = unsaved_application(unsaved_user())
     for role in ("reviewer", "chair", "coordinator", "security_officer", "admin"):
-        staff = user(role)
+        staff = unsaved_user(role)
         assert can_see_application(staff, submission), role
         assert not can_read_application(staff, submission), role
         assert not can_edit_answers(staff, submission), role
 
 
 def test_a_team_member_who_is_also_staff_reads_it_as_their_team_role_allows():
-    chair_viewer = user("chair", "coordinator")
-    submission = application(user(), members={chair_viewer: "viewer"})
+    chair_viewer = unsaved_user("chair", "coordinator")
+    submission = unsaved_application(unsaved_user(), members={chair_viewer: "viewer"})
     assert can_read_application(chair_viewer, submission)
     assert not can_edit_answers(chair_viewer, submission)  # staff roles add nothing on their own team
     assert not is_owner(chair_viewer, submission)
 
 
 def test_membership_is_by_address_so_an_invitation_counts_before_the_account_is_made():
-    invited = user()
-    submission = application(user(), members={invited: "editor"})
+    invited = unsaved_user()
+    submission = unsaved_application(unsaved_user(), members={invited: "editor"})
     assert can_edit_answers(invited, submission)

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.submissions.models import Answer, Submission
-from tests.conftest import page_text
-from tests.factories import (
+from tests.helpers import (
     LOW_RISK_ANSWERS,
     create_application,
     fill_application,
     login,
     make_user,
+    page_text,
     post_section,
     section_form,
 )
