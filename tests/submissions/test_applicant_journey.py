@@ -13,17 +13,9 @@ from tests.helpers import (
     LOW_RISK_ANSWERS,
     create_application,
     fill_application,
-    login,
-    make_user,
     page_text,
     post_section,
 )
-
-
-def _signed_in(app, client, *roles):
-    user = make_user(app, *roles)
-    login(client, user)
-    return user
 
 
 def _answer(app, submission_id, qid):
@@ -38,8 +30,8 @@ def test_dashboard_requires_sign_in(client):
     assert "/login" in response.headers["Location"]
 
 
-def test_new_application_shows_task_list_with_every_section_not_started(app, client):
-    _signed_in(app, client)
+def test_new_application_shows_task_list_with_every_section_not_started(app, login_as):
+    client = login_as().client
     submission_id = create_application(client, "Perovskite screening")
     text = page_text(client.get(f"/applications/{submission_id}"))
     assert "Perovskite screening" in text
@@ -52,8 +44,8 @@ def test_new_application_shows_task_list_with_every_section_not_started(app, cli
     assert text.count("In progress") == 1
 
 
-def test_new_application_needs_a_title(app, client):
-    _signed_in(app, client)
+def test_new_application_needs_a_title(app, login_as):
+    client = login_as().client
     response = client.post("/applications/new", data={"title": "  "})
     assert response.status_code == 200
     assert ("Enter the project&#39;s title" in response.get_data(as_text=True)
@@ -61,8 +53,8 @@ def test_new_application_needs_a_title(app, client):
     assert "There is a problem" in page_text(response)
 
 
-def test_completed_section_and_progress(app, client):
-    _signed_in(app, client)
+def test_completed_section_and_progress(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "A", LOW_RISK_ANSWERS["A"])
     assert response.status_code == 302
@@ -72,8 +64,8 @@ def test_completed_section_and_progress(app, client):
     assert "Completed" in text
 
 
-def test_save_as_draft_keeps_partial_answers_in_progress(app, client):
-    _signed_in(app, client)
+def test_save_as_draft_keeps_partial_answers_in_progress(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "B", {"B2": "yes"}, button="save")
     assert response.status_code == 302
@@ -82,8 +74,8 @@ def test_save_as_draft_keeps_partial_answers_in_progress(app, client):
     assert "In progress" in text
 
 
-def test_missing_required_answers_show_summary_and_field_messages(app, client):
-    _signed_in(app, client)
+def test_missing_required_answers_show_summary_and_field_messages(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "B", {"B2": "yes", "B4": "Queried on 1 October"})
     assert response.status_code == 200
@@ -97,8 +89,8 @@ def test_missing_required_answers_show_summary_and_field_messages(app, client):
     assert _answer(app, submission_id, "B4")[0] == "Queried on 1 October"
 
 
-def test_number_of_wrong_type_is_kept_and_explained(app, client):
-    _signed_in(app, client)
+def test_number_of_wrong_type_is_kept_and_explained(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     # Section D's numbers are fields of the compute stages (D1-<n>-<field>).
     response = post_section(client, submission_id, "D", {"D1-0-count": "four", "D1-0-hours": "12"}, button="save")
@@ -115,8 +107,8 @@ def test_number_of_wrong_type_is_kept_and_explained(app, client):
     assert "Needs attention" in page_text(client.get(f"/applications/{submission_id}"))
 
 
-def test_number_out_of_bounds(app, client):
-    _signed_in(app, client)
+def test_number_out_of_bounds(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "D", {"D1-0-hardware": "v100", "D1-0-usage": "7"}, button="save")
     assert response.status_code == 200
@@ -124,8 +116,8 @@ def test_number_out_of_bounds(app, client):
     assert _answer(app, submission_id, "D1")[1][0]["usage"] == "7"
 
 
-def test_text_too_long_is_refused_but_kept(app, client):
-    _signed_in(app, client)
+def test_text_too_long_is_refused_but_kept(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     long_title = "x" * 501
     response = post_section(client, submission_id, "A", {"A1": long_title}, button="save")
@@ -135,8 +127,8 @@ def test_text_too_long_is_refused_but_kept(app, client):
     assert _answer(app, submission_id, "A1")[1] == long_title
 
 
-def test_unknown_option_is_refused(app, client):
-    _signed_in(app, client)
+def test_unknown_option_is_refused(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "A", {"A2": "time_travel"}, button="save")
     assert response.status_code == 200
@@ -144,8 +136,8 @@ def test_unknown_option_is_refused(app, client):
     assert _answer(app, submission_id, "A2")[0] is None
 
 
-def test_bad_date_is_explained(app, client):
-    _signed_in(app, client)
+def test_bad_date_is_explained(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = post_section(client, submission_id, "G", {"G3": "31/02/2026"}, button="save")
     assert response.status_code == 200
@@ -153,8 +145,8 @@ def test_bad_date_is_explained(app, client):
     assert _answer(app, submission_id, "G3")[1] == "31/02/2026"
 
 
-def test_forged_hidden_question_is_not_saved_and_user_is_told(app, client):
-    _signed_in(app, client)
+def test_forged_hidden_question_is_not_saved_and_user_is_told(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     # B10a is only asked when B10 is yes.
     response = post_section(client, submission_id, "B", {"B10": "no", "B10a": "Forged personal-data answer"},
@@ -165,8 +157,8 @@ def test_forged_hidden_question_is_not_saved_and_user_is_told(app, client):
     assert _answer(app, submission_id, "B10a") is None
 
 
-def test_conditional_question_becomes_required_when_shown(app, client):
-    _signed_in(app, client)
+def test_conditional_question_becomes_required_when_shown(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     answers = dict(LOW_RISK_ANSWERS["B"], B10="yes")
     response = post_section(client, submission_id, "B", answers)
@@ -176,8 +168,8 @@ def test_conditional_question_becomes_required_when_shown(app, client):
     assert post_section(client, submission_id, "B", answers).status_code == 302
 
 
-def test_section_page_hides_conditional_questions_until_they_apply(app, client):
-    _signed_in(app, client)
+def test_section_page_hides_conditional_questions_until_they_apply(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     html = client.get(f"/applications/{submission_id}/sections/B").get_data(as_text=True)
     assert re.search(r'id="q-B10a"[^>]*data-show-if="[^"]*B10[^"]*"[^>]* hidden', html)
@@ -186,15 +178,15 @@ def test_section_page_hides_conditional_questions_until_they_apply(app, client):
     assert not re.search(r'id="q-B10a"[^>]* hidden', html)
 
 
-def test_help_text_is_markdown_rendered_safely(app, client):
-    _signed_in(app, client)
+def test_help_text_is_markdown_rendered_safely(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     html = client.get(f"/applications/{submission_id}/sections/C").get_data(as_text=True)
     assert "<p>" in html and "<script>alert" not in html
 
 
-def test_user_text_is_escaped_everywhere(app, client):
-    _signed_in(app, client)
+def test_user_text_is_escaped_everywhere(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     payload = '<script>alert("x")</script>{{ 7*7 }}'
     post_section(client, submission_id, "A", {"A1b": payload}, button="save")
@@ -205,8 +197,8 @@ def test_user_text_is_escaped_everywhere(app, client):
         assert "{{ 7*7 }}" in html and ">49<" not in html
 
 
-def test_check_answers_lists_visible_answers_with_change_links_and_risk_profile(app, client):
-    _signed_in(app, client)
+def test_check_answers_lists_visible_answers_with_change_links_and_risk_profile(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     fill_application(client, submission_id)
     response = client.get(f"/applications/{submission_id}/check")
@@ -219,8 +211,8 @@ def test_check_answers_lists_visible_answers_with_change_links_and_risk_profile(
     assert "need attention" not in text
 
 
-def test_submit_freezes_round_and_gives_reference(app, client):
-    _signed_in(app, client)
+def test_submit_freezes_round_and_gives_reference(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     fill_application(client, submission_id)
     response = client.post(f"/applications/{submission_id}/submit")
@@ -246,8 +238,8 @@ def test_submit_freezes_round_and_gives_reference(app, client):
     assert submission.reference in page_text(client.get("/"))
 
 
-def test_references_count_up(app, client):
-    _signed_in(app, client)
+def test_references_count_up(app, login_as):
+    client = login_as().client
     references = []
     for _ in range(2):
         submission_id = create_application(client)
@@ -258,8 +250,8 @@ def test_references_count_up(app, client):
     assert [r[-4:] for r in references] == ["0001", "0002"]
 
 
-def test_double_submit_creates_one_round(app, client):
-    _signed_in(app, client)
+def test_double_submit_creates_one_round(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     fill_application(client, submission_id)
     first = client.post(f"/applications/{submission_id}/submit")
@@ -273,8 +265,8 @@ def test_double_submit_creates_one_round(app, client):
         ) == 1
 
 
-def test_incomplete_application_cannot_be_submitted(app, client):
-    _signed_in(app, client)
+def test_incomplete_application_cannot_be_submitted(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     post_section(client, submission_id, "A", LOW_RISK_ANSWERS["A"])
     response = client.post(f"/applications/{submission_id}/submit", follow_redirects=True)
@@ -283,8 +275,8 @@ def test_incomplete_application_cannot_be_submitted(app, client):
         assert db.session.get(Submission, submission_id).state == "draft"
 
 
-def test_declaration_must_be_confirmed(app, client):
-    _signed_in(app, client)
+def test_declaration_must_be_confirmed(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
     answers["G"]["G1"] = "no"
@@ -295,8 +287,8 @@ def test_declaration_must_be_confirmed(app, client):
         assert db.session.get(Submission, submission_id).state == "draft"
 
 
-def test_submitted_application_is_read_only(app, client):
-    _signed_in(app, client)
+def test_submitted_application_is_read_only(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     fill_application(client, submission_id)
     client.post(f"/applications/{submission_id}/submit")
@@ -312,8 +304,8 @@ def test_submitted_application_is_read_only(app, client):
     assert "Submitted answers" in page_text(client.get(f"/applications/{submission_id}/check"))
 
 
-def test_high_dual_use_goes_to_full_committee_with_security_signoff(app, client):
-    _signed_in(app, client)
+def test_high_dual_use_goes_to_full_committee_with_security_signoff(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
     answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8 with the export office."})
@@ -327,8 +319,8 @@ def test_high_dual_use_goes_to_full_committee_with_security_signoff(app, client)
         assert submission.security_signoff_required is True
 
 
-def test_withdraw_by_owner(app, client):
-    _signed_in(app, client)
+def test_withdraw_by_owner(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = client.post(f"/applications/{submission_id}/withdraw", data={"reason": "Project cancelled"})
     assert response.status_code == 302
@@ -338,8 +330,8 @@ def test_withdraw_by_owner(app, client):
     assert again.status_code == 409
 
 
-def test_csrf_token_is_required(app, client):
-    _signed_in(app, client)
+def test_csrf_token_is_required(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     response = client.post(f"/applications/{submission_id}/sections/A", data={"A1": "No token", "save": "1"},
                            csrf=False)
@@ -349,15 +341,15 @@ def test_csrf_token_is_required(app, client):
     assert client.post(f"/applications/{submission_id}/submit", csrf=False).status_code == 400
 
 
-def test_unknown_section_and_application_are_404(app, client):
-    _signed_in(app, client)
+def test_unknown_section_and_application_are_404(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     assert client.get(f"/applications/{submission_id}/sections/Z").status_code == 404
     assert client.get("/applications/999999").status_code == 404
 
 
-def test_every_state_change_is_audited_and_chain_verifies(app, client):
-    _signed_in(app, client)
+def test_every_state_change_is_audited_and_chain_verifies(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     fill_application(client, submission_id)
     client.post(f"/applications/{submission_id}/submit")
@@ -377,8 +369,8 @@ def test_every_state_change_is_audited_and_chain_verifies(app, client):
     assert "BROKEN" in result.output
 
 
-def test_check_answers_draws_the_risk_profile_as_svg_with_a_text_alternative(app, client):
-    _signed_in(app, client)
+def test_check_answers_draws_the_risk_profile_as_svg_with_a_text_alternative(app, login_as):
+    client = login_as().client
     submission_id = create_application(client)
     answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
     answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8."})
