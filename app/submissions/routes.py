@@ -5,13 +5,16 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.core import lists
 from app.core.charts import chart
+from app.core.errors import render_error
 from app.core.forms import ConfirmForm
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
+from app.extensions import db
 from app.questionnaires.answers import display_value, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
@@ -49,8 +52,25 @@ def _questionnaire_with_section(submission: Submission, section_id: str):
     return questionnaire
 
 
-def _conflict(message: str):
-    abort(409, description=message)
+# ---------------------------------------------------------------- refusals
+
+
+def refusal_message(error: workflow.TransitionError) -> str:
+    if error.action == "edit" and error.state in (workflow.State.SUBMITTED, workflow.State.IN_REVIEW):
+        return ("This application has been submitted, so its answers cannot be changed until it comes back for "
+                "revision.")
+    return str(error)
+
+
+@bp.errorhandler(workflow.TransitionError)
+def refused_in_this_state(error: workflow.TransitionError) -> ResponseReturnValue:
+    """A step the application's state refuses (an edit after submission, a second withdrawal) answers 409 with
+    the reason; the autosave's script reads it as JSON and shows it beside the form, where the typed answers
+    stay."""
+    db.session.rollback()
+    if request.endpoint == "submissions.autosave":
+        return jsonify(status="locked", message=refusal_message(error)), 409
+    return render_error(409, refusal_message(error))
 
 
 @bp.route("/")
@@ -106,10 +126,6 @@ def section(submission: Submission, section_id: str):
 @allowed(can_edit_answers, load=APPLICATION)
 def save_section(submission: Submission, section_id: str):
     questionnaire = _questionnaire_with_section(submission, section_id)
-    if not _editable(submission):
-        _conflict("This application has been submitted, so its answers cannot be changed until it comes back for "
-                  "revision.")
-
     form = request.form.to_dict(flat=False)
     continuing = "continue" in request.form
     # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage.
@@ -139,9 +155,6 @@ def save_section(submission: Submission, section_id: str):
 @allowed(can_edit_answers, load=APPLICATION)
 def autosave(submission: Submission, section_id: str):
     questionnaire = _questionnaire_with_section(submission, section_id)
-    if not _editable(submission):
-        locked = "This application has been submitted and can no longer be changed."
-        return jsonify(status="locked", message=locked), 409
     form = request.form.to_dict(flat=False)
     result = services.save_section_retrying(submission, section_id, form, current_user, check_required=False,
                                             autosave=True)
@@ -168,8 +181,6 @@ def autosave(submission: Submission, section_id: str):
 def resolve(submission: Submission, section_id: str):
     """The conflict page's answer: for each conflicting question, keep mine or keep theirs."""
     questionnaire = _questionnaire_with_section(submission, section_id)
-    if not _editable(submission):
-        _conflict("This application has been submitted, so its answers cannot be changed.")
     form = request.form.to_dict(flat=False)
     for key in list(form):
         if key.startswith("__choice__"):
@@ -292,12 +303,12 @@ def submit(submission: Submission):
         abort(400)
     try:
         round_ = services.submit(submission, current_user)
-    except workflow.TransitionError as error:
-        if submission.state in (workflow.State.SUBMITTED, workflow.State.IN_REVIEW):
-            # A second click of the same button: the first one already did the work.
-            flash(f"Application submitted as {submission.reference} (round {submission.round_number}).", "success")
-            return redirect(url_for(".task_list", submission_id=submission.id))
-        _conflict(str(error))
+    except workflow.TransitionError:
+        if submission.state not in (workflow.State.SUBMITTED, workflow.State.IN_REVIEW):
+            raise
+        # A second click of the same button: the first one already did the work.
+        flash(f"Application submitted as {submission.reference} (round {submission.round_number}).", "success")
+        return redirect(url_for(".task_list", submission_id=submission.id))
     except services.IncompleteSubmission as incomplete:
         flash(f"{len(incomplete.problems)} answers need attention before you can submit.", "error")
         return redirect(url_for(".check_answers", submission_id=submission.id))
@@ -310,7 +321,7 @@ def submit(submission: Submission):
 @allowed(is_owner, load=APPLICATION)
 def withdraw(submission: Submission):
     if not workflow.can("withdraw", submission.state):
-        _conflict(str(workflow.TransitionError("withdraw", submission.state)))
+        raise workflow.TransitionError("withdraw", submission.state)
     form = WithdrawForm()
     if form.validate_on_submit():
         services.withdraw(submission, current_user, form.reason.data or "")

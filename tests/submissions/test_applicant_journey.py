@@ -298,6 +298,10 @@ def test_submitted_application_is_read_only(app, login_as):
     autosave = client.post(f"/applications/{submission_id}/sections/A/autosave", data={"A1": "x"},
                            headers={"Accept": "application/json"})
     assert autosave.status_code == 409
+    # The section's script shows the reason beside the form, where what was typed stays.
+    assert autosave.get_json()["status"] == "locked" and "cannot be changed" in autosave.get_json()["message"]
+    resolve = client.post(f"/applications/{submission_id}/sections/A/resolve", data={"A1": "Mine"})
+    assert resolve.status_code == 409 and "cannot be changed" in page_text(resolve)
     assert _answer(app, submission_id, "A1")[0] == LOW_RISK_ANSWERS["A"]["A1"]
     get = client.get(f"/applications/{submission_id}/sections/A")
     assert get.status_code == 302 and "/check" in get.headers["Location"]
@@ -328,6 +332,7 @@ def test_withdraw_by_owner(app, login_as):
         assert db.session.get(Submission, submission_id).state == "withdrawn"
     again = client.post(f"/applications/{submission_id}/withdraw", data={"reason": ""})
     assert again.status_code == 409
+    assert "This application is withdrawn, so it cannot be withdrawn now." in page_text(again)
 
 
 def test_csrf_token_is_required(app, login_as):
