@@ -33,8 +33,19 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigError("SECRET_KEY must be set when CRUCIBLE_ENV=production.")
         # Development only: a per-instance random key kept in instance/ so sessions survive restarts.
         secret_key = _development_secret(instance_dir)
-
     config = {
+        **_core_settings(env, secret_key, instance_dir),
+        **_web_settings(production),
+        **_document_settings(instance_dir),
+    }
+    if overrides:
+        config.update(overrides)
+    return config
+
+
+def _core_settings(env: str, secret_key: str, instance_dir: Path) -> dict:
+    """Where the app runs: its name, key, database, address, Redis and mail."""
+    return {
         "ENV_NAME": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
@@ -50,6 +61,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "crucible@localhost"),
+    }
+
+
+def _web_settings(production: bool) -> dict:
+    """Cookies and sessions, sign-in throttling, two-step sign-in, rate limits and request sizes."""
+    return {
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
@@ -98,7 +115,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Decisions produce their signed assessment straight away (queued with Redis, inline without).
         "ASSESSMENT_AUTO_RENDER": _bool("ASSESSMENT_AUTO_RENDER", True),
         "TESTING": False,
-        # Signed assessments (app/documents): the institution's certificate and key, PEM files.
+    }
+
+
+def _document_settings(instance_dir: Path) -> dict:
+    """Signed assessments, the archive they are kept in, their verification and their render jobs."""
+    return {
+        # The institution's certificate and key, PEM files.
         "SIGNING_CERT": os.environ.get("SIGNING_CERT", str(instance_dir / "signing" / "signing-cert.pem")),
         "SIGNING_KEY": os.environ.get("SIGNING_KEY", str(instance_dir / "signing" / "signing-key.pem")),
         "SIGNING_KEY_PASSPHRASE": os.environ.get("SIGNING_KEY_PASSPHRASE") or None,
@@ -136,9 +159,6 @@ def load_config(overrides: dict | None = None) -> dict:
         # stale render jobs above are enqueued again.
         "RENDER_SWEEP_INTERVAL": int(os.environ.get("RENDER_SWEEP_INTERVAL", "60")),
     }
-    if overrides:
-        config.update(overrides)
-    return config
 
 
 def _development_secret(instance_dir: Path) -> str:
