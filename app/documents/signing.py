@@ -13,6 +13,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import NameOID
 from flask import current_app
 
 SIGNATURE_FIELD = "CrucibleAssessmentSignature"
@@ -110,82 +115,96 @@ def ensure_dev_certificates(directory: Path, *, passphrase: str | None = None,
     A validator (pyHanko, or poppler's pdfsig with the root in an NSS database) can then trust the root;
     a self-signed signing certificate would never be reported as trusted.
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-    from cryptography.x509.oid import NameOID
-
     directory.mkdir(parents=True, exist_ok=True)
     paths = DevCertificates(directory / "root-ca.pem", directory / "root-ca-key.pem",
                             directory / "signing-cert.pem", directory / "signing-key.pem", [])
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-
-    def write(path: Path, data: bytes, mode: int) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        paths.created.append(path)
-
-    def key_pem(key, secret: str | None) -> bytes:
-        encryption = (serialization.BestAvailableEncryption(secret.encode()) if secret
-                      else serialization.NoEncryption())
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-
     if paths.root_cert.exists() and paths.root_key.exists():
-        root_cert = x509.load_pem_x509_certificate(paths.root_cert.read_bytes())
-        loaded = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
-        if not isinstance(loaded, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
-                                   ed448.Ed448PrivateKey, dsa.DSAPrivateKey)):
-            raise SigningError(f"{paths.root_key} holds a key that cannot sign certificates")
-        root_key = loaded
+        root_cert, root_key = _load_root(paths)
+    elif paths.signing_cert.exists():
+        # A signing certificate from elsewhere: leave it alone.
+        return paths
     else:
-        if paths.signing_cert.exists():
-            # A signing certificate from elsewhere: leave it alone.
-            return paths
-        root_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        name = x509.Name([
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Crucible Development Root CA"),
-        ])
-        root_cert = (
-            x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(root_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
-            .sign(root_key, hashes.SHA256())
-        )
-        write(paths.root_key, key_pem(root_key, None), 0o600)
-        write(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        root_cert, root_key = _new_root(organisation, now)
+        _write_new(paths, paths.root_key, _key_pem(root_key, None), 0o600)
+        _write_new(paths, paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
     if not paths.signing_cert.exists() or not paths.signing_key.exists():
         for stale in (paths.signing_cert, paths.signing_key):
             if stale.exists():
                 raise SigningError(f"{stale} exists without its pair; remove it or provide both")
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        subject = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Research Ethics Committee"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Crucible Development Signing Certificate"),
-        ])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(root_cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=825))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-            .sign(root_key, hashes.SHA256())
-        )
-        write(paths.signing_key, key_pem(key, passphrase), 0o600)
-        write(paths.signing_cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        cert, key = _new_signing_certificate(root_cert, root_key, organisation, now)
+        _write_new(paths, paths.signing_key, _key_pem(key, passphrase), 0o600)
+        _write_new(paths, paths.signing_cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return paths
+
+
+def _write_new(paths: DevCertificates, path: Path, data: bytes, mode: int) -> None:
+    """Write a file that must not exist yet (a key is never overwritten), with its permissions from the start."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    paths.created.append(path)
+
+
+def _key_pem(key: rsa.RSAPrivateKey, secret: str | None) -> bytes:
+    encryption = (serialization.BestAvailableEncryption(secret.encode()) if secret
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+def _load_root(paths: DevCertificates) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
+    root_cert = x509.load_pem_x509_certificate(paths.root_cert.read_bytes())
+    loaded = serialization.load_pem_private_key(paths.root_key.read_bytes(), password=None)
+    if not isinstance(loaded, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
+                               ed448.Ed448PrivateKey, dsa.DSAPrivateKey)):
+        raise SigningError(f"{paths.root_key} holds a key that cannot sign certificates")
+    return root_cert, loaded
+
+
+def _new_root(organisation: str, now: dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """A root CA valid for ten years, which may sign certificates but not documents."""
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, "Crucible Development Root CA"),
+    ])
+    root_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return root_cert, root_key
+
+
+def _new_signing_certificate(root_cert: x509.Certificate, root_key: CertificateIssuerPrivateKeyTypes,
+                             organisation: str, now: dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """A document-signing certificate (digital signature and non-repudiation) issued by the root."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Research Ethics Committee"),
+        x509.NameAttribute(NameOID.COMMON_NAME, "Crucible Development Signing Certificate"),
+    ])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(root_cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return cert, key
