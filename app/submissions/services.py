@@ -315,22 +315,23 @@ def save_section(
             if retry_on_race:
                 raise
             return _lost_race(submission, changes, result)
-        # Taken now, not after the audit record, which makes every other writer wait until the commit.
-        result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
-        result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))
-        audit.record(
-            "answers.saved",
-            actor=actor,
-            object_type="submission",
-            object_id=submission.id,
-            submission_id=submission.id,
-            data={"section": section_id, "questions": result.saved, "autosave": autosave},
-        )
+        _record_saved(submission, questionnaire, section_id, rows, result, actor, autosave=autosave)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
         return _lost_race(submission, changes, result)
     return result
+
+
+def _record_saved(submission: Submission, questionnaire: Questionnaire, section_id: str, rows: dict[str, Answer],
+                  result: SaveResult, actor: User, *, autosave: bool) -> None:
+    """The saved answers' new base tokens and the section's status for the page, and the audit event."""
+    # Taken now, not after the audit record, which makes every other writer wait until the commit.
+    result.bases = {qid: base_token(rows[qid]) for qid in result.saved}
+    result.section_status = section_status(questionnaire, section_id, answer_values(rows), invalid_ids(rows))
+    audit.record("answers.saved", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id,
+                 data={"section": section_id, "questions": result.saved, "autosave": autosave})
 
 
 def _lost_race(submission: Submission, changes: Mapping[str, tuple[Any, Any, str | None]],
