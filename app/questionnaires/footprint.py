@@ -3,9 +3,15 @@
 Pure Python, no Flask. The reference data (device power, PUE per platform, grid carbon intensity,
 constants) lives in a versioned YAML file under questionnaires/data/footprint/, never in code:
 
-    power_W    = PUE * (n_devices * watts_per_device * usage + memory_GB * memory_W_per_GB)
+    power_W    = PUE * (n_devices * watts_per_device * usage + host_cores * watts_per_host_core * usage
+                        + memory_GB * memory_W_per_GB)
     energy_kWh = hours * power_W * runs / 1000
     co2e_g     = energy_kWh * carbon_intensity_g_per_kWh
+
+A GPU or TPU stage also counts the CPU cores of the hosts that drive the accelerators, as Green Algorithms
+does: given by the applicant, or by default the cores per accelerator of the facility preset chosen as the
+platform (none otherwise). Their power per core is the preset's host CPU, else Green Algorithms' figure for an
+unknown CPU.
 
 For CPUs, watts_per_device is the power per core as Green Algorithms publishes it and n_devices the number
 of cores. A measured average power per device replaces the rated figure when given; the statement says which
@@ -46,10 +52,13 @@ OTHER_HARDWARE = "other"
 STAGE_FIELDS = (
     "name", "hardware", "power_w", "count", "hours", "memory_gb", "usage", "platform", "pue", "location", "runs",
 )
+# Fields added since the first release: kept in a stored stage only when given, so stages saved before them
+# (and the fingerprints of rounds holding them) stay exactly as they were.
+OPTIONAL_STAGE_FIELDS = ("host_cores",)
 # Fields a stage needs before it can be computed (power_w too when the hardware is "other").
 REQUIRED_STAGE_FIELDS = ("hardware", "count", "hours", "memory_gb", "platform")
 # Fields that, when all blank, make a stage "not started" (dropped when saved); the others carry defaults.
-_TYPED_FIELDS = ("name", "hardware", "power_w", "count", "hours", "memory_gb", "pue")
+_TYPED_FIELDS = ("name", "hardware", "power_w", "count", "hours", "memory_gb", "pue", "host_cores")
 MAX_STAGES = 20
 MAX_NAME_LENGTH = 100
 
@@ -73,6 +82,7 @@ FIELD_LABELS = {
     "pue": "PUE",
     "location": "Grid location",
     "runs": "Number of runs",
+    "host_cores": "Host CPU cores",
     "intensity": "Carbon intensity",
 }
 
@@ -113,6 +123,7 @@ BOUNDS: dict[str, Bounds] = {
     "pue": Bounds(1, 3),
     "power_w": Bounds(0, 2_000, low_inclusive=False, unit="W"),
     "runs": Bounds(1, 1_000_000, integer=True),
+    "host_cores": Bounds(0, 100_000_000, integer=True),
     "intensity": Bounds(0, 2_000, unit="g CO2e/kWh"),
 }
 
@@ -345,10 +356,20 @@ def find_platform(data: FootprintData, name: str) -> str:
     raise FootprintError("platform", f"unknown platform {name!r}; choose one of: {', '.join(data.platforms)}")
 
 
+def location_key(data: FootprintData, text: str) -> str | None:
+    """A grid code ("GB", "us-ca") or a datacentre ("gcp/europe-west1") as the data spells it; None if neither."""
+    wanted = text.strip()
+    if wanted.upper() in data.grids:
+        return wanted.upper()
+    if wanted.lower() in data.datacentres:
+        return wanted.lower()
+    return None
+
+
 def find_location(data: FootprintData, code: str) -> str:
-    wanted = code.strip().upper()
-    if wanted in data.grids:
-        return wanted
+    found = location_key(data, code)
+    if found:
+        return found
     for key, grid in data.grids.items():
         if _norm(grid["name"]) == _norm(code):
             return key
@@ -387,15 +408,18 @@ def parse_stage(raw: Mapping[str, Any], data: FootprintData) -> tuple[dict[str, 
     if platform and platform not in data.platforms:
         errors["platform"] = "Select one of the platforms"
     value["platform"] = platform or None
-    location = str(raw.get("location") or "").strip().upper()
-    if location and location not in data.grids:
+    location = str(raw.get("location") or "").strip()
+    if location and location_key(data, location) is None:
         errors["location"] = "Select one of the locations"
-    value["location"] = location or None
-    for number_field in ("power_w", "count", "hours", "memory_gb", "usage", "pue", "runs"):
+    value["location"] = (location_key(data, location) or location.upper()) if location else None
+    for number_field in ("power_w", "count", "hours", "memory_gb", "usage", "pue", "runs", "host_cores"):
         try:
             value[number_field] = parse_number(number_field, raw.get(number_field))
         except FootprintError as exc:
             errors[number_field] = exc.message
+    for optional in OPTIONAL_STAGE_FIELDS:
+        if value.get(optional) is None and optional not in errors:
+            value.pop(optional, None)
     return value, errors
 
 
@@ -443,7 +467,7 @@ def stages_to_form(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     shown = []
     for stage in stages:
         row = {}
-        for name in STAGE_FIELDS:
+        for name in STAGE_FIELDS + OPTIONAL_STAGE_FIELDS:
             value = stage.get(name) if isinstance(stage, Mapping) else None
             if value is None:
                 row[name] = ""
@@ -501,19 +525,15 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         raise FootprintError("platform", f"unknown platform {platform!r}")
     pue_given = parse_number("pue", stage.get("pue"))
     pue = float(pue_given) if pue_given is not None else float(data.platforms[platform]["pue"])
-    intensity_given = parse_number("intensity", stage.get("intensity"))
-    location = stage.get("location") or None
-    if intensity_given is not None:
-        intensity, location_name = float(intensity_given), "Given carbon intensity"
-        location = location or None
+    location, location_name, intensity, centre_pue = _grid(stage, data)
+    if pue_given is None and centre_pue is not None:
+        pue, pue_source = centre_pue, "datacentre"
     else:
-        location = str(location or data.constants["default_location"]).upper()
-        if location not in data.grids:
-            raise FootprintError("location", f"unknown location {location!r}")
-        intensity, location_name = float(data.grids[location]["g_per_kwh"]), data.grids[location]["name"]
+        pue_source = "given" if pue_given is not None else "platform"
+    host_cores, host_watts, host_source = _host_cores(stage, kind, count, data)
 
     memory_w = float(memory_gb) * float(data.constants["memory_w_per_gb"])
-    power_w = pue * (count * watts * usage + memory_w)
+    power_w = pue * (count * watts * usage + host_cores * host_watts * usage + memory_w)
     energy_kwh = hours * power_w * runs / 1000
     co2e_kg = energy_kwh * intensity / 1000
     return {
@@ -531,7 +551,10 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         "platform": platform,
         "platform_name": data.platforms[platform]["name"],
         "pue": pue,
-        "pue_source": "given" if pue_given is not None else "platform",
+        "pue_source": pue_source,
+        "host_cores": host_cores,
+        "host_watts_per_core": host_watts,
+        "host_cores_source": host_source,
         "location": location,
         "location_name": location_name,
         "intensity_g_per_kwh": intensity,
@@ -540,6 +563,42 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         "energy_kwh": energy_kwh,
         "co2e_kg": co2e_kg,
     }
+
+
+def _grid(stage: Mapping[str, Any], data: FootprintData) -> tuple[str | None, str, float, float | None]:
+    """(location, its name, g CO2e/kWh, the datacentre's published PUE or None) of a stage."""
+    intensity_given = parse_number("intensity", stage.get("intensity"))
+    location = stage.get("location") or None
+    if intensity_given is not None:
+        return location, "Given carbon intensity", float(intensity_given), None
+    platform = data.platforms.get(str(stage.get("platform")), {})
+    wanted = str(location or platform.get("location") or data.constants["default_location"])
+    key = location_key(data, wanted)
+    if key is None:
+        raise FootprintError("location", f"unknown location {wanted!r}")
+    if key in data.datacentres:
+        centre = data.datacentres[key]
+        grid = data.grids[centre["location"]]
+        pue = centre.get("pue")
+        return key, f"{centre['name']}, {grid['name']}", float(grid["g_per_kwh"]), None if pue is None else float(pue)
+    return key, data.grids[key]["name"], float(data.grids[key]["g_per_kwh"]), None
+
+
+def _host_cores(stage: Mapping[str, Any], kind: str, count: float,
+                data: FootprintData) -> tuple[int, float, str]:
+    """(host CPU cores, watts per core, "given" | "platform" | "none") of a GPU or TPU stage."""
+    if kind == "cpu":
+        return 0, 0.0, "none"
+    platform = data.platforms.get(str(stage.get("platform")), {})
+    host_cpu = platform.get("host_cpu")
+    watts = data.device_watts(host_cpu) if host_cpu else float(data.constants.get("unknown_cpu_w_per_core", 0))
+    given = parse_number("host_cores", stage.get("host_cores"))
+    if given is not None:
+        return int(given), watts, "given"
+    per_device = platform.get("host_cores_per_device")
+    if per_device:
+        return int(per_device * count), watts, "platform"
+    return 0, watts, "none"
 
 
 def equivalents(co2e_kg: float, data: FootprintData) -> dict[str, float]:
@@ -679,6 +738,8 @@ def describe_stage(stage: Mapping[str, Any], data: FootprintData | None = None) 
     if not _blank(stage.get("power_w")):
         parts.append(f"{stage['power_w']} W per {'core' if unit == 'cores' else 'device'}"
                      + ("" if hardware == OTHER_HARDWARE else " measured"))
+    if not _blank(stage.get("host_cores")):
+        parts.append(f"{stage['host_cores']} host CPU cores")
     parts.append(f"{stage.get('hours') or '?'} h per run")
     parts.append(f"{stage.get('memory_gb') if not _blank(stage.get('memory_gb')) else '?'} GB memory")
     if not _blank(stage.get("usage")):

@@ -76,7 +76,10 @@ def statement_view(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
         stages.append({
             "label": stage["label"],
             "hardware": f"{stage['count']:,} × {stage['hardware_name']}"
-                        + (" cores" if stage["count_unit"] == "cores" else ""),
+                        + (" cores" if stage["count_unit"] == "cores" else "")
+                        # Statements frozen before host cores were counted have no such key.
+                        + (f" with {stage['host_cores']:,} host CPU cores at {stage['host_watts_per_core']:.3g} W"
+                           if stage.get("host_cores") else ""),
             "watts": f"{stage['watts_per_device']:.4g} W per {per} ({WATTS_SOURCES.get(stage['watts_source'], '')})",
             "pue": f"{stage['pue']:.3g}" + (" (given)" if stage.get("pue_source") == "given" else ""),
             "grid": f"{stage['location_name']} ({stage['intensity_g_per_kwh']:g} g CO2e/kWh)",

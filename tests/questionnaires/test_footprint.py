@@ -355,3 +355,84 @@ def test_stages_are_displayed_as_text() -> None:
     text = display_value(Q.question("D1"), [stage(name="Pre-training"), stage(hardware="epyc_7763", count=64)])
     assert text.startswith("Pre-training: 4 × NVIDIA A100 80GB PCIe, 48 h per run, 64 GB memory")
     assert "Stage 2: 64 × AMD EPYC 7763 (cores)" in text
+
+
+# --- host CPU cores, facility presets, datacentres, hardware outside Green Algorithms -----------------
+
+def test_gpu_stages_count_their_host_cores() -> None:
+    # 4 x A100 80GB PCIe with 32 host cores at Green Algorithms' 12 W per unknown CPU core:
+    # 1.56 * (4 * 300 + 32 * 12 + 64 * 0.3725) = 1.56 * 1607.84 = 2508.2304 W,
+    # against 1909.19 W without them (23.9% low).
+    with_host = footprint.statement([stage(host_cores=32)], DATA)
+    only = with_host["stages"][0]
+    assert close(only["power_w"], 2508.2304, tolerance=1e-9)
+    assert (only["host_cores"], only["host_watts_per_core"], only["host_cores_source"]) == (32, 12.0, "given")
+    without = footprint.statement([stage()], DATA)
+    assert without["stages"][0]["host_cores"] == 0 and without["stages"][0]["host_cores_source"] == "none"
+    assert close(1 - without["energy_kwh"] / with_host["energy_kwh"], 0.2388, tolerance=0.01)
+
+
+def test_a_facility_preset_supplies_host_cores_cpu_and_grid() -> None:
+    # CSD3's A100 nodes: 2 x EPYC 7763 (4.4 W per core as published) for 4 GPUs, 32 cores each.
+    # 1.56 * (4 * 400 + 128 * 4.4) = 3374.592 W; 10 h -> 33.74592 kWh; GB grid 231.12 g/kWh.
+    result = footprint.statement([{"hardware": "a100_sxm4", "count": 4, "hours": 10, "memory_gb": 0,
+                                   "platform": "csd3_ampere"}], DATA)
+    only = result["stages"][0]
+    assert (only["host_cores"], only["host_watts_per_core"], only["host_cores_source"]) == (128, 4.4, "platform")
+    assert close(result["energy_kwh"], 33.74592, tolerance=1e-9)
+    assert close(result["co2e_kg"], 33.74592 * 231.12 / 1000, tolerance=1e-9)
+    assert only["location"] == "GB"
+    given = footprint.statement([{"hardware": "a100_sxm4", "count": 4, "hours": 10, "memory_gb": 0,
+                                  "platform": "csd3_ampere", "host_cores": 0}], DATA)
+    assert close(given["energy_kwh"], 1.56 * 1600 * 10 / 1000, tolerance=1e-9)
+
+
+def test_cpu_stages_have_no_host_cores() -> None:
+    result = footprint.statement([stage(hardware="epyc_7742", count=128, host_cores=64, hours=1, memory_gb=0,
+                                        platform="archer2")], DATA)
+    only = result["stages"][0]
+    assert only["host_cores"] == 0
+    assert close(only["power_w"], 1.56 * 128 * 225 / 64, tolerance=1e-9)
+
+
+def test_a_datacentre_gives_its_grid_and_published_pue() -> None:
+    # gcp/europe-west1 is in Belgium (161.89 g/kWh) with a published PUE of 1.08.
+    result = footprint.statement([stage(hardware="t4", count=1, hours=100, memory_gb=0, platform="gcp",
+                                        location="gcp/europe-west1")], DATA)
+    only = result["stages"][0]
+    assert only["pue"] == 1.08 and only["pue_source"] == "datacentre"
+    assert close(result["co2e_kg"], 1.08 * 70 * 100 / 1000 * 161.89 / 1000, tolerance=1e-9)
+    # A datacentre published without a PUE falls back on the provider's.
+    other = footprint.statement([stage(hardware="t4", count=1, hours=100, memory_gb=0, platform="gcp",
+                                       location="gcp/us-west2")], DATA)
+    assert other["stages"][0]["pue"] == 1.12 and other["stages"][0]["pue_source"] == "platform"
+    assert footprint.find_location(DATA, "GCP/Europe-West1") == "gcp/europe-west1"
+    value, errors = footprint.parse_stage({"location": "gcp/europe-west1", "host_cores": "2.5"}, DATA)
+    assert value["location"] == "gcp/europe-west1" and errors == {"host_cores": "Enter a whole number"}
+
+
+@pytest.mark.parametrize("key, watts", [("h100_sxm", 700), ("h200_sxm", 700), ("gh200", 1000), ("l40s", 350),
+                                        ("mi250x", 560), ("mi300x", 750), ("epyc_7742", 225 / 64),
+                                        ("a100_sxm4", 400), ("h100_pcie", 350)])
+def test_hardware_outside_green_algorithms_cites_its_datasheet(key: str, watts: float) -> None:
+    assert close(DATA.device_watts(key), watts, tolerance=1e-9)
+    assert DATA.devices[key]["source"].startswith("https://")
+    assert "from_version" not in DATA.devices[key]
+
+
+def test_uk_facility_presets_cite_their_documentation() -> None:
+    for key in ("archer2", "isambard_ai", "baskerville", "jade2", "csd3_ampere"):
+        preset = DATA.platforms[key]
+        assert preset["source"].startswith("https://") and preset["location"] == "GB"
+        assert preset["hardware"] in DATA.devices and preset["pue"] >= 1
+    assert DATA.platforms["isambard_ai"]["host_cores_per_device"] == 0  # the Grace CPU is in the GH200's power
+
+
+def test_host_cores_are_stored_only_when_given() -> None:
+    value, errors = footprint.parse_stage(stage(host_cores="32"), DATA)
+    assert errors == {} and value["host_cores"] == 32
+    value, errors = footprint.parse_stage(stage(), DATA)
+    assert errors == {} and "host_cores" not in value
+    assert footprint.stages_to_form([stage(host_cores=32)])[0]["host_cores"] == "32"
+    assert "32 host CPU cores" in footprint.describe_stage(stage(host_cores=32), DATA)
+    assert "host" not in footprint.describe_stage(stage(), DATA)

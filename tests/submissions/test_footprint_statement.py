@@ -183,3 +183,14 @@ def test_a_statement_over_one_tonne_routes_to_full_committee(app, client):
         assert submission.route == "full_committee"
         round_ = db.session.scalar(select(Round).where(Round.submission_id == submission_id))
         assert round_.footprint["tier"] == "High"
+
+
+def test_host_cores_of_a_facility_preset_are_shown_with_the_stage(app, client):
+    submission_id = _start(app, client)
+    csd3 = {"D1-0-name": "Fine-tuning", "D1-0-hardware": "a100_sxm4", "D1-0-count": "4", "D1-0-hours": "10",
+            "D1-0-memory_gb": "0", "D1-0-platform": "csd3_ampere"}
+    assert post_section(client, submission_id, "D", csd3, button="save").status_code == 302
+    text = page_text(client.get(f"/applications/{submission_id}/sections/D"))
+    # CSD3's A100 nodes: 32 EPYC 7763 cores per GPU at 4.4 W; 1.56 * (4 * 400 + 128 * 4.4) W for 10 h = 33.7 kWh.
+    assert "4 × NVIDIA A100 SXM4 with 128 host CPU cores at 4.4 W" in text
+    assert "Energy 33.7 kWh" in text

@@ -13,7 +13,7 @@
   const BOUNDS = {
     count: [1, 1000000, true, true], hours: [0, 100000, false, false], memory_gb: [0, 100000, true, false],
     usage: [0, 1, false, false], pue: [1, 3, true, false], power_w: [0, 2000, false, false],
-    runs: [1, 1000000, true, true],
+    runs: [1, 1000000, true, true], host_cores: [0, 100000000, true, true],
   };
   const TIER_RULES = { Low: "below 100 kg CO2e", Medium: "100 kg to 1 t CO2e", High: "above 1 t CO2e or 10 MWh" };
 
@@ -64,13 +64,26 @@
     } else { return null; }
     const usage = values.usage !== null ? values.usage : data.constants.default_usage;
     const runs = values.runs !== null ? values.runs : 1;
-    const pue = values.pue !== null ? values.pue : data.platforms[platform].pue;
-    const location = field(stage, "location") || data.constants.default_location;
-    if (!(location in data.grids)) { return null; }
-    const power = pue * (values.count * watts * usage + values.memory_gb * data.constants.memory_w_per_gb);
+    const preset = data.platforms[platform];
+    const typed = field(stage, "location").trim();
+    const wanted = typed || preset.location || data.constants.default_location;
+    const centre = data.datacentres ? data.datacentres[wanted.toLowerCase()] : undefined;
+    const grid = centre ? data.grids[centre.location] : data.grids[wanted.toUpperCase()];
+    if (!grid) { return null; }
+    let pue = preset.pue;
+    if (values.pue !== null) { pue = values.pue; } else if (centre && centre.pue) { pue = centre.pue; }
+    // The host CPU cores of a GPU or TPU stage (footprint.py, _host_cores).
+    const kind = hardware in data.devices ? data.devices[hardware].kind : "other";
+    let hostCores = 0;
+    if (kind !== "cpu") {
+      hostCores = values.host_cores !== null ? values.host_cores : (preset.host_cores_per_device || 0) * values.count;
+    }
+    const hostWatts = preset.host_cpu ? data.devices[preset.host_cpu].watts : (data.constants.unknown_cpu_w_per_core || 0);
+    const power = pue * (values.count * watts * usage + hostCores * hostWatts * usage
+                         + values.memory_gb * data.constants.memory_w_per_gb);
     const energy = values.hours * power * runs / 1000;
     const name = field(stage, "name").trim();
-    return { name: name, energy: energy, co2e: energy * data.grids[location].g_per_kwh / 1000 };
+    return { name: name, energy: energy, co2e: energy * grid.g_per_kwh / 1000 };
   }
 
   function tier(energy, co2e) {
