@@ -429,3 +429,18 @@ def latest_version(key: str) -> int:
     if not versions:
         raise QuestionnaireNotFound(f"no versions of questionnaire {key!r} in {QUESTIONNAIRE_ROOT}")
     return versions[-1]
+
+
+def current_version(key: str) -> int:
+    """The version new drafts of questionnaire <key> start on: `current` in questionnaires/<key>/current.yaml,
+    or the latest version when there is no such file. A version can be released (scored, validated, open to
+    drafts moving to it) before new drafts start on it."""
+    path = _file_for(key, 1).parent / "current.yaml"
+    if not path.is_file():
+        return latest_version(key)
+    _, data, errors = _read(path)
+    version = data.get("current") if isinstance(data, dict) else None
+    if errors or not isinstance(version, int) or version not in available_versions(key):
+        raise QuestionnaireError(errors or [f"{path}: 'current' must name a released version"])
+    return version
+

@@ -77,14 +77,14 @@ class Mitigation(_Model):
 
 
 class FootprintPolicy(_Model):
-    """Environment tier of the footprint statement: High above high_kg CO2e or high_kwh; Medium from medium_kg."""
+    """Environment tier of the footprint statement: High above high_kg CO2e or high_kwh; Medium from medium_kg.
+
+    The statement adds the points of its tier (the policy's threshold), so a High footprint makes the
+    environment category High without being a hard trigger: it is not capped or routed as one."""
 
     medium_kg: float = Field(gt=0)
     high_kg: float = Field(gt=0)
     high_kwh: float = Field(gt=0)
-    # Points the High and Medium footprint tiers add to the environment category.
-    high_level: Level = "H"
-    medium_level: Level = "M"
 
     @model_validator(mode="after")
     def _ordered(self) -> FootprintPolicy:

@@ -17,7 +17,7 @@ block submission with a message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -321,15 +321,19 @@ def _footprint_reasons(policy: Policy, section: Section, visible: set[str],
         if result is None:
             continue
         kg, kwh = result["co2e_kg"], result["energy_kwh"]
+        tier: Literal["High", "Medium"]
         if kg > limits.high_kg or kwh > limits.high_kwh:
-            level, rule = limits.high_level, f"above {limits.high_kg:g} kg CO2e or {limits.high_kwh:g} kWh"
+            tier, rule = "High", f"above {limits.high_kg:g} kg CO2e or {limits.high_kwh:g} kWh"
         elif kg >= limits.medium_kg:
-            level, rule = limits.medium_level, f"{limits.medium_kg:g} to {limits.high_kg:g} kg CO2e"
+            tier, rule = "Medium", f"{limits.medium_kg:g} kg to {limits.high_kg:g} kg CO2e"
         else:
-            level, rule = "L", f"below {limits.medium_kg:g} kg CO2e"
-        text = (f"estimated footprint {footprint.format_carbon(kg)}, {footprint.format_energy(kwh)} "
-                f"({rule}, institution thresholds)")
-        reasons += _policy_reasons(policy, question.id, {"environment": level}, text)
+            # A small footprint is neither risk nor advice; the statement itself is shown with the answers.
+            continue
+        level: Level = "H" if tier == "High" else "M"
+        text = (f"{question.id}: estimated footprint {footprint.format_carbon(kg)}, "
+                f"{footprint.format_energy(kwh)} ({tier}: {rule}, institution thresholds)")
+        reasons.append(Reason(question_id=question.id, category="environment", level=level,
+                              points=policy.thresholds.get(tier, 0), text=text))
     return reasons
 
 
@@ -437,3 +441,12 @@ def score_with_policy(q: Questionnaire, answers: Mapping[str, Any], policy: Poli
         blocking=list({(f.question_id, f.text): f for f in found.blocking}.values()),
         adjustments=adjustments,
     )
+
+
+def blocking_issues(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Question id -> the issue that stops submission until it is resolved (none under version 1's rules)."""
+    profile = score(q, answers)
+    if not isinstance(profile, PolicyRiskProfile):
+        return {}
+    return {finding.question_id: finding.text for finding in profile.blocking}
+

@@ -30,9 +30,9 @@ from app.questionnaires.answers import (
     section_status,
 )
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires.loader import get_questionnaire, latest_version
+from app.questionnaires.loader import current_version, get_questionnaire
 from app.questionnaires.schema import Questionnaire
-from app.questionnaires.scoring import score
+from app.questionnaires.scoring import blocking_issues, score
 from app.submissions import workflow
 from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
 from app.submissions.permissions import can_edit_answers, can_see_application, is_owner, team_role
@@ -104,8 +104,8 @@ def submissions_for(user: User, page: int = 1) -> tuple[list[tuple[Submission, s
 
 
 def current_questionnaire_version() -> QuestionnaireVersion:
-    """The newest released questionnaire file, registered in the database the first time it is used."""
-    version = latest_version(QUESTIONNAIRE_KEY)
+    """The questionnaire version new drafts start on, registered in the database the first time it is used."""
+    version = current_version(QUESTIONNAIRE_KEY)
     row = db.session.scalar(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.key == QUESTIONNAIRE_KEY, QuestionnaireVersion.version == version
@@ -449,6 +449,8 @@ def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]
     for question in questionnaire.questions:
         if question.must_be_true and question.id in visible and values.get(question.id) is not True:
             problems.setdefault(question.id, "You must confirm the declaration to submit")
+    for qid, message in blocking_issues(questionnaire, values).items():
+        problems.setdefault(qid, message)
     return problems
 
 

@@ -300,3 +300,22 @@ def test_get_questionnaire_checks_folder_matches_key(tmp_path: Path, monkeypatch
 def test_root_is_the_project_questionnaires_folder() -> None:
     assert Path(__file__).resolve().parents[2] / "questionnaires" == QUESTIONNAIRE_ROOT
     assert (QUESTIONNAIRE_ROOT / "ml-materials-ethics" / "v1.yaml").is_file()
+
+
+def test_new_drafts_start_on_the_current_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    write(folder, BASE, "v1.yaml")
+    write(folder, data(version=2, title="Demo 2"), "v2.yaml")
+    monkeypatch.setattr(loader, "QUESTIONNAIRE_ROOT", tmp_path)
+    assert loader.current_version("demo") == 2
+    (folder / "current.yaml").write_text("current: 1\n")
+    assert loader.current_version("demo") == 1
+    (folder / "current.yaml").write_text("current: 3\n")
+    with pytest.raises(loader.QuestionnaireError, match="'current' must name a released version"):
+        loader.current_version("demo")
+
+
+def test_the_released_questionnaire_files_start_new_drafts_on_version_1_for_now() -> None:
+    assert loader.current_version("ml-materials-ethics") == 1
+    assert latest_version("ml-materials-ethics") == 2
