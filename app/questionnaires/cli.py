@@ -43,8 +43,9 @@ questionnaire_cli = AppGroup("questionnaire", help="Questionnaire definition too
 
 @questionnaire_cli.command("footprint")
 @click.option("--hardware", metavar="NAME", help="Listed hardware, by key or name (e.g. a100_pcie_80gb).")
-@click.option("--watts", metavar="W", help="Power per device (per core for CPUs); with --hardware, a measured "
-                                           "average that replaces the rated figure.")
+@click.option("--watts", metavar="W", help="Power per device (per core for CPUs), up to 15,000 W (a whole node); "
+                                           "with --hardware, a measured average that replaces the rated figure. "
+                                           "Above 2,000 W a warning is printed.")
 @click.option("--count", metavar="N", required=True, help="Number of devices (GPUs, TPUs) or cores (CPUs).")
 @click.option("--hours", metavar="H", required=True, help="Hours one run takes.")
 @click.option("--memory-gb", "memory_gb", metavar="G", default="0", show_default=True, help="Memory in GB.")
@@ -56,10 +57,12 @@ questionnaire_cli = AppGroup("questionnaire", help="Questionnaire definition too
 @click.option("--intensity", metavar="G", help="Carbon intensity in g CO2e/kWh (instead of --location).")
 @click.option("--runs", metavar="R", default="1", show_default=True,
               help="Number of runs, including hyper-parameter search.")
+@click.option("--host-cores", "host_cores", metavar="N",
+              help="CPU cores of the hosts driving the GPUs or TPUs (default: the facility preset's, else none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def footprint_command(hardware: str | None, watts: str | None, count: str, hours: str, memory_gb: str, usage: str,
                       pue: str | None, platform: str | None, location: str | None, intensity: str | None,
-                      runs: str, as_json: bool) -> None:
+                      runs: str, host_cores: str | None, as_json: bool) -> None:
     """Compute the energy and carbon footprint of one compute stage (Green Algorithms method)."""
     data = footprint.current_data()
     try:
@@ -80,10 +83,13 @@ def footprint_command(hardware: str | None, watts: str | None, count: str, hours
             "location": footprint.find_location(data, location) if location else None,
             "intensity": intensity,
             "runs": runs,
+            "host_cores": host_cores,
         }
         result = footprint.statement([stage], data)
     except footprint.FootprintError as exc:
         raise _bad(exc) from None
+    for warning in result["stages"][0]["warnings"]:
+        click.echo(f"Warning: --watts: {warning}", err=True)
     figures = {key: result[key] for key in ("energy_kwh", "co2e_kg", "tree_months", "car_km", "data_version")}
     if as_json:
         click.echo(json.dumps(figures))
@@ -97,6 +103,9 @@ def footprint_command(hardware: str | None, watts: str | None, count: str, hours
     click.echo(f"Power used:  {stage_result['watts_per_device']:.4g} W per "
                f"{'core' if stage_result['count_unit'] == 'cores' else 'device'} ({stage_result['watts_source']}), "
                f"PUE {stage_result['pue']:.3g}, {stage_result['intensity_g_per_kwh']:g} g CO2e/kWh")
+    if stage_result["host_cores"]:
+        click.echo(f"Host CPUs:   {stage_result['host_cores']:,} cores at {stage_result['host_watts_per_core']:.3g} W "
+                   f"per core ({stage_result['host_cores_source']})")
     click.echo(f"Data:        {data.label} ({data.data_version}); {data.attribution}")
 
 

@@ -60,6 +60,7 @@ REQUIRED_STAGE_FIELDS = ("hardware", "count", "hours", "memory_gb", "platform")
 # Fields that, when all blank, make a stage "not started" (dropped when saved); the others carry defaults.
 _TYPED_FIELDS = ("name", "hardware", "power_w", "count", "hours", "memory_gb", "pue", "host_cores")
 MAX_STAGES = 20
+POWER_WARNING_W = 2_000
 MAX_NAME_LENGTH = 100
 
 MISSING_MESSAGES = {
@@ -121,7 +122,9 @@ BOUNDS: dict[str, Bounds] = {
     "memory_gb": Bounds(0, 100_000, unit="GB"),
     "usage": Bounds(0, 1, low_inclusive=False),
     "pue": Bounds(1, 3),
-    "power_w": Bounds(0, 2_000, low_inclusive=False, unit="W"),
+    # Up to a whole node entered as one device (a GB200 superchip draws about 2,700 W); above
+    # POWER_WARNING_W the figure is accepted with a warning, since one accelerator rarely draws that much.
+    "power_w": Bounds(0, 15_000, low_inclusive=False, unit="W"),
     "runs": Bounds(1, 1_000_000, integer=True),
     "host_cores": Bounds(0, 100_000_000, integer=True),
     "intensity": Bounds(0, 2_000, unit="g CO2e/kWh"),
@@ -536,7 +539,11 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     power_w = pue * (count * watts * usage + host_cores * host_watts * usage + memory_w)
     energy_kwh = hours * power_w * runs / 1000
     co2e_kg = energy_kwh * intensity / 1000
+    warnings = [] if power_given is None or power_given <= POWER_WARNING_W else [
+        f"{_plain(power_given)} W per device is more than one device usually draws ({_plain(POWER_WARNING_W)} W): "
+        "check it is the power of one device (one core for CPUs), or of the whole node on purpose"]
     return {
+        "warnings": warnings,
         "name": stage.get("name") or None,
         "hardware": hardware,
         "hardware_name": hardware_name,

@@ -98,8 +98,8 @@ def test_cpu_power_per_core_is_the_published_figure() -> None:
     ("usage", "1.5", "Enter a number more than 0 and at most 1"),
     ("pue", "0.9", "Enter a number from 1 to 3"),
     ("pue", "12", "Enter a number from 1 to 3"),
-    ("power_w", "0", "Enter a number more than 0 and at most 2,000 W"),
-    ("power_w", "50000", "Enter a number more than 0 and at most 2,000 W"),
+    ("power_w", "0", "Enter a number more than 0 and at most 15,000 W"),
+    ("power_w", "15000.5", "Enter a number more than 0 and at most 15,000 W"),
     ("runs", "0", "Enter a whole number from 1 to 1,000,000"),
     ("runs", "1.5", "Enter a whole number"),
     ("intensity", "-5", "Enter a number from 0 to 2,000 g CO2e/kWh"),
@@ -436,3 +436,14 @@ def test_host_cores_are_stored_only_when_given() -> None:
     assert footprint.stages_to_form([stage(host_cores=32)])[0]["host_cores"] == "32"
     assert "32 host CPU cores" in footprint.describe_stage(stage(host_cores=32), DATA)
     assert "host" not in footprint.describe_stage(stage(), DATA)
+
+
+def test_a_whole_node_or_superchip_is_accepted_with_a_warning() -> None:
+    # A GB200 superchip at about 2,700 W for 10 h on a personal computer (PUE 1): 27 kWh.
+    result = footprint.statement([stage(hardware="other", power_w=2700, count=1, hours=10, memory_gb=0,
+                                        platform="personal")], DATA)
+    assert close(result["energy_kwh"], 27, tolerance=1e-9)
+    assert "2,700 W per device is more than one device usually draws (2,000 W)" in result["stages"][0]["warnings"][0]
+    at_limit = footprint.statement([stage(hardware="other", power_w=2000, count=1, hours=1, memory_gb=0)], DATA)
+    assert at_limit["stages"][0]["warnings"] == []
+    assert footprint.parse_number("power_w", "15000") == 15000

@@ -68,7 +68,7 @@ def test_text_output_says_which_power_figure_was_used(runner) -> None:
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--memory-gb", "-2"], "--memory-gb: Enter a number"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--usage", "3"], "--usage: Enter a number more than 0"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--pue", "0.5"], "--pue: Enter a number from 1 to 3"),
-    (["--watts", "99999", "--count", "1", "--hours", "1"], "--watts: Enter a number more than 0"),
+    (["--watts", "99999", "--count", "1", "--hours", "1"], "--watts: Enter a number more than 0 and at most 15,000 W"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--runs", "0"], "--runs: Enter a whole number"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--intensity", "-3"], "--intensity: Enter a number"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--location", "GB", "--intensity", "3"], "not both"),
@@ -78,3 +78,29 @@ def test_bad_input_exits_2_with_a_clear_message(runner, args, message) -> None:
     result = runner.invoke(args=["footprint", *args, "--json"])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_watts_up_to_a_node_are_accepted_with_a_warning_on_stderr(runner) -> None:
+    # 2,700 W for 10 h, PUE 1 (personal), France's 51.28 g/kWh: 27 kWh and 1.38456 kg.
+    args = ["footprint", "--watts", "2700", "--count", "1", "--hours", "10", "--platform", "personal",
+            "--location", "FR", "--json"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert out["energy_kwh"] == pytest.approx(27) and out["co2e_kg"] == pytest.approx(27 * 51.28 / 1000)
+    assert "Warning: --watts: 2,700 W per device is more than one device usually draws" in result.stderr
+    quiet = runner.invoke(args=["footprint", "--watts", "2000", "--count", "1", "--hours", "1", "--json"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_host_cores_from_the_option_or_the_facility_preset(runner) -> None:
+    # 4 x A100 80GB PCIe, 1 h, PUE 1.56, 32 host cores at 12 W: 1.56 * (1200 + 384) W = 2.47104 kWh.
+    given = run_json(runner, "--hardware", "a100_pcie_80gb", "--count", "4", "--hours", "1", "--host-cores", "32")
+    assert given["energy_kwh"] == pytest.approx(1.56 * 1584 / 1000)
+    # Baskerville: 18 Xeon Platinum 8360Y cores (250 W / 36) per A100 SXM4.
+    preset = runner.invoke(args=["footprint", "--hardware", "a100_sxm4", "--count", "4", "--hours", "1",
+                                 "--platform", "baskerville"])
+    assert preset.exit_code == 0, preset.output
+    assert "Host CPUs:   72 cores at 6.94 W per core (platform)" in preset.output
+    assert "--host-cores: Enter a whole number" in runner.invoke(args=[
+        "footprint", "--hardware", "v100", "--count", "1", "--hours", "1", "--host-cores", "-1"]).output
