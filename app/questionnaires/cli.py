@@ -56,13 +56,15 @@ questionnaire_cli = AppGroup("questionnaire", help="Questionnaire definition too
 @click.option("--location", metavar="CODE", help="Grid location code, e.g. GB, FR, US, WORLD (default GB).")
 @click.option("--intensity", metavar="G", help="Carbon intensity in g CO2e/kWh (instead of --location).")
 @click.option("--runs", metavar="R", default="1", show_default=True,
-              help="Number of runs, including hyper-parameter search.")
+              help="Number of runs, including hyper-parameter search (a fraction is allowed).")
 @click.option("--host-cores", "host_cores", metavar="N",
               help="CPU cores of the hosts driving the GPUs or TPUs (default: the facility preset's, else none).")
+@click.option("--activity", type=click.Choice(list(footprint.ACTIVITIES)),
+              help="What the stage computes, for the methods sentence (data_generation: DFT/MD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def footprint_command(hardware: str | None, watts: str | None, count: str, hours: str, memory_gb: str, usage: str,
                       pue: str | None, platform: str | None, location: str | None, intensity: str | None,
-                      runs: str, host_cores: str | None, as_json: bool) -> None:
+                      runs: str, host_cores: str | None, activity: str | None, as_json: bool) -> None:
     """Compute the energy and carbon footprint of one compute stage (Green Algorithms method)."""
     data = footprint.current_data()
     try:
@@ -84,6 +86,7 @@ def footprint_command(hardware: str | None, watts: str | None, count: str, hours
             "intensity": intensity,
             "runs": runs,
             "host_cores": host_cores,
+            "activity": activity,
         }
         result = footprint.statement([stage], data)
     except footprint.FootprintError as exc:
@@ -106,6 +109,11 @@ def footprint_command(hardware: str | None, watts: str | None, count: str, hours
     if stage_result["host_cores"]:
         click.echo(f"Host CPUs:   {stage_result['host_cores']:,} cores at {stage_result['host_watts_per_core']:.3g} W "
                    f"per core ({stage_result['host_cores_source']})")
+    parts = result["breakdown_kwh"]
+    click.echo("Breakdown:   " + ", ".join(f"{name} {footprint.format_energy(parts[key])}" for key, name in
+                                         (("cpu", "CPU"), ("gpu", "GPU"), ("memory", "memory"), ("other", "other"))
+                                         if parts[key]))
+    click.echo(f"Methods:     {result['methods_sentence']}")
     click.echo(f"Data:        {data.label} ({data.data_version}); {data.attribution}")
 
 

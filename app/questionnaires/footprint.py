@@ -54,7 +54,15 @@ STAGE_FIELDS = (
 )
 # Fields added since the first release: kept in a stored stage only when given, so stages saved before them
 # (and the fingerprints of rounds holding them) stay exactly as they were.
-OPTIONAL_STAGE_FIELDS = ("host_cores",)
+OPTIONAL_STAGE_FIELDS = ("host_cores", "intensity", "activity")
+# What a stage computes; the methods sentence names it (a stage's own name wins).
+ACTIVITIES = {
+    "training": "Training",
+    "fine_tuning": "Fine-tuning",
+    "inference": "Inference",
+    "data_generation": "Generating training data (DFT/MD)",
+    "other": "Computing",
+}
 # Fields a stage needs before it can be computed (power_w too when the hardware is "other").
 REQUIRED_STAGE_FIELDS = ("hardware", "count", "hours", "memory_gb", "platform")
 # Fields that, when all blank, make a stage "not started" (dropped when saved); the others carry defaults.
@@ -84,6 +92,7 @@ FIELD_LABELS = {
     "location": "Grid location",
     "runs": "Number of runs",
     "host_cores": "Host CPU cores",
+    "activity": "Kind of computing",
     "intensity": "Carbon intensity",
 }
 
@@ -106,6 +115,8 @@ class Bounds:
     low_inclusive: bool = True
     integer: bool = False
     unit: str = ""
+    # A fraction is allowed, but a whole number is kept as an int so stored answers keep their spelling.
+    whole_as_int: bool = False
 
     def message(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
@@ -125,7 +136,8 @@ BOUNDS: dict[str, Bounds] = {
     # Up to a whole node entered as one device (a GB200 superchip draws about 2,700 W); above
     # POWER_WARNING_W the figure is accepted with a warning, since one accelerator rarely draws that much.
     "power_w": Bounds(0, 15_000, low_inclusive=False, unit="W"),
-    "runs": Bounds(1, 1_000_000, integer=True),
+    # Fractional runs: a run stopped half-way, or 2.5 runs' worth of search.
+    "runs": Bounds(0, 1_000_000, low_inclusive=False, whole_as_int=True),
     "host_cores": Bounds(0, 100_000_000, integer=True),
     "intensity": Bounds(0, 2_000, unit="g CO2e/kWh"),
 }
@@ -159,7 +171,7 @@ def parse_number(field_name: str, raw: Any) -> int | float | None:
     too_low = number < bounds.low if bounds.low_inclusive else number <= bounds.low
     if too_low or number > bounds.high:
         raise FootprintError(field_name, bounds.message())
-    return int(number) if bounds.integer else number
+    return int(number) if bounds.integer or (bounds.whole_as_int and number.is_integer()) else number
 
 
 # --- reference data -----------------------------------------------------------------------------------
@@ -415,7 +427,12 @@ def parse_stage(raw: Mapping[str, Any], data: FootprintData) -> tuple[dict[str, 
     if location and location_key(data, location) is None:
         errors["location"] = "Select one of the locations"
     value["location"] = (location_key(data, location) or location.upper()) if location else None
-    for number_field in ("power_w", "count", "hours", "memory_gb", "usage", "pue", "runs", "host_cores"):
+    activity = str(raw.get("activity") or "").strip()
+    if activity and activity not in ACTIVITIES:
+        errors["activity"] = "Select one of the kinds of computing"
+    value["activity"] = activity or None
+    for number_field in ("power_w", "count", "hours", "memory_gb", "usage", "pue", "runs", "host_cores",
+                         "intensity"):
         try:
             value[number_field] = parse_number(number_field, raw.get(number_field))
         except FootprintError as exc:
@@ -497,7 +514,8 @@ def _required_number(stage: Mapping[str, Any], field_name: str) -> int | float:
 def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, Any]:
     """The figures of one complete stage. Raises FootprintError for anything missing, unknown or out of range.
 
-    Besides the STAGE_FIELDS keys a stage may carry `intensity` (g CO2e/kWh), which replaces the grid's.
+    Besides the STAGE_FIELDS keys a stage may carry `intensity` (g CO2e/kWh: measured, or the supplier's),
+    which replaces the grid's, `host_cores` and `activity`.
     """
     missing = missing_fields(stage)
     if missing:
@@ -522,7 +540,7 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     usage = parse_number("usage", stage.get("usage"))
     usage = float(data.constants["default_usage"]) if usage is None else float(usage)
     runs = parse_number("runs", stage.get("runs"))
-    runs = 1 if runs is None else int(runs)
+    runs = 1 if runs is None else runs
     platform = str(stage["platform"])
     if platform not in data.platforms:
         raise FootprintError("platform", f"unknown platform {platform!r}")
@@ -539,10 +557,19 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     power_w = pue * (count * watts * usage + host_cores * host_watts * usage + memory_w)
     energy_kwh = hours * power_w * runs / 1000
     co2e_kg = energy_kwh * intensity / 1000
+    # The same sum by component: kWh each part draws through the PUE over the stage's hours and runs.
+    part_kwh = {part: pue * watts_drawn * hours * runs / 1000 for part, watts_drawn in _parts(
+        kind, count * watts * usage, host_cores * host_watts * usage, memory_w).items()}
+    activity = stage.get("activity") or None
+    if activity is not None and activity not in ACTIVITIES:
+        raise FootprintError("activity", f"unknown kind of computing {activity!r}")
     warnings = [] if power_given is None or power_given <= POWER_WARNING_W else [
         f"{_plain(power_given)} W per device is more than one device usually draws ({_plain(POWER_WARNING_W)} W): "
         "check it is the power of one device (one core for CPUs), or of the whole node on purpose"]
     return {
+        "activity": activity,
+        "breakdown_kwh": part_kwh,
+        "breakdown_co2e_kg": {part: kwh * intensity / 1000 for part, kwh in part_kwh.items()},
         "warnings": warnings,
         "name": stage.get("name") or None,
         "hardware": hardware,
@@ -570,6 +597,13 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         "energy_kwh": energy_kwh,
         "co2e_kg": co2e_kg,
     }
+
+
+def _parts(kind: str, devices_w: float, host_w: float, memory_w: float) -> dict[str, float]:
+    """Watts drawn by CPU, GPU (and TPU), memory and other hardware."""
+    parts = {"cpu": host_w, "gpu": 0.0, "memory": memory_w, "other": 0.0}
+    parts[{"cpu": "cpu", "gpu": "gpu", "tpu": "gpu"}.get(kind, "other")] += devices_w
+    return parts
 
 
 def _grid(stage: Mapping[str, Any], data: FootprintData) -> tuple[str | None, str, float, float | None]:
@@ -674,7 +708,38 @@ def _summarise(results: list[dict[str, Any]], incomplete: list[int], data: Footp
         **equivalents(co2e, data),
         "tier": tier_for(energy, co2e, data),
         "dominant_stage": dominant,
+        "breakdown_kwh": _sum_parts(results, "breakdown_kwh"),
+        "breakdown_co2e_kg": _sum_parts(results, "breakdown_co2e_kg"),
+        "methods_sentence": methods_sentence(results, energy, co2e, data),
     }
+
+
+def _sum_parts(results: list[dict[str, Any]], key: str) -> dict[str, float]:
+    totals = {"cpu": 0.0, "gpu": 0.0, "memory": 0.0, "other": 0.0}
+    for stage in results:
+        for part, value in stage[key].items():
+            totals[part] += value
+    return totals
+
+
+_HOURS_UNIT = {"gpu": "GPU-hours", "tpu": "TPU-hours", "cpu": "CPU core-hours", OTHER_HARDWARE: "device-hours"}
+
+
+def methods_sentence(results: Sequence[Mapping[str, Any]], energy_kwh: float, co2e_kg: float,
+                     data: FootprintData) -> str:
+    """A sentence for a paper's methods section: what ran where, the estimate and its source."""
+    clauses = []
+    for index, stage in enumerate(results):
+        what = stage["name"] or ACTIVITIES.get(str(stage.get("activity")), "") or f"Stage {index + 1}"
+        hours = stage["count"] * stage["hours"] * stage["runs"]
+        where = f" in {stage['location_name']}" if stage["location"] else ""
+        shown = f"{hours:,.0f}" if hours >= 100 or float(hours).is_integer() else f"{hours:.3g}"
+        clauses.append(f"{what if index == 0 else what[:1].lower() + what[1:]} used {shown} "
+                       f"{_HOURS_UNIT[stage['kind']]} on {stage['hardware_name']}{where}")
+    version = data.upstream_version or data.label.rsplit(" ", 1)[-1]
+    total = ", an estimated" if len(clauses) == 1 else "; in total an estimated"
+    return (f"{'; '.join(clauses)}{total} {format_energy(energy_kwh)} and {format_carbon(co2e_kg)} "
+            f"(Green Algorithms {version}, Lannelongue et al. 2021).")
 
 
 # --- the risk model's hook ----------------------------------------------------------------------------

@@ -100,8 +100,8 @@ def test_cpu_power_per_core_is_the_published_figure() -> None:
     ("pue", "12", "Enter a number from 1 to 3"),
     ("power_w", "0", "Enter a number more than 0 and at most 15,000 W"),
     ("power_w", "15000.5", "Enter a number more than 0 and at most 15,000 W"),
-    ("runs", "0", "Enter a whole number from 1 to 1,000,000"),
-    ("runs", "1.5", "Enter a whole number"),
+    ("runs", "0", "Enter a number more than 0 and at most 1,000,000"),
+    ("runs", "1000000.5", "Enter a number more than 0 and at most 1,000,000"),
     ("intensity", "-5", "Enter a number from 0 to 2,000 g CO2e/kWh"),
     ("intensity", "nan", "Enter a number"),
 ])
@@ -447,3 +447,76 @@ def test_a_whole_node_or_superchip_is_accepted_with_a_warning() -> None:
     at_limit = footprint.statement([stage(hardware="other", power_w=2000, count=1, hours=1, memory_gb=0)], DATA)
     assert at_limit["stages"][0]["warnings"] == []
     assert footprint.parse_number("power_w", "15000") == 15000
+
+
+# --- fractional runs, a given carbon intensity, kinds of computing, breakdown, methods sentence ---------
+
+def test_fractional_runs_scale_the_energy() -> None:
+    half = footprint.statement([stage(runs="0.5")], DATA)
+    assert close(half["energy_kwh"], 91.641 / 2) and half["stages"][0]["runs"] == 0.5
+    assert footprint.parse_number("runs", "2") == 2 and isinstance(footprint.parse_number("runs", "2"), int)
+    assert footprint.parse_number("runs", "2.5") == 2.5
+
+
+def test_a_measured_or_supplier_intensity_replaces_the_grid() -> None:
+    value, errors = footprint.parse_stage(stage(intensity="50"), DATA)
+    assert errors == {} and value["intensity"] == 50
+    result = footprint.statement([value], DATA)
+    assert close(result["co2e_kg"], 91.641 * 50 / 1000)
+    assert result["stages"][0]["location_name"] == "Given carbon intensity"
+    _, errors = footprint.parse_stage(stage(intensity="5000"), DATA)
+    assert errors == {"intensity": "Enter a number from 0 to 2,000 g CO2e/kWh"}
+
+
+def test_kinds_of_computing_include_generating_training_data() -> None:
+    value, errors = footprint.parse_stage(stage(activity="data_generation"), DATA)
+    assert errors == {} and value["activity"] == "data_generation"
+    _, errors = footprint.parse_stage(stage(activity="mining"), DATA)
+    assert errors == {"activity": "Select one of the kinds of computing"}
+    assert "activity" not in footprint.parse_stage(stage(), DATA)[0]
+    with pytest.raises(footprint.FootprintError):
+        footprint.compute_stage(stage(activity="mining"), DATA)
+
+
+def test_the_breakdown_splits_cpu_gpu_and_memory() -> None:
+    # Worked example 1: GPUs 1.56 * 1200 W * 48 h = 89.856 kWh; memory 1.56 * 23.84 W * 48 h = 1.7851392 kWh.
+    result = footprint.statement([stage()], DATA)
+    parts = result["breakdown_kwh"]
+    assert close(parts["gpu"], 89.856, 1e-9) and close(parts["memory"], 1.7851392, 1e-9)
+    assert parts["cpu"] == 0 and parts["other"] == 0
+    assert close(result["breakdown_co2e_kg"]["gpu"], 89.856 * 231.12 / 1000, 1e-9)
+    # CSD3 adds 128 host cores at 4.4 W: 1.56 * 563.2 W * 10 h = 8.78592 kWh of CPU next to 24.96 of GPU;
+    # a CPU stage (12 cores of the EPYC 7763, 4.4 W each, PUE 1, 10 h) is all CPU: 0.528 kWh.
+    both = footprint.statement([
+        {"hardware": "a100_sxm4", "count": 4, "hours": 10, "memory_gb": 0, "platform": "csd3_ampere"},
+        stage(hardware="epyc_7763", count=12, hours=10, memory_gb=0, platform="personal")], DATA)
+    assert close(both["breakdown_kwh"]["cpu"], 8.78592 + 0.528, 1e-9)
+    assert close(both["breakdown_kwh"]["gpu"], 24.96, 1e-9)
+    assert close(sum(both["breakdown_kwh"].values()), both["energy_kwh"], 1e-9)
+    other = footprint.statement([stage(hardware="other", power_w=100, count=2, hours=5, memory_gb=0,
+                                       platform="personal")], DATA)
+    assert other["breakdown_kwh"] == {"cpu": 0.0, "gpu": 0.0, "memory": 0.0, "other": 1.0}
+
+
+def test_a_methods_sentence_for_papers() -> None:
+    # 4 GPUs x 48 h = 192 GPU-hours; 91.641 kWh and 21.18 kg CO2e.
+    one = footprint.statement([stage(activity="training")], DATA)
+    assert one["methods_sentence"] == (
+        "Training used 192 GPU-hours on NVIDIA A100 80GB PCIe in United Kingdom, an estimated 91.6 kWh and "
+        "21.2 kg CO2e (Green Algorithms v3.0, Lannelongue et al. 2021).")
+    # 64 cores x 20 h x 1.5 runs = 1,920 core-hours at 4.4 W, PUE 1.56, France 51.28 g/kWh: 13.18 kWh, 0.676 kg.
+    two = footprint.statement([stage(name="Pre-training"),
+                               stage(activity="data_generation", hardware="epyc_7763", count=64, hours=20,
+                                     runs=1.5, memory_gb=0, location="FR")], DATA)
+    assert two["methods_sentence"] == (
+        "Pre-training used 192 GPU-hours on NVIDIA A100 80GB PCIe in United Kingdom; generating training data "
+        "(DFT/MD) used 1,920 CPU core-hours on AMD EPYC 7763 in France; in total an estimated 105 kWh and "
+        "21.9 kg CO2e (Green Algorithms v3.0, Lannelongue et al. 2021).")
+    legacy = footprint.statement([stage()], footprint.data_for_version("green-algorithms-v3.0"))
+    assert legacy["methods_sentence"].startswith("Stage 1 used 192 GPU-hours")
+    assert legacy["methods_sentence"].endswith("(Green Algorithms v3.0, Lannelongue et al. 2021).")
+    # 1 device x 0.5 h = half a GPU-hour; 3 x 12.5 h = 37.5.
+    assert footprint.statement([stage(count=1, hours=0.5)], DATA)["methods_sentence"].startswith(
+        "Stage 1 used 0.5 GPU-hours")
+    assert footprint.statement([stage(count=3, hours=12.5)], DATA)["methods_sentence"].startswith(
+        "Stage 1 used 37.5 GPU-hours")

@@ -69,7 +69,7 @@ def test_text_output_says_which_power_figure_was_used(runner) -> None:
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--usage", "3"], "--usage: Enter a number more than 0"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--pue", "0.5"], "--pue: Enter a number from 1 to 3"),
     (["--watts", "99999", "--count", "1", "--hours", "1"], "--watts: Enter a number more than 0 and at most 15,000 W"),
-    (["--hardware", "v100", "--count", "1", "--hours", "1", "--runs", "0"], "--runs: Enter a whole number"),
+    (["--hardware", "v100", "--count", "1", "--hours", "1", "--runs", "0"], "--runs: Enter a number more than 0"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--intensity", "-3"], "--intensity: Enter a number"),
     (["--hardware", "v100", "--count", "1", "--hours", "1", "--location", "GB", "--intensity", "3"], "not both"),
     (["--hardware", "v100", "--count", "two", "--hours", "1"], "--count: Enter a number"),
@@ -104,3 +104,14 @@ def test_host_cores_from_the_option_or_the_facility_preset(runner) -> None:
     assert "Host CPUs:   72 cores at 6.94 W per core (platform)" in preset.output
     assert "--host-cores: Enter a whole number" in runner.invoke(args=[
         "footprint", "--hardware", "v100", "--count", "1", "--hours", "1", "--host-cores", "-1"]).output
+
+
+def test_text_output_gives_the_breakdown_and_a_methods_sentence(runner) -> None:
+    # 8 x V100 (300 W), 24 h, 0.5 run, 100 GB, PUE 1.56, GB grid: GPU 1.56 * 2400 * 12 / 1000 = 44.928 kWh,
+    # memory 1.56 * 37.25 * 12 / 1000 = 0.6973 kWh; 8 x 24 x 0.5 = 96 GPU-hours.
+    result = runner.invoke(args=["footprint", "--hardware", "v100", "--count", "8", "--hours", "24", "--runs", "0.5",
+                                 "--memory-gb", "100", "--activity", "fine_tuning"])
+    assert result.exit_code == 0, result.output
+    assert "Breakdown:   GPU 44.9 kWh, memory 0.697 kWh" in result.output
+    assert "Methods:     Fine-tuning used 96 GPU-hours on NVIDIA V100 in United Kingdom, an estimated 45.6 kWh" \
+        in result.output

@@ -13,7 +13,7 @@
   const BOUNDS = {
     count: [1, 1000000, true, true], hours: [0, 100000, false, false], memory_gb: [0, 100000, true, false],
     usage: [0, 1, false, false], pue: [1, 3, true, false], power_w: [0, 15000, false, false],
-    runs: [1, 1000000, true, true], host_cores: [0, 100000000, true, true],
+    runs: [0, 1000000, false, false], host_cores: [0, 100000000, true, true],
   };
   const TIER_RULES = { Low: "below 100 kg CO2e", Medium: "100 kg to 1 t CO2e", High: "above 1 t CO2e or 10 MWh" };
 
