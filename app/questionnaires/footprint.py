@@ -521,19 +521,8 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     if missing:
         name, message = next(iter(missing.items()))
         raise FootprintError(name, message)
-    hardware = str(stage["hardware"])
-    power_given = parse_number("power_w", stage.get("power_w"))
-    if hardware == OTHER_HARDWARE:
-        kind, hardware_name = OTHER_HARDWARE, "Other hardware"
-        watts, watts_source = float(power_given or 0), "given"
-    elif hardware in data.devices:
-        kind, hardware_name = data.devices[hardware]["kind"], data.devices[hardware]["name"]
-        if power_given is not None:
-            watts, watts_source = float(power_given), "measured"
-        else:
-            watts, watts_source = data.device_watts(hardware), "rated"
-    else:
-        raise FootprintError("hardware", f"unknown hardware {hardware!r}")
+    device = _device(stage, data)
+    kind, watts = device["kind"], device["watts_per_device"]
     count = _required_number(stage, "count")
     hours = _required_number(stage, "hours")
     memory_gb = _required_number(stage, "memory_gb")
@@ -544,13 +533,8 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     platform = str(stage["platform"])
     if platform not in data.platforms:
         raise FootprintError("platform", f"unknown platform {platform!r}")
-    pue_given = parse_number("pue", stage.get("pue"))
-    pue = float(pue_given) if pue_given is not None else float(data.platforms[platform]["pue"])
     location, location_name, intensity, centre_pue = _grid(stage, data)
-    if pue_given is None and centre_pue is not None:
-        pue, pue_source = centre_pue, "datacentre"
-    else:
-        pue_source = "given" if pue_given is not None else "platform"
+    pue, pue_source = _pue(stage, data.platforms[platform], centre_pue)
     host_cores, host_watts, host_source = _host_cores(stage, kind, count, data)
 
     memory_w = float(memory_gb) * float(data.constants["memory_w_per_gb"])
@@ -560,25 +544,14 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     # The same sum by component: kWh each part draws through the PUE over the stage's hours and runs.
     part_kwh = {part: pue * watts_drawn * hours * runs / 1000 for part, watts_drawn in _parts(
         kind, count * watts * usage, host_cores * host_watts * usage, memory_w).items()}
-    activity = stage.get("activity") or None
-    if activity is not None and activity not in ACTIVITIES:
-        raise FootprintError("activity", f"unknown kind of computing {activity!r}")
-    warnings = [] if power_given is None or power_given <= POWER_WARNING_W else [
-        f"{_plain(power_given)} W per device is more than one device usually draws ({_plain(POWER_WARNING_W)} W): "
-        "check it is the power of one device (one core for CPUs), or of the whole node on purpose"]
     return {
-        "activity": activity,
+        "activity": _activity(stage),
         "breakdown_kwh": part_kwh,
         "breakdown_co2e_kg": {part: kwh * intensity / 1000 for part, kwh in part_kwh.items()},
-        "warnings": warnings,
         "name": stage.get("name") or None,
-        "hardware": hardware,
-        "hardware_name": hardware_name,
-        "kind": kind,
+        **device,
         "count": count,
         "count_unit": "cores" if kind == "cpu" else "devices",
-        "watts_per_device": watts,
-        "watts_source": watts_source,
         "hours": float(hours),
         "memory_gb": float(memory_gb),
         "usage": usage,
@@ -597,6 +570,45 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         "energy_kwh": energy_kwh,
         "co2e_kg": co2e_kg,
     }
+
+
+def _device(stage: Mapping[str, Any], data: FootprintData) -> dict[str, Any]:
+    """The stage's hardware, its kind and the watts per device used (rated, measured or given)."""
+    hardware = str(stage["hardware"])
+    power_given = parse_number("power_w", stage.get("power_w"))
+    if hardware == OTHER_HARDWARE:
+        kind, hardware_name = OTHER_HARDWARE, "Other hardware"
+        watts, watts_source = float(power_given or 0), "given"
+    elif hardware in data.devices:
+        kind, hardware_name = data.devices[hardware]["kind"], data.devices[hardware]["name"]
+        if power_given is not None:
+            watts, watts_source = float(power_given), "measured"
+        else:
+            watts, watts_source = data.device_watts(hardware), "rated"
+    else:
+        raise FootprintError("hardware", f"unknown hardware {hardware!r}")
+    warnings = [] if power_given is None or power_given <= POWER_WARNING_W else [
+        f"{_plain(power_given)} W per device is more than one device usually draws ({_plain(POWER_WARNING_W)} W): "
+        "check it is the power of one device (one core for CPUs), or of the whole node on purpose"]
+    return {"hardware": hardware, "hardware_name": hardware_name, "kind": kind, "watts_per_device": watts,
+            "watts_source": watts_source, "warnings": warnings}
+
+
+def _pue(stage: Mapping[str, Any], platform: Mapping[str, Any], centre_pue: float | None) -> tuple[float, str]:
+    """The PUE used and where it came from: given, the datacentre's published figure, or the platform's."""
+    pue_given = parse_number("pue", stage.get("pue"))
+    if pue_given is not None:
+        return float(pue_given), "given"
+    if centre_pue is not None:
+        return centre_pue, "datacentre"
+    return float(platform["pue"]), "platform"
+
+
+def _activity(stage: Mapping[str, Any]) -> str | None:
+    activity = stage.get("activity") or None
+    if activity is not None and activity not in ACTIVITIES:
+        raise FootprintError("activity", f"unknown kind of computing {activity!r}")
+    return None if activity is None else str(activity)
 
 
 def _parts(kind: str, devices_w: float, host_w: float, memory_w: float) -> dict[str, float]:
