@@ -7,7 +7,7 @@ import pytest
 from app.core.mail import OutboxMessage
 from app.core.models import utcnow
 from app.extensions import db
-from tests.helpers import login, make_user, page_text
+from tests.helpers import make_user, page_text
 
 
 def add_messages(app, count, body="Hello"):
@@ -25,10 +25,8 @@ def add_messages(app, count, body="Hello"):
 
 
 @pytest.fixture
-def admin_client(app, make_client):
-    c = make_client()
-    login(c, make_user(app, "admin"))
-    return c
+def admin_client(login_as):
+    return login_as("admin").client
 
 
 def test_outbox_lists_newest_first_fifty_per_page(app, admin_client):
@@ -53,13 +51,13 @@ def test_message_body_is_shown_as_escaped_preformatted_text(app, admin_client):
     assert admin_client.get("/admin/outbox/999999").status_code == 404
 
 
-def test_outbox_is_for_admins_only(app, client):
+def test_outbox_is_for_admins_only(app, client, login_as):
     [message_id] = add_messages(app, 1, body="secret reset link")
     assert client.get("/admin/outbox").status_code == 302
     assert client.get(f"/admin/outbox/{message_id}").status_code == 302
-    login(client, make_user(app, "coordinator", "chair", "reviewer", "security_officer"))
-    assert client.get("/admin/outbox").status_code == 403
-    response = client.get(f"/admin/outbox/{message_id}")
+    staff = login_as("coordinator", "chair", "reviewer", "security_officer").client
+    assert staff.get("/admin/outbox").status_code == 403
+    response = staff.get(f"/admin/outbox/{message_id}")
     assert response.status_code == 403 and "secret reset link" not in page_text(response)
 
 

@@ -6,12 +6,10 @@ ADMIN_PAGES = ["/admin/users", "/admin/users/{id}", "/admin/outbox"]
 
 
 @pytest.fixture
-def admin_client(app, make_client):
-    admin = make_user(app, "admin", name="Grace Admin")
-    c = make_client()
-    login(c, admin)
-    c.admin = admin
-    return c
+def admin_client(login_as):
+    admin = login_as("admin", name="Grace Admin")
+    admin.client.admin = admin.user
+    return admin.client
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
@@ -24,10 +22,9 @@ def test_anonymous_is_sent_to_sign_in(app, client, path):
 
 @pytest.mark.parametrize("roles", [(), ("reviewer",), ("chair", "coordinator", "security_officer")])
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_non_admins_are_forbidden(app, client, path, roles):
-    user = make_user(app, *roles)
-    login(client, user)
-    assert client.get(path.format(id=user.id)).status_code == 403
+def test_non_admins_are_forbidden(login_as, path, roles):
+    staff = login_as(*roles)
+    assert staff.client.get(path.format(id=staff.user.id)).status_code == 403
 
 
 def test_non_admin_cannot_post_role_changes(app, client):
