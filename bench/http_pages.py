@@ -143,34 +143,46 @@ def wait_for(port: int, path: str, seconds: float = 60) -> None:
     raise RuntimeError(f"http://127.0.0.1:{port}{path} did not answer within {seconds}s")
 
 
-def cpu_seconds(server_group: int) -> dict[str, float]:
-    """CPU time used so far by the server's processes (its process group) and by PostgreSQL's, from /proc."""
+def _backends(database: str) -> set[int]:
+    """PostgreSQL's processes serving the bench's database: other databases on the same server (other people's
+    test suites) are not the page's cost."""
+    output = subprocess.run(["psql", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c",
+                             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND pid <> pg_backend_pid()"], capture_output=True, text=True).stdout
+    return {int(line) for line in output.split() if line.strip().isdigit()}
+
+
+def cpu_seconds(server_group: int, database: str) -> dict:
+    """CPU time used so far by the server's processes (its process group) and, per process, by PostgreSQL's
+    processes serving `database`, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"app": 0.0, "db": 0.0}
+    backends = _backends(database)
+    used: dict = {"app": 0.0, "db": {}}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            name = (entry / "comm").read_text().strip()
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
         seconds = (int(fields[11]) + int(fields[12])) / tick
         if int(fields[2]) == server_group:
             used["app"] += seconds
-        elif name.startswith("postgres"):
-            used["db"] += seconds
+        elif int(entry.name) in backends:
+            used["db"][int(entry.name)] = seconds
     return used
 
 
-def measure(base: str, paths: list[str], *, server_group: int, **options) -> dict:
+def measure(base: str, paths: list[str], *, server_group: int, database: str, **options) -> dict:
     """run_wrk, plus the CPU milliseconds each request cost the app and the database."""
-    before = cpu_seconds(server_group)
+    before = cpu_seconds(server_group, database)
     result = run_wrk(base, paths, **options)
-    after = cpu_seconds(server_group)
+    after = cpu_seconds(server_group, database)
     requests = max(result["requests"], 1)
-    for key in ("app", "db"):
-        result[f"{key}_ms"] = 1000 * (after[key] - before[key]) / requests
+    result["app_ms"] = 1000 * (after["app"] - before["app"]) / requests
+    # A connection opened during the run counts from nothing; one closed during it is not counted.
+    db_seconds = sum(seconds - before["db"].get(pid, 0.0) for pid, seconds in after["db"].items())
+    result["db_ms"] = 1000 * db_seconds / requests
     return result
 
 
@@ -279,7 +291,7 @@ def run_size(args, database_url: str, applications: int, seed_file: Path) -> dic
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True)
     try:
         wait_for(args.port, "/_floor/trivial")
-        rows, ceiling = measure_pages(args, seed, gunicorn.pid, instance)
+        rows, ceiling = measure_pages(args, seed, gunicorn.pid, instance, database_url.rsplit("/", 1)[1])
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
@@ -291,7 +303,7 @@ def run_size(args, database_url: str, applications: int, seed_file: Path) -> dic
     return {"rows": rows, "ceiling": ceiling, "seed": seed, "seed_seconds": seed_seconds}
 
 
-def measure_pages(args, seed: dict, server_group: int, workdir: Path) -> tuple[list, dict]:
+def measure_pages(args, seed: dict, server_group: int, workdir: Path, database: str) -> tuple[list, dict]:
     base = f"http://127.0.0.1:{args.port}"
     password = seed["password"]
     applicant = Session(base, seed["users"]["applicant"], password)
@@ -325,7 +337,7 @@ def measure_pages(args, seed: dict, server_group: int, workdir: Path) -> tuple[l
     if args.only:
         pages = [p for p in pages if p[0] in args.only]
     common = dict(duration=args.duration, threads=args.threads, connections=args.connections, workdir=workdir,
-                  server_group=server_group, think_ms=args.think_time)
+                  server_group=server_group, database=database, think_ms=args.think_time)
     ceiling = measure(base, ["/_floor/trivial"], cookie=None, csrf=None, field="", **common)
     log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
     rows = []
@@ -470,9 +482,10 @@ def render_budget_table(rows, ceiling) -> str:
                      f"{real['statements']} | {real['status']} | {ratio} |")
     lines.append(f"| trivial route (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50']:.1f} | {ceiling['p95']:.1f} | "
                  f"{ceiling['p99']:.1f} | | | | | {ceiling['status']} | |")
-    lines += ["", "app ms, db ms: CPU milliseconds per request in the app's processes and in PostgreSQL's. SQL "
-              "statements: per request (the distinct counts over the page's paths). page/floor: requests/s against "
-              "the page's floor route under the same load (bench/floor_app.py), a diagnosis without a target."]
+    lines += ["", "app ms, db ms: CPU milliseconds per request in the app's processes and in PostgreSQL's "
+              "processes serving the bench's database. SQL statements: per request (the distinct counts over the "
+              "page's paths). page/floor: requests/s against the page's floor route under the same load "
+              "(bench/floor_app.py), a diagnosis without a target."]
     return "\n".join(lines)
 
 
