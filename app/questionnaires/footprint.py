@@ -565,6 +565,7 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
         "location": location,
         "location_name": location_name,
         "intensity_g_per_kwh": intensity,
+        "intensity_source": "grid" if parse_number("intensity", stage.get("intensity")) is None else "given",
         "runs": runs,
         "power_w": power_w,
         "energy_kwh": energy_kwh,
@@ -577,8 +578,10 @@ def _device(stage: Mapping[str, Any], data: FootprintData) -> dict[str, Any]:
     hardware = str(stage["hardware"])
     power_given = parse_number("power_w", stage.get("power_w"))
     if hardware == OTHER_HARDWARE:
+        if power_given is None:  # typed as a lone comma: blank once parsed
+            raise FootprintError("power_w", MISSING_MESSAGES["power_w"])
         kind, hardware_name = OTHER_HARDWARE, "Other hardware"
-        watts, watts_source = float(power_given or 0), "given"
+        watts, watts_source = float(power_given), "given"
     elif hardware in data.devices:
         kind, hardware_name = data.devices[hardware]["kind"], data.devices[hardware]["name"]
         if power_given is not None:
@@ -613,9 +616,10 @@ def _activity(stage: Mapping[str, Any]) -> str | None:
 
 def _parts(kind: str, devices_w: float, host_w: float, memory_w: float) -> dict[str, float]:
     """Watts drawn by CPU, GPU (and TPU), memory and other hardware."""
-    parts = {"cpu": host_w, "gpu": 0.0, "memory": memory_w, "other": 0.0}
-    parts[{"cpu": "cpu", "gpu": "gpu", "tpu": "gpu"}.get(kind, "other")] += devices_w
-    return parts
+    return {"cpu": host_w + (devices_w if kind == "cpu" else 0.0),
+            "gpu": devices_w if kind in ("gpu", "tpu") else 0.0,
+            "memory": memory_w,
+            "other": devices_w if kind == OTHER_HARDWARE else 0.0}
 
 
 def _grid(stage: Mapping[str, Any], data: FootprintData) -> tuple[str | None, str, float, float | None]:
@@ -742,13 +746,14 @@ def methods_sentence(results: Sequence[Mapping[str, Any]], energy_kwh: float, co
     """A sentence for a paper's methods section: what ran where, the estimate and its source."""
     clauses = []
     for index, stage in enumerate(results):
-        what = stage["name"] or ACTIVITIES.get(str(stage.get("activity")), "") or f"Stage {index + 1}"
+        what = stage["name"] or ACTIVITIES.get(str(stage.get("activity"))) or f"Stage {index + 1}"
         hours = stage["count"] * stage["hours"] * stage["runs"]
-        where = f" in {stage['location_name']}" if stage["location"] else ""
-        shown = f"{hours:,.0f}" if hours >= 100 or float(hours).is_integer() else f"{hours:.3g}"
+        # A given intensity (measured, or the supplier's) says nothing of the grid the stage ran on.
+        where = f" in {stage['location_name']}" if stage.get("intensity_source") == "grid" else ""
+        shown = f"{hours:,.0f}" if hours >= 100 else f"{hours:.3g}"
         clauses.append(f"{what if index == 0 else what[:1].lower() + what[1:]} used {shown} "
                        f"{_HOURS_UNIT[stage['kind']]} on {stage['hardware_name']}{where}")
-    version = data.upstream_version or data.label.rsplit(" ", 1)[-1]
+    version = data.upstream_version or data.label.split()[-1]
     total = ", an estimated" if len(clauses) == 1 else "; in total an estimated"
     return (f"{'; '.join(clauses)}{total} {format_energy(energy_kwh)} and {format_carbon(co2e_kg)} "
             f"(Green Algorithms {version}, Lannelongue et al. 2021).")
@@ -794,8 +799,6 @@ def format_number(value: float) -> str:
         return f"{value:,.1f}"
     if size >= 1:
         return f"{value:,.2f}"
-    if size == 0:
-        return "0"
     return f"{value:.3g}"
 
 

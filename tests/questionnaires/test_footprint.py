@@ -464,6 +464,8 @@ def test_a_measured_or_supplier_intensity_replaces_the_grid() -> None:
     result = footprint.statement([value], DATA)
     assert close(result["co2e_kg"], 91.641 * 50 / 1000)
     assert result["stages"][0]["location_name"] == "Given carbon intensity"
+    assert result["stages"][0]["intensity_source"] == "given"
+    assert footprint.statement([stage()], DATA)["stages"][0]["intensity_source"] == "grid"
     _, errors = footprint.parse_stage(stage(intensity="5000"), DATA)
     assert errors == {"intensity": "Enter a number from 0 to 2,000 g CO2e/kWh"}
 
@@ -520,3 +522,304 @@ def test_a_methods_sentence_for_papers() -> None:
         "Stage 1 used 0.5 GPU-hours")
     assert footprint.statement([stage(count=3, hours=12.5)], DATA)["methods_sentence"].startswith(
         "Stage 1 used 37.5 GPU-hours")
+
+
+# --- behaviour the mutation run found untested ----------------------------------------------------------
+
+def test_each_stage_is_described_in_full() -> None:
+    assert footprint.describe_stage(stage(), DATA) == (
+        "4 × NVIDIA A100 80GB PCIe, 48 h per run, 64 GB memory, usage 1, A local server or HPC cluster, grid GB, "
+        "1 run(s)")
+    cpu = stage(hardware="xeon_gold_6148", count=12, power_w=6, memory_gb=0, usage=0.5, platform="personal", pue=1.2,
+                location="FR", runs=3)
+    assert footprint.describe_stage(cpu, DATA) == (
+        "12 × Intel Xeon Gold 6148 (cores), 6 W per core measured, 48 h per run, 0 GB memory, usage 0.5, "
+        "A personal computer, PUE 1.2, grid FR, 3 run(s)")
+    other = {"hardware": "other", "power_w": 100, "count": 2, "hours": 5, "memory_gb": 8, "platform": "gcp"}
+    assert footprint.describe_stage(other, DATA) == (
+        "2 × other hardware, 100 W per device, 5 h per run, 8 GB memory, Google Cloud, grid GB, 1 run(s)")
+    assert footprint.describe_stage({}, DATA) == (
+        "? × hardware not given, ? h per run, ? GB memory, platform not given, grid GB, 1 run(s)")
+    assert footprint.describe_stage({"hardware": "a300", "platform": "attic", "memory_gb": " "}, DATA) == (
+        "? × a300, ? h per run, ? GB memory, attic, grid GB, 1 run(s)")
+
+
+def test_stages_are_described_one_after_another() -> None:
+    text = footprint.describe_stages([stage(name="Pre-training"), "not a stage", stage(count=1)], DATA)
+    assert text == ("Pre-training: 4 × NVIDIA A100 80GB PCIe, 48 h per run, 64 GB memory, usage 1, A local server "
+                    "or HPC cluster, grid GB, 1 run(s); Stage 3: 1 × NVIDIA A100 80GB PCIe, 48 h per run, "
+                    "64 GB memory, usage 1, A local server or HPC cluster, grid GB, 1 run(s)")
+    assert footprint.describe_stages("typed text", DATA) == "typed text"
+    assert footprint.describe_stages([], DATA) == ""
+    assert footprint.describe_stages([stage()]) == "Stage 1: " + footprint.describe_stage(stage())
+
+
+def test_device_kinds() -> None:
+    assert [DATA.device_kind(key) for key in ("a100_pcie_80gb", "tpu_v4", "epyc_7763", "other", "a300")] == [
+        "gpu", "tpu", "cpu", "other", "other"]
+
+
+def test_the_browser_gets_every_part_of_the_data() -> None:
+    exported = DATA.to_dict()
+    assert set(exported) == {"data_version", "label", "constants", "tiers", "devices", "platforms", "grids",
+                             "datacentres"}
+    assert (exported["label"], exported["constants"], exported["tiers"]) == (DATA.label, DATA.constants, DATA.tiers)
+    assert (exported["platforms"], exported["grids"], exported["datacentres"]) == (
+        DATA.platforms, DATA.grids, DATA.datacentres)
+    # The first data file gave no per-core figure: the browser gets TDP / cores.
+    first = footprint.data_for_version("green-algorithms-v3.0").to_dict()
+    assert first["devices"]["epyc_7763"]["watts"] == 280 / 64 and first["devices"]["v100"]["watts"] == 300
+
+
+def test_typed_stage_fields_are_kept_as_typed_or_blank() -> None:
+    value, errors = footprint.parse_stage({"name": "  ", "location": ""}, DATA)
+    assert errors == {} and value["name"] is None and value["location"] is None
+    value, errors = footprint.parse_stage({"name": "x" * 100, "location": "xx"}, DATA)
+    assert value["name"] == "x" * 100 and value["location"] == "XX"
+    assert errors == {"location": "Select one of the locations"}
+    _, errors = footprint.parse_stage({"name": "x" * 101}, DATA)
+    assert errors == {"name": "Enter 100 characters or fewer"}
+
+
+def test_a_blank_stage_before_filled_ones_drops_only_itself() -> None:
+    stages, errors = footprint.parse_stages([{}, stage(name="A"), {"name": " "}, stage(name="B", count="x")], DATA)
+    assert [s["name"] for s in stages] == ["A", "B"]
+    assert errors == {1: {"count": "Enter a number"}}
+
+
+def test_the_summary_names_every_stage_to_correct() -> None:
+    assert footprint.stages_summary_error({2: {"count": "x", "hardware": "y"}, 0: {"hours": "z"}}) == (
+        "Correct stage 1 (hours per run); stage 3 (number of devices or cores, hardware)")
+
+
+def test_stages_are_shown_in_the_form_as_typed() -> None:
+    rows = footprint.stages_to_form([{"count": 4, "memory_gb": 64.0, "hours": 2.5, "usage": 1e-7, "name": "A"},
+                                     "typed text"])
+    assert (rows[0]["count"], rows[0]["memory_gb"], rows[0]["hours"], rows[0]["usage"], rows[0]["name"]) == (
+        "4", "64", "2.5", "1e-07", "A")
+    assert rows[0]["hardware"] == "" and set(rows[1].values()) == {""}
+
+
+def test_a_usage_factor_below_one_scales_the_devices_only() -> None:
+    # 4 x 300 W at usage 0.5 = 600 W; memory 23.84 W is not scaled: 1.56 * 623.84 = 973.1904 W; 48 h.
+    result = footprint.statement([stage(usage=0.5)], DATA)
+    assert close(result["stages"][0]["power_w"], 973.1904, 1e-9)
+    assert close(result["energy_kwh"], 973.1904 * 48 / 1000, 1e-9)
+    # Host cores are scaled with the devices: 32 x 12 W x 0.25 = 96 W next to 4 x 300 x 0.25 = 300 W.
+    hosted = footprint.statement([stage(usage=0.25, host_cores=32, memory_gb=0)], DATA)
+    assert close(hosted["stages"][0]["power_w"], 1.56 * 396, 1e-9)
+
+
+def test_figures_over_a_tonne_are_given_in_tonnes() -> None:
+    assert footprint.format_carbon(2500) == "2.50 t CO2e"
+    assert footprint.format_carbon(1000) == "1.00 t CO2e"
+    assert footprint.format_carbon(999) == "999 kg CO2e"
+    assert footprint.format_carbon(-2500) == "-2.50 t CO2e"
+    # 48 runs of worked example 1: 48 x 21.18 kg = 1.017 t.
+    big = footprint.statement([stage(runs=48)], DATA)
+    assert close(big["co2e_kg"], 48 * 21.1801, 1e-4) and footprint.format_carbon(big["co2e_kg"]) == "1.02 t CO2e"
+
+
+@pytest.mark.parametrize("value, shown", [
+    (0, "0"), (0.012345, "0.0123"), (1, "1.00"), (5.678, "5.68"), (10, "10.0"), (12.34, "12.3"), (99.96, "100.0"),
+    (100, "100"), (1234.6, "1,235"), (12_345_678, "12,345,678"), (-5, "-5.00"), (-0.5, "-0.5"),
+])
+def test_numbers_are_shown_with_three_or_four_significant_digits(value: float, shown: str) -> None:
+    assert footprint.format_number(value) == shown
+
+
+def test_equivalents_in_tree_months_and_car_km() -> None:
+    # 11 kg = 11,000 g: 12 tree-months at 11,000 g per tree-year; 62.857 km at 175 g/km.
+    assert footprint.equivalents(11, DATA) == pytest.approx({"tree_months": 12, "car_km": 11_000 / 175})
+    assert footprint.format_energy(12_345) == "12,345 kWh"
+
+
+def test_the_risk_reason_states_the_figures_and_the_rule() -> None:
+    reasons = footprint.risk_reasons(["D2", "D1"], {"D1": [stage(runs=48)], "D2": None}, DATA)
+    assert reasons == [("D1", "environment", "H!", 3,
+                        "estimated footprint 1.02 t CO2e, 4,399 kWh (High: above 1 t CO2e or 10 MWh)")]
+    assert footprint.risk_reasons(["D1"], {"D1": [stage()]})[0][2:4] == ("L", 0)
+
+
+def test_errors_name_their_field() -> None:
+    assert str(footprint.FootprintError("count", "Enter a number")) == "Number of devices or cores: Enter a number"
+    assert str(footprint.FootprintError("storage", "Enter a number")) == "storage: Enter a number"
+    with pytest.raises(footprint.FootprintDataError, match="no footprint data file has the version 'v0'"):
+        footprint.data_for_version("v0")
+
+
+def test_names_are_matched_ignoring_case_spaces_and_punctuation() -> None:
+    assert footprint.find_device(DATA, "nvidia  a100-80GB pcie") == "a100_pcie_80gb"
+    assert footprint.find_device(DATA, "NVIDIA Tesla V100") == "v100"  # the model as Green Algorithms names it
+    assert footprint.find_platform(DATA, "google  cloud") == "gcp"
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.find_device(DATA, "a300")
+    assert "unknown hardware 'a300'; choose one of: amd_rx480, a100_pcie_40gb, a100_pcie_80gb, " in caught.value.message
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.find_platform(DATA, "attic")
+    assert caught.value.message.startswith("unknown platform 'attic'; choose one of: personal, local_server, gcp, ")
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.find_location(DATA, "Atlantis")
+    assert caught.value.message.startswith(
+        "unknown location 'Atlantis'; use a code such as WORLD, TW, IL, ZA, CN, CN-HK (all: WORLD, TW, IL, ")
+
+
+def test_incomplete_stages_are_numbered_and_later_stages_still_count() -> None:
+    result = footprint.statement_for_answer([{"hardware": "v100"}, "typed text", stage(), stage(count=1)], DATA)
+    assert result is not None and result["incomplete_stages"] == [1, 2]
+    assert close(result["energy_kwh"], 91.641 + (1.56 * (300 + 23.84) * 48 / 1000))
+
+
+def _refused(tmp_path, raw, extra=None) -> str:
+    """The message of the FootprintDataError a data file (and its extra file) is refused with."""
+    path = tmp_path / "data.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    if extra is not None:
+        (tmp_path / "extra.yaml").write_text(yaml.safe_dump(extra))
+        raw["extra"] = "extra.yaml"
+        path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(footprint.FootprintDataError) as caught:
+        footprint.load_data(path)
+    return str(caught.value)
+
+
+def _minimal() -> dict:
+    return {"data_version": "t", "label": "T", "source": "S", "licence": "L", "attribution": "A",
+            "constants": {"memory_w_per_gb": 0.5, "default_usage": 1, "tree_g_per_year": 12, "car_g_per_km": 100,
+                          "default_platform": "p", "default_location": "G"},
+            "tiers": {"medium_kg": 1, "high_kg": 2, "high_kwh": 3},
+            "devices": {"g": {"name": "G", "kind": "gpu", "watts": 10}},
+            "platforms": {"p": {"name": "P", "pue": 1}}, "grids": {"G": {"name": "G", "g_per_kwh": 0}}}
+
+
+def test_a_minimal_data_file_loads(tmp_path) -> None:
+    path = tmp_path / "data.yaml"
+    path.write_text(yaml.safe_dump(_minimal()))
+    data = footprint.load_data(path)
+    assert (data.data_version, data.upstream_version, data.datacentres, data.path) == ("t", "", {}, str(path))
+    result = footprint.statement([{"hardware": "g", "count": 2, "hours": 5, "memory_gb": 4, "platform": "p"}], data)
+    assert result["energy_kwh"] == pytest.approx((2 * 10 + 4 * 0.5) * 5 / 1000)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda r: r["devices"]["g"].update(watts=0), "devices.g.watts: a positive number"),
+    (lambda r: r["devices"]["g"].update(watts="ten"), "devices.g.watts: a positive number"),
+    (lambda r: r["devices"].update(c={"name": "C", "kind": "cpu", "tdp_w": 100}),
+     "devices.c.cores: CPUs need their number of cores"),
+    (lambda r: r["devices"].update(c={"name": "C", "kind": "cpu", "tdp_w": 0, "cores": 4}),
+     "devices.c.tdp_w: a positive number"),
+    (lambda r: r["devices"].update(c={"name": "", "kind": "gpu", "watts": 1}), "devices.c.name: required"),
+    (lambda r: r["devices"].update(other={"name": "O", "kind": "gpu", "watts": 1}),
+     "devices.other: reserved for hardware given in watts"),
+    (lambda r: r["platforms"]["p"].update(pue=0.99), "platforms.p.pue: a number of 1 or more"),
+    (lambda r: r["platforms"]["p"].update(pue="1"), "platforms.p.pue: a number of 1 or more"),
+    (lambda r: r["grids"]["G"].update(g_per_kwh=-0.1), "grids.G.g_per_kwh: a number of 0 or more"),
+    (lambda r: r["grids"]["G"].update(g_per_kwh=None), "grids.G.g_per_kwh: a number of 0 or more"),
+    (lambda r: r.update(datacentres={"x/y": {"name": "Y", "platform": "p", "location": "H"}}),
+     "datacentres.x/y.location: must name a grid"),
+    (lambda r: r.update(datacentres={"x/y": {"name": "Y", "platform": "q", "location": "G"}}),
+     "datacentres.x/y.platform: must name a platform"),
+    (lambda r: r["platforms"]["p"].update(location="H"), "platforms.p.location: must name one of the grids"),
+    (lambda r: r["platforms"]["p"].update(hardware="h"), "platforms.p.hardware: must name one of the devices"),
+    (lambda r: r["platforms"]["p"].update(host_cpu="h"), "platforms.p.host_cpu: must name one of the devices"),
+    (lambda r: r["constants"].pop("car_g_per_km"), "constants.car_g_per_km: a number"),
+    (lambda r: r["constants"].update(default_platform="q"), "constants.default_platform: must name a platform"),
+    (lambda r: r["constants"].update(default_location="H"), "constants.default_location: must name a grid"),
+    (lambda r: r.pop("tiers"), "tiers: required"),
+])
+def test_every_problem_of_a_data_file_is_named(tmp_path, change, problem: str) -> None:
+    raw = _minimal()
+    change(raw)
+    assert problem in _refused(tmp_path, raw)
+
+
+def test_the_extra_file_adds_devices_and_platforms_but_never_replaces_them(tmp_path) -> None:
+    raw = _minimal()
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump({"devices": {"h": {"name": "H", "kind": "gpu", "watts": 5}},
+                                                         "platforms": {"q": {"name": "Q", "pue": 2}}}))
+    raw["extra"] = "extra.yaml"
+    (tmp_path / "data.yaml").write_text(yaml.safe_dump(raw))
+    data = footprint.load_data(tmp_path / "data.yaml")
+    assert set(data.devices) == {"g", "h"} and set(data.platforms) == {"p", "q"}
+    clash = _refused(tmp_path, _minimal(), {"devices": {"g": {"name": "G2", "kind": "gpu", "watts": 1}}})
+    assert "devices already in data.yaml: g" in clash
+    broken = _minimal()
+    broken["extra"] = "missing.yaml"
+    (tmp_path / "data.yaml").write_text(yaml.safe_dump(broken))
+    with pytest.raises(footprint.FootprintDataError, match="missing.yaml: cannot read footprint data"):
+        footprint.load_data(tmp_path / "data.yaml")
+    (tmp_path / "data.yaml").write_text("- a list")
+    with pytest.raises(footprint.FootprintDataError, match="expected a mapping"):
+        footprint.load_data(tmp_path / "data.yaml")
+
+
+@pytest.mark.parametrize("changes, field_name, message", [
+    ({"platform": "attic"}, "platform", "unknown platform 'attic'"),
+    ({"hardware": "a300"}, "hardware", "unknown hardware 'a300'"),
+    ({"location": "XX"}, "location", "unknown location 'XX'"),
+    ({"activity": "mining"}, "activity", "unknown kind of computing 'mining'"),
+    ({"hours": ","}, "hours", "Enter the hours one run takes"),
+    ({"platform": None}, "platform", "Select where the computing runs"),
+    ({"hardware": "other", "power_w": ","}, "power_w", "Enter the power per device in watts (for CPUs, per core)"),
+])
+def test_a_stage_that_cannot_be_computed_names_the_field(changes: dict, field_name: str, message: str) -> None:
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.compute_stage(stage(**changes), DATA)
+    assert (caught.value.field, caught.value.message) == (field_name, message)
+
+
+def test_every_stage_figure_is_reported() -> None:
+    only = footprint.statement([stage()], DATA)["stages"][0]
+    assert (only["hardware"], only["hardware_name"], only["kind"], only["activity"], only["warnings"]) == (
+        "a100_pcie_80gb", "NVIDIA A100 80GB PCIe", "gpu", None, [])
+    other = footprint.statement([stage(hardware="other", power_w=2500)], DATA)["stages"][0]
+    assert (other["hardware_name"], other["kind"], other["watts_source"]) == ("Other hardware", "other", "given")
+    assert other["warnings"] == [
+        "2,500 W per device is more than one device usually draws (2,000 W): check it is the power of one device "
+        "(one core for CPUs), or of the whole node on purpose"]
+    cpu = footprint.statement([stage(hardware="epyc_7763", count=8)], DATA)["stages"][0]
+    assert (cpu["host_cores"], cpu["host_watts_per_core"], cpu["host_cores_source"]) == (0, 0.0, "none")
+    tpu = footprint.statement([stage(hardware="tpu_v4", count=2, memory_gb=0, hours=10, platform="personal")], DATA)
+    assert tpu["breakdown_kwh"] == {"cpu": 0.0, "gpu": pytest.approx(3.4), "memory": 0.0, "other": 0.0}
+
+
+def test_the_summary_labels_shares_and_dominant_stage() -> None:
+    result = footprint.statement([stage(), stage(name="B", count=8)], DATA)
+    assert [s["label"] for s in result["stages"]] == ["Stage 1", "B"] and result["dominant_stage"] == 1
+    assert result["incomplete_stages"] == [] and result["data_label"] == DATA.label
+    assert result["attribution"] == DATA.attribution
+    # No carbon at all (a zero intensity): equal shares, and the larger energy is the dominant stage.
+    clean = footprint.statement([stage(count=8, intensity=0), stage(intensity=0)], DATA)
+    assert [s["share"] for s in clean["stages"]] == [0.5, 0.5] and clean["dominant_stage"] == 0
+
+
+def test_a_preset_elsewhere_gives_its_grid_and_without_host_figures_no_host_power() -> None:
+    paris = dataclasses.replace(DATA, platforms={**DATA.platforms, "paris": {"name": "Paris", "pue": 1.2,
+                                                                             "location": "FR"}})
+    result = footprint.statement([{"hardware": "t4", "count": 1, "hours": 10, "memory_gb": 0, "platform": "paris"}],
+                                 paris)
+    assert result["stages"][0]["location"] == "FR" and close(result["co2e_kg"], 1.2 * 70 * 10 / 1000 * 51.28 / 1000)
+    bare = dataclasses.replace(DATA, constants={k: v for k, v in DATA.constants.items()
+                                                if k != "unknown_cpu_w_per_core"})
+    hosted = footprint.statement([stage(host_cores=8)], bare)["stages"][0]
+    assert hosted["host_watts_per_core"] == 0 and close(hosted["power_w"], 1909.19)
+    # The data passed is the data used: a GB grid of 2,000 g/kWh makes worked example 1 183 kg, Medium.
+    dirty = dataclasses.replace(DATA, grids={**DATA.grids, "GB": {"name": "United Kingdom", "g_per_kwh": 2000}})
+    assert footprint.risk_reasons(["D1"], {"D1": [stage()]}, dirty)[0][2:] == (
+        "M", 2, "estimated footprint 183 kg CO2e, 91.6 kWh (Medium: 100 kg to 1 t CO2e)")
+
+
+def test_the_methods_sentence_leaves_out_the_place_of_a_given_intensity() -> None:
+    # 1 x T4 for 2,500 h at 20 g/kWh: 1.56 * 70 W * 2,500 h = 273 kWh, 5.46 kg.
+    result = footprint.statement([stage(hardware="t4", count=1, hours=2500, memory_gb=0, intensity=20)], DATA)
+    assert result["methods_sentence"] == ("Stage 1 used 2,500 GPU-hours on NVIDIA T4, an estimated 273 kWh and "
+                                          "5.46 kg CO2e (Green Algorithms v3.0, Lannelongue et al. 2021).")
+
+
+def test_numbers_as_people_type_them() -> None:
+    assert footprint.parse_number("count", "1_000") == 1000 and footprint.parse_number("count", " 1 000 ") == 1000
+    assert footprint.parse_number("hours", 2.5) == 2.5 and footprint.parse_number("hours", "  ") is None
+    for bad in (True, "nan", "inf", "ten"):
+        with pytest.raises(footprint.FootprintError) as caught:
+            footprint.parse_number("hours", bad)
+        assert (caught.value.field, caught.value.message) == ("hours", "Enter a number")
