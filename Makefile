@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Each target first installs the Debian packages it needs and lacks; the lists live in that one script.
 PACKAGES := PYTHON=$(PYTHON) scripts/system-packages.sh
 
-.PHONY: run test e2e lint setup db demo worker bench security load faults
+.PHONY: run test e2e lint setup db demo worker bench security load faults mutation
 
 # packages-TARGET: the Debian packages TARGET needs (scripts/system-packages.sh --list TARGET).
 packages-%:
@@ -86,6 +86,14 @@ security: packages-security setup
 	$(BIN)/python -m pytest -q -p no:warnings $(SECURITY_TESTS)
 	$(BIN)/python -m pytest -q -p no:warnings tests -k csrf --ignore=tests/e2e --ignore=tests/security
 	scripts/security-scan.sh
+
+# mutmut on the modules listed in pyproject.toml's [tool.mutmut] with their fast tests; prints each module's kill
+# rate (killed / mutants). Mutants are written under mutants/ (ignored by git); MUTMUT_ARGS="--max-children 1".
+mutation: setup
+	@$(PACKAGES) mutation
+	rm -rf mutants
+	$(BIN)/mutmut run $(MUTMUT_ARGS)
+	$(BIN)/python scripts/mutation_summary.py
 
 # ruff (lint, import order) and mypy (strict on app/core and app/questionnaires), configured in pyproject.toml.
 lint: setup
