@@ -438,8 +438,8 @@ def parse_stage(raw: Mapping[str, Any], data: FootprintData) -> tuple[dict[str, 
         except FootprintError as exc:
             errors[number_field] = exc.message
     for optional in OPTIONAL_STAGE_FIELDS:
-        if value.get(optional) is None and optional not in errors:
-            value.pop(optional, None)
+        if optional not in errors and value[optional] is None:
+            del value[optional]
     return value, errors
 
 
@@ -538,12 +538,12 @@ def compute_stage(stage: Mapping[str, Any], data: FootprintData) -> dict[str, An
     host_cores, host_watts, host_source = _host_cores(stage, kind, count, data)
 
     memory_w = float(memory_gb) * float(data.constants["memory_w_per_gb"])
-    power_w = pue * (count * watts * usage + host_cores * host_watts * usage + memory_w)
+    parts_w = _parts(kind, count * watts * usage, host_cores * host_watts * usage, memory_w)
+    power_w = pue * sum(parts_w.values())
     energy_kwh = hours * power_w * runs / 1000
     co2e_kg = energy_kwh * intensity / 1000
     # The same sum by component: kWh each part draws through the PUE over the stage's hours and runs.
-    part_kwh = {part: pue * watts_drawn * hours * runs / 1000 for part, watts_drawn in _parts(
-        kind, count * watts * usage, host_cores * host_watts * usage, memory_w).items()}
+    part_kwh = {part: pue * watts_drawn * hours * runs / 1000 for part, watts_drawn in parts_w.items()}
     return {
         "activity": _activity(stage),
         "breakdown_kwh": part_kwh,
@@ -628,7 +628,7 @@ def _grid(stage: Mapping[str, Any], data: FootprintData) -> tuple[str | None, st
     location = stage.get("location") or None
     if intensity_given is not None:
         return location, "Given carbon intensity", float(intensity_given), None
-    platform = data.platforms.get(str(stage.get("platform")), {})
+    platform = data.platforms[str(stage["platform"])]
     wanted = str(location or platform.get("location") or data.constants["default_location"])
     key = location_key(data, wanted)
     if key is None:
@@ -646,7 +646,7 @@ def _host_cores(stage: Mapping[str, Any], kind: str, count: float,
     """(host CPU cores, watts per core, "given" | "platform" | "none") of a GPU or TPU stage."""
     if kind == "cpu":
         return 0, 0.0, "none"
-    platform = data.platforms.get(str(stage.get("platform")), {})
+    platform = data.platforms[str(stage["platform"])]
     host_cpu = platform.get("host_cpu")
     watts = data.device_watts(host_cpu) if host_cpu else float(data.constants.get("unknown_cpu_w_per_core", 0))
     given = parse_number("host_cores", stage.get("host_cores"))
@@ -711,7 +711,7 @@ def _summarise(results: list[dict[str, Any]], incomplete: list[int], data: Footp
     co2e = sum(stage["co2e_kg"] for stage in results)
     for index, stage in enumerate(results):
         stage["label"] = stage["name"] or f"Stage {index + 1}"
-        stage["share"] = stage["co2e_kg"] / co2e if co2e else (1.0 / len(results) if results else 0.0)
+        stage["share"] = stage["co2e_kg"] / co2e if co2e else 1.0 / len(results)
     dominant = max(range(len(results)), key=lambda i: (results[i]["co2e_kg"], results[i]["energy_kwh"]), default=None)
     return {
         "data_version": data.data_version,
@@ -820,10 +820,10 @@ def describe_stage(stage: Mapping[str, Any], data: FootprintData | None = None) 
         hardware_name = "other hardware"
     else:
         hardware_name = data.devices.get(hardware, {}).get("name", hardware or "hardware not given")
-    unit = "cores" if data.device_kind(hardware) == "cpu" else "devices"
-    parts = [f"{stage.get('count') or '?'} × {hardware_name}" + (f" ({unit})" if unit == "cores" else "")]
+    cores = data.device_kind(hardware) == "cpu"
+    parts = [f"{stage.get('count') or '?'} × {hardware_name}" + (" (cores)" if cores else "")]
     if not _blank(stage.get("power_w")):
-        parts.append(f"{stage['power_w']} W per {'core' if unit == 'cores' else 'device'}"
+        parts.append(f"{stage['power_w']} W per {'core' if cores else 'device'}"
                      + ("" if hardware == OTHER_HARDWARE else " measured"))
     if not _blank(stage.get("host_cores")):
         parts.append(f"{stage['host_cores']} host CPU cores")
