@@ -776,6 +776,8 @@ def test_every_stage_figure_is_reported() -> None:
     assert (only["hardware"], only["hardware_name"], only["kind"], only["activity"], only["warnings"]) == (
         "a100_pcie_80gb", "NVIDIA A100 80GB PCIe", "gpu", None, [])
     assert only["count_unit"] == "devices"
+    assert (only["memory_gb"], only["platform"], only["platform_name"]) == (
+        64.0, "local_server", "A local server or HPC cluster")
     other = footprint.statement([stage(hardware="other", power_w=2500)], DATA)["stages"][0]
     assert (other["hardware_name"], other["kind"], other["watts_source"]) == ("Other hardware", "other", "given")
     assert other["warnings"] == [
