@@ -558,8 +558,12 @@ def unsaved_user(*roles: str) -> User:
     return made
 
 
-def unsaved_application(owner: User, *, state: str = "in_review", members: dict[User, str] | None = None) -> Submission:
-    return Submission(id=next(_ids), owner_id=owner.id, state=state, round_number=1,
+def unsaved_application(owner: User, *, state: str = "in_review", members: dict[User, str] | None = None,
+                        round_number: int | None = None) -> Submission:
+    """An application in `state`; in round 1 unless a draft (round 0) or told otherwise."""
+    if round_number is None:
+        round_number = 0 if state == "draft" else 1
+    return Submission(id=next(_ids), owner_id=owner.id, state=state, round_number=round_number,
                       members=[SubmissionMember(email=u.email, role=role) for u, role in (members or {}).items()])
 
 

@@ -64,6 +64,12 @@ def condition_visible(user: Any, condition: Condition) -> bool:
 # ---------------------------------------------------------------- the research office
 
 
+def was_submitted(submission: Submission) -> bool:
+    """Whether the application ever reached the committee: a draft, or a draft withdrawn before it was submitted
+    (state "withdrawn", round 0), is its team's alone."""
+    return submission.state != State.DRAFT and submission.round_number > 0
+
+
 def can_open_queue(user: Any) -> bool:
     return user.has_any_role(*OFFICE_ROLES)
 
@@ -72,7 +78,7 @@ def can_triage(user: Any, submission: Submission) -> bool:
     """Route, assign, start the review, confirm conditions: the office, never on its own application, and never
     on a draft (it is not the committee's until it is submitted)."""
     return (user.has_any_role(*OFFICE_ROLES) and not is_team_member(user, submission)
-            and submission.state != State.DRAFT)
+            and was_submitted(submission))
 
 
 def can_unassign(user: Any, assignment: Assignment) -> bool:
@@ -91,7 +97,7 @@ def can_read_review(user: Any, review: UnderReview) -> bool:
     the chair and the office see every submitted application; a reviewer only through an active assignment
     declared free of conflict."""
     submission = review.submission
-    if submission.state == State.DRAFT or is_team_member(user, submission):
+    if not was_submitted(submission) or is_team_member(user, submission):
         return False
     if user.has_any_role(*OVERSIGHT_ROLES):
         return True
