@@ -567,6 +567,9 @@ def unsaved_application(owner: User, *, state: str = "in_review", members: dict[
                       members=[SubmissionMember(email=u.email, role=role) for u, role in (members or {}).items()])
 
 
-def unsaved_assignment(reviewer: User, submission: Submission, *, coi: str = "none", active: bool = True) -> Assignment:
-    return Assignment(id=next(_ids), submission_id=submission.id, round_number=submission.round_number,
+def unsaved_assignment(reviewer: User, submission: Submission, *, coi: str = "none", active: bool = True,
+                       round_number: int | None = None) -> Assignment:
+    """An assignment on the application's current round unless told another."""
+    return Assignment(id=next(_ids), submission_id=submission.id,
+                      round_number=submission.round_number if round_number is None else round_number,
                       reviewer_id=reviewer.id, kind="reviewer", coi_status=coi, active=active, submission=submission)

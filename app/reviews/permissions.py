@@ -134,8 +134,10 @@ def can_declare_interest(user: Any, assignment: Assignment) -> bool:
 
 
 def can_review(user: Any, assignment: Assignment) -> bool:
-    """Recommend: the reviewer, while assigned, once they have declared no conflict of interest."""
-    return holds_assignment(user, assignment) and assignment.coi_status == "none"
+    """Recommend: the reviewer, while assigned, once they have declared no conflict of interest, on the current
+    round only (an earlier round's recommendation is what the chair decided on, and stays as it was)."""
+    return (holds_assignment(user, assignment) and assignment.coi_status == "none"
+            and assignment.round_number == assignment.submission.round_number)
 
 
 # ---------------------------------------------------------------- the chair

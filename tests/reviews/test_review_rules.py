@@ -1,8 +1,24 @@
 """Review rules that hold across rounds, roles and states: drafts, rounds, signatures, recusal, the route."""
 from __future__ import annotations
 
-from app.reviews.permissions import UnderReview, can_read_review, can_triage
-from tests.helpers import create_application, person, unsaved_application, unsaved_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.reviews.models import Assignment
+from app.reviews.permissions import UnderReview, can_read_review, can_review, can_triage
+from tests.helpers import (
+    create_application,
+    decide,
+    in_review,
+    medium_risk_answers,
+    person,
+    post_section,
+    recommend,
+    state,
+    unsaved_application,
+    unsaved_assignment,
+    unsaved_user,
+)
 
 
 def test_a_draft_withdrawn_before_submission_is_not_the_committees(app, make_client):
@@ -17,3 +33,36 @@ def test_a_draft_withdrawn_before_submission_is_not_the_committees(app, make_cli
     withdrawn = unsaved_application(unsaved_user(), state="withdrawn", round_number=0)  # never submitted
     assert not can_triage(unsaved_user("coordinator"), withdrawn)
     assert not can_read_review(unsaved_user("chair"), UnderReview(withdrawn, lambda _: []))
+
+
+def _changes_requested_then_resubmitted(app, make_client, answers=None, revise=None):
+    """An application through round 1 ("changes requested") and resubmitted as round 2, with its people."""
+    submission_id, owner, c = in_review(app, make_client, answers or medium_risk_answers())
+    for reviewer in (c.reviewer1, c.reviewer2):
+        assert recommend(app, submission_id, reviewer, "changes_requested", "Provenance.").status_code == 302
+    assert decide(c, submission_id, "changes_requested").status_code == 302
+    for section_id, section_answers in (revise or {}).items():
+        assert post_section(owner.client, submission_id, section_id, section_answers, button="save").status_code == 302
+    assert owner.client.post(f"/applications/{submission_id}/submit").status_code == 302
+    assert state(app, submission_id) == "in_review"
+    return submission_id, owner, c
+
+
+def test_a_round_one_recommendation_stays_as_it_was_in_round_two(app, make_client):
+    submission_id, _, c = _changes_requested_then_resubmitted(app, make_client)
+    with app.app_context():
+        first = db.session.scalar(select(Assignment).where(
+            Assignment.submission_id == submission_id, Assignment.round_number == 1,
+            Assignment.reviewer_id == c.reviewer1.user.id))
+        first_id = first.id
+    response = c.reviewer1.client.post(f"/review/assignments/{first_id}/recommend",
+                                       data={"recommendation": "approve", "summary": "Rewritten later."})
+    assert response.status_code == 403
+    with app.app_context():
+        first = db.session.get(Assignment, first_id)
+        assert (first.recommendation, first.summary) == ("changes_requested", "Provenance.")
+    submission = unsaved_application(unsaved_user(), round_number=2)
+    reviewer = unsaved_user("reviewer")
+    assert not can_review(reviewer, unsaved_assignment(reviewer, submission, round_number=1))
+    assert can_review(reviewer, unsaved_assignment(reviewer, submission))
+
