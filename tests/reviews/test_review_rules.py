@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.audit import AuditEvent
 from app.extensions import db
-from app.reviews.models import Assignment
+from app.reviews.models import Assignment, Decision
 from app.reviews.permissions import UnderReview, can_read_review, can_review, can_triage
 from tests.helpers import (
     create_application,
     decide,
     in_review,
     medium_risk_answers,
+    page_text,
     person,
     post_section,
     recommend,
@@ -66,3 +68,20 @@ def test_a_round_one_recommendation_stays_as_it_was_in_round_two(app, make_clien
     assert not can_review(reviewer, unsaved_assignment(reviewer, submission, round_number=1))
     assert can_review(reviewer, unsaved_assignment(reviewer, submission))
 
+
+def test_a_wrong_password_on_a_decided_round_is_refused_and_audited(app, make_client):
+    submission_id, _, c = in_review(app, make_client, medium_risk_answers())
+    for reviewer in (c.reviewer1, c.reviewer2):
+        recommend(app, submission_id, reviewer)
+    assert decide(c, submission_id, "approved").status_code == 302
+    c.chair.client.get(f"/review/applications/{submission_id}")  # shows the first decision's message
+    response = decide(c, submission_id, "rejected", password="not the chair's password at all")
+    assert response.status_code == 409
+    assert "Decision recorded and signed" not in page_text(response)
+    with app.app_context():
+        failed = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "decision.signature_failed", AuditEvent.submission_id == submission_id)).all()
+        assert len(failed) == 1 and failed[0].actor_id == c.chair.user.id
+        assert db.session.scalar(select(Decision.outcome).where(Decision.submission_id == submission_id)) == "approved"
+    # The right password on a repeated click still finds the first decision standing.
+    assert decide(c, submission_id, "approved").status_code == 302

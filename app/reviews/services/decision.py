@@ -91,8 +91,12 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
     lock(submission)
     existing = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
                                                         Decision.round_number == submission.round_number))
-    if existing is not None:  # a repeated click: the first decision stands
-        return Decided(existing, assessment_job(submission.id, existing.round_number, "decision"))
+    if existing is not None:
+        # The password first: a wrong one is a failed signature whatever the round's state, never an answer
+        # that the decision was signed.
+        if not _signature_ok(submission, actor, password, decided=True):
+            raise workflow.TransitionError(f"decide:{outcome}", submission.state)
+        return Decided(existing, assessment_job(submission.id, existing.round_number, "decision"))  # a repeated click
     if outcome not in OUTCOMES:
         raise ReviewRuleError("Choose a decision.")
     target = workflow.next_state(f"decide:{outcome}", submission.state)
@@ -104,11 +108,7 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
     blockers = decision_blockers(submission, outcome)
     if blockers:
         raise ReviewRuleError(" ".join(blockers))
-    # Throttled like sign-in: too many wrong passwords and the page answers 429 (app/auth/throttle.py).
-    if not reentered_password_ok(actor, password or "", purpose="decision"):
-        audit.record("decision.signature_failed", actor=actor, object_type="submission", object_id=submission.id,
-                     submission_id=submission.id, data={})
-        db.session.commit()
+    if not _signature_ok(submission, actor, password, decided=False):
         raise ReviewRuleError("Your password was not right, so the decision was not signed.")
     now = utcnow()
     decision = Decision(submission_id=submission.id, round_number=submission.round_number, outcome=outcome,
@@ -136,6 +136,17 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
                  f"{link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()
     return Decided(decision, request_assessment_of(submission, decision.round_number, "decision", actor))
+
+
+def _signature_ok(submission: Submission, actor: User, password: str, *, decided: bool) -> bool:
+    """The chair's password, asked again to sign; a wrong one is audited as a failed signature. Throttled like
+    sign-in: too many wrong passwords and the page answers 429 (app/auth/throttle.py)."""
+    if reentered_password_ok(actor, password or "", purpose="decision"):
+        return True
+    audit.record("decision.signature_failed", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id, data={"round": submission.round_number, "already_decided": decided})
+    db.session.commit()
+    return False
 
 
 def request_assessment_of(submission: Submission, round_number: int, kind: str, actor: User) -> RenderJob | None:
