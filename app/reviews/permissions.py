@@ -105,6 +105,15 @@ def can_read_review(user: Any, review: UnderReview) -> bool:
     return assignment is not None and assignment.coi_status == "none"
 
 
+def sees_recommendations(user: Any, review: UnderReview) -> bool:
+    """Other reviewers' recommendations, on the application's page and in its history: the chair and the office
+    at once, a reviewer only after recommending on the current round, so that theirs is their own."""
+    if user.has_any_role(*OVERSIGHT_ROLES):
+        return True
+    mine = review.assignment_of(user)
+    return mine is not None and mine.recommendation is not None
+
+
 def can_resolve_comment(user: Any, target: CommentUnderReview) -> bool:
     return can_read_review(user, target.review)
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.core import lists
 from app.core.forms import ConfirmForm
-from app.core.permissions import OVERSIGHT_ROLES, allowed
+from app.core.permissions import allowed
 from app.reviews import presenters, services
 from app.reviews.forms import CommentForm, InterestForm, RecommendationForm
 from app.reviews.models import RECOMMENDATIONS, Assignment
@@ -22,6 +22,7 @@ from app.reviews.permissions import (
     can_read_review,
     can_resolve_comment,
     can_review,
+    sees_recommendations,
 )
 from app.reviews.services import ASSIGNMENT, COMMENT, REVIEW
 from app.reviews.web import Thread, bp, comment_threads, if_rule_broken, table_state, wants_fragment
@@ -104,8 +105,7 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
     else:
         answers, risk_profile = {}, submission.risk_profile
     mine = review.assignment_of(current_user)
-    own_done = mine is not None and mine.recommendation is not None
-    sees_all = current_user.has_any_role(*OVERSIGHT_ROLES) or own_done
+    sees_all = sees_recommendations(current_user, review)
     if recommendation_form is None and mine is not None:
         recommendation_form = RecommendationForm(recommendation=mine.recommendation, summary=mine.summary)
     threads = comment_threads(submission, committee=True)
@@ -205,6 +205,7 @@ def diff(review: UnderReview):
 @allowed(can_read_review, load=REVIEW)
 def history(review: UnderReview):
     submission = review.submission
-    events, actors = services.history_of(submission)
+    events, actors = services.history_of(
+        submission, recommendations_of=None if sees_recommendations(current_user, review) else current_user.id)
     return render_template("reviews/history.html", submission=submission, events=events, actors=actors,
                            page_title=f"History of {submission.reference}")

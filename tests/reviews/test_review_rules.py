@@ -85,3 +85,15 @@ def test_a_wrong_password_on_a_decided_round_is_refused_and_audited(app, make_cl
         assert db.session.scalar(select(Decision.outcome).where(Decision.submission_id == submission_id)) == "approved"
     # The right password on a repeated click still finds the first decision standing.
     assert decide(c, submission_id, "approved").status_code == 302
+
+
+def test_the_history_hides_other_recommendations_until_the_reviewer_has_recommended(app, make_client):
+    submission_id, _, c = in_review(app, make_client, medium_risk_answers())
+    assert recommend(app, submission_id, c.reviewer1, "reject", "A telling summary.").status_code == 302
+    history = f"/review/applications/{submission_id}/history"
+    before = page_text(c.reviewer2.client.get(history))
+    assert "recommendation recorded" not in before and "reject" not in before
+    assert "review started" in before  # the rest of the history stays
+    assert "recommendation: reject" in page_text(c.coordinator.client.get(history))
+    assert recommend(app, submission_id, c.reviewer2).status_code == 302
+    assert "recommendation: reject" in page_text(c.reviewer2.client.get(history))

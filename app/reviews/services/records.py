@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.auth.models import User
@@ -145,10 +145,19 @@ def decisions_of(submission: Submission) -> list[Decision]:
                                    .order_by(Decision.round_number.desc())))
 
 
-def history_of(submission: Submission) -> tuple[list[AuditEvent], dict[int, User]]:
-    """The application's audit events in order, and the users who acted, by id."""
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.submission_id == submission.id)
-                                     .order_by(AuditEvent.id)))
+RECOMMENDATION_EVENTS = ("recommendation.recorded", "recommendation.changed")
+
+
+def history_of(submission: Submission, *, recommendations_of: int | None = None
+               ) -> tuple[list[AuditEvent], dict[int, User]]:
+    """The application's audit events in order, and the users who acted, by id. Given `recommendations_of` (a
+    reviewer who may not yet see the others', permissions.sees_recommendations), only that user's
+    recommendation events are kept."""
+    query = select(AuditEvent).where(AuditEvent.submission_id == submission.id)
+    if recommendations_of is not None:
+        query = query.where(or_(AuditEvent.action.not_in(RECOMMENDATION_EVENTS),
+                                AuditEvent.actor_id == recommendations_of))
+    events = list(db.session.scalars(query.order_by(AuditEvent.id)))
     actor_ids = {e.actor_id for e in events if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     return events, actors
