@@ -490,7 +490,8 @@ def submit(submission: Submission, actor: User) -> Round:
         object_type="submission",
         object_id=submission.id,
         submission_id=submission.id,
-        data={"reference": submission.reference, "round": round_.number, "route": round_.route,
+        data={"reference": submission.reference, "round": round_.number, "route": submission.route,
+              "scored_route": round_.route, "security_signoff": submission.security_signoff_required,
               "tier": round_.overall_tier, "questionnaire": f"{questionnaire.key} v{questionnaire.version}",
               "sha256": round_.sha256},
     )
@@ -507,6 +508,8 @@ def _next_round(submission: Submission, questionnaire: Questionnaire, values: di
     now = utcnow()
     if submission.reference is None:
         submission.reference = next_reference(now.year)
+    previous_route = db.session.scalar(select(Round.route).where(Round.submission_id == submission.id,
+                                                                 Round.number == submission.round_number))
     submission.round_number += 1
     round_ = Round(
         submission_id=submission.id,
@@ -522,13 +525,32 @@ def _next_round(submission: Submission, questionnaire: Questionnaire, values: di
         footprint=footprint_statement(questionnaire, frozen),
     )
     db.session.add(round_)
-    submission.route = profile["route"]
+    _route_round(submission, round_, previous_route=previous_route,
+                 signoff=bool(profile["security_signoff"]))
     submission.overall_tier = profile["overall"]
-    submission.security_signoff_required = bool(profile["security_signoff"])
     submission.risk_profile = profile
     submission.submitted_at = now
     submission.updated_at = now
     return round_
+
+
+def _route_round(submission: Submission, round_: Round, *, previous_route: str | None, signoff: bool) -> None:
+    """The route and the security sign-off the application is reviewed with from this round on.
+
+    The first round takes what its answers scored. A later round keeps the route it had (the coordinator's
+    override, with its reason, holds until the coordinator changes it) unless its answers score a higher route
+    than the round before, which raises it; the sign-off, once required, stays required. A resubmission never
+    lowers either: only the coordinator does, by overriding the route.
+    """
+    scored = round_.route
+    if previous_route is None or submission.route is None:
+        submission.route, submission.security_signoff_required = scored, signoff
+        return
+    if workflow.ROUTE_RANK[scored] > workflow.ROUTE_RANK[previous_route] and \
+            workflow.ROUTE_RANK[scored] > workflow.ROUTE_RANK[submission.route]:
+        submission.route = scored
+        submission.route_override_reason = None  # the answers set the route now; the audit keeps the override
+    submission.security_signoff_required = submission.security_signoff_required or signoff
 
 
 def _announce_submission(submission: Submission, round_: Round, actor: User, *, resubmission: bool) -> None:
@@ -536,7 +558,7 @@ def _announce_submission(submission: Submission, round_: Round, actor: User, *, 
                f"{submission.reference} {'resubmitted' if resubmission else 'submitted'}: {submission.title}",
                f"The ethics application \"{submission.title}\" was submitted by {actor.name} as "
                f"{submission.reference} (round {round_.number}). It will be reviewed on the "
-               f"{workflow.ROUTES[round_.route].lower()} route.")
+               f"{workflow.ROUTES[submission.route or round_.route].lower()} route.")
     for coordinator in ([] if resubmission else _users_with_role("coordinator")):
         queue_mail(coordinator.email, f"New application to triage: {submission.reference}",
                    f"{submission.reference} \"{submission.title}\" ({round_.overall_tier} risk, "

@@ -43,6 +43,8 @@ OUTCOMES = {
     "rejected": "Rejected",
 }
 ROUTES = {"expedited": "Expedited review", "standard": "Standard review", "full_committee": "Full committee"}
+# Routes from the lightest to the most thorough: a resubmission may raise an application's route, never lower it.
+ROUTE_RANK = {route: rank for rank, route in enumerate(ROUTES)}
 # Reviewers a route needs before review can start; the full committee also has the chair.
 REVIEWERS_REQUIRED = {"expedited": 1, "standard": 2, "full_committee": 2}
 

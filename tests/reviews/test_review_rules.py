@@ -7,9 +7,13 @@ from app.core.audit import AuditEvent
 from app.extensions import db
 from app.reviews.models import Assignment, Decision
 from app.reviews.permissions import UnderReview, can_read_review, can_review, can_triage
+from app.submissions.models import Round, Submission
 from tests.helpers import (
+    assign,
     create_application,
     decide,
+    declare_none,
+    high_risk_answers,
     in_review,
     medium_risk_answers,
     page_text,
@@ -97,3 +101,43 @@ def test_the_history_hides_other_recommendations_until_the_reviewer_has_recommen
     assert "recommendation: reject" in page_text(c.coordinator.client.get(history))
     assert recommend(app, submission_id, c.reviewer2).status_code == 302
     assert "recommendation: reject" in page_text(c.reviewer2.client.get(history))
+
+
+def _routing(app, submission_id: int) -> tuple[str, str | None, bool]:
+    with app.app_context():
+        submission = db.session.get(Submission, submission_id)
+        return submission.route, submission.route_override_reason, submission.security_signoff_required
+
+
+def test_a_route_override_holds_for_the_next_round(app, make_client):
+    submission_id, owner, c = in_review(app, make_client)  # low risk: expedited
+    assert c.coordinator.client.post(f"/review/applications/{submission_id}/route", data={
+        "route": "standard", "reason": "First application from this group."}).status_code == 302
+    for reviewer in (c.reviewer1, c.reviewer2):
+        assert recommend(app, submission_id, reviewer, "changes_requested", "Provenance.").status_code == 302
+    assert decide(c, submission_id, "changes_requested").status_code == 302
+    assert owner.client.post(f"/applications/{submission_id}/submit").status_code == 302
+    assert _routing(app, submission_id) == ("standard", "First application from this group.", False)
+
+
+def test_a_resubmission_raises_the_route_and_adds_a_sign_off_but_never_lowers_them(app, make_client):
+    # Round 2 scores High on dual use: full committee, with the security officer's sign-off.
+    submission_id, owner, c = _changes_requested_then_resubmitted(
+        app, make_client, revise={"C": high_risk_answers()["C"]})
+    assert _routing(app, submission_id) == ("full_committee", None, True)
+    # Round 3 scores Medium again: the route and the sign-off of round 2 stay.
+    security = person(app, make_client, "security_officer")
+    c.security = security
+    assert assign(c, submission_id, security, kind="security").status_code == 302
+    for reviewer in (c.reviewer1, c.reviewer2, security):
+        declare_none(app, submission_id, reviewer)
+        assert recommend(app, submission_id, reviewer, "changes_requested", "Again.").status_code == 302
+    assert decide(c, submission_id, "changes_requested").status_code == 302
+    assert post_section(owner.client, submission_id, "C", medium_risk_answers()["C"],
+                        button="save").status_code == 302
+    assert owner.client.post(f"/applications/{submission_id}/submit").status_code == 302
+    with app.app_context():
+        scored = db.session.scalar(select(Round.route).where(Round.submission_id == submission_id,
+                                                             Round.number == 3))
+    assert scored == "standard"  # the round keeps what its answers scored
+    assert _routing(app, submission_id) == ("full_committee", None, True)
