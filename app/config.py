@@ -95,7 +95,7 @@ def _web_settings(production: bool) -> dict:
         # default in production for the roles that administer or decide; off in development, where the demo
         # accounts sign in with their passwords alone.
         "MFA_REQUIRED_ROLES": _roles(os.environ.get(
-            "MFA_REQUIRED_ROLES", "admin,chair,coordinator,security_officer" if production else "none")),
+            "MFA_REQUIRED_ROLES", "admin,chair,deputy_chair,coordinator,security_officer" if production else "none")),
         # Encrypts authenticator secrets at rest; without it a key is derived from SECRET_KEY (then rotating
         # SECRET_KEY means everyone enrols again).
         "MFA_ENCRYPTION_KEY": os.environ.get("MFA_ENCRYPTION_KEY") or None,

@@ -572,4 +572,5 @@ def unsaved_assignment(reviewer: User, submission: Submission, *, coi: str = "no
     """An assignment on the application's current round unless told another."""
     return Assignment(id=next(_ids), submission_id=submission.id,
                       round_number=submission.round_number if round_number is None else round_number,
-                      reviewer_id=reviewer.id, kind="reviewer", coi_status=coi, active=active, submission=submission)
+                      reviewer_id=reviewer.id, kind="reviewer", coi_status=coi, active=active, submission=submission,
+                      reviewer=reviewer)

@@ -12,8 +12,9 @@ from tests.helpers import Person, create_application, person, submitted
 
 # chair_reviewer: a chair also in the reviewer pool, assigned to the application like the assigned reviewer.
 # team_reviewer: a reviewer the owner invited to the application's team as an editor (team, and staff).
+# deputy_chair: a deputy chair; no chair is recused on the application, so the decision is not theirs.
 ROLES = ["anonymous", "owner", "other_applicant", "assigned_reviewer", "unassigned_reviewer", "chair",
-         "chair_reviewer", "team_reviewer", "coordinator", "security_officer", "admin"]
+         "chair_reviewer", "deputy_chair", "team_reviewer", "coordinator", "security_officer", "admin"]
 SIGNED_IN = ROLES[1:]
 
 
@@ -41,7 +42,8 @@ def world(app, make_client) -> World:
     people: dict[str, Person | None] = {"anonymous": Person(None, make_client())}
     for role, grants in [("other_applicant", ()), ("assigned_reviewer", ("reviewer",)),
                          ("unassigned_reviewer", ("reviewer",)), ("chair", ("chair",)),
-                         ("chair_reviewer", ("chair", "reviewer")), ("team_reviewer", ("reviewer",)),
+                         ("chair_reviewer", ("chair", "reviewer")), ("deputy_chair", ("deputy_chair",)),
+                         ("team_reviewer", ("reviewer",)),
                          ("coordinator", ("coordinator",)), ("security_officer", ("security_officer",)),
                          ("admin", ("admin",))]:
         people[role] = person(app, make_client, *grants)
@@ -78,7 +80,7 @@ def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200)
 # Written out by hand from the access rules (SECURITY.md, README), never computed from the predicates under test.
 TEAM = {"owner", "team_reviewer"}  # of the application {s}
 NOT_STAFF_NOR_TEAM = {"other_applicant"}  # {s} answers them 404
-COMMITTEE_READERS = {"assigned_reviewer", "chair", "chair_reviewer", "coordinator", "admin"}
+COMMITTEE_READERS = {"assigned_reviewer", "chair", "chair_reviewer", "deputy_chair", "coordinator", "admin"}
 OFFICE = {"coordinator", "admin"}
 CHAIRS = {"chair", "chair_reviewer"}
 REVIEWING = {"assigned_reviewer", "unassigned_reviewer", "chair", "chair_reviewer", "team_reviewer", "security_officer"}
@@ -110,7 +112,7 @@ GET_ROUTES = [
     ("/review/applications/{o}/triage", _expect(set(), hidden={"owner"})),
     ("/review/applications/{s}/decide", _expect(CHAIRS, hidden=NOT_STAFF_NOR_TEAM)),
     ("/review/mine", _expect(REVIEWING)),
-    ("/review/chair", _expect(CHAIRS)),
+    ("/review/chair", _expect(CHAIRS | {"deputy_chair"})),
     # Declared no conflict: the declaration page sends its reviewer on to the application.
     ("/review/assignments/{a}", _expect({"assigned_reviewer"}, hidden=NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"},
                                         ok=302)),

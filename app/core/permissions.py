@@ -33,17 +33,19 @@ ROLES: dict[str, str] = {
     "applicant": "Applicant",
     "reviewer": "Reviewer",
     "chair": "Committee chair",
+    "deputy_chair": "Deputy chair (decides when the chair is recused)",
     "coordinator": "Research office coordinator",
     "security_officer": "Security officer (export control / Trusted Research)",
     "admin": "Administrator",
 }
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "applicant")
 # The groups the features' predicates are written with; each is named once, here.
-COMMITTEE_ROLES = frozenset({"reviewer", "chair", "coordinator", "security_officer", "admin"})
+COMMITTEE_ROLES = frozenset({"reviewer", "chair", "deputy_chair", "coordinator", "security_officer", "admin"})
 # The research office: runs the queue, assigns reviewers, keeps the archive.
 OFFICE_ROLES = frozenset({"coordinator", "admin"})
-# See every application under review and every decision, without being assigned to it.
-OVERSIGHT_ROLES = frozenset({"chair", "coordinator", "admin"})
+# See every application under review and every decision, without being assigned to it (the deputy chair too:
+# they decide whenever the chair is recused).
+OVERSIGHT_ROLES = frozenset({"chair", "deputy_chair", "coordinator", "admin"})
 # Can be asked to review: the reviewer pool (reviewers and the chair) and the security officer's sign-off.
 REVIEWING_ROLES = frozenset({"reviewer", "chair", "security_officer"})
 

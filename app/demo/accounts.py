@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("reviewer@example.ac.uk", "Prof. Helen Marsh", ["reviewer"], "demo-reviewer-crystal"),
     ("reviewer2@example.ac.uk", "Dr Rajesh Iyer", ["reviewer"], "demo-reviewer-lattice"),
     ("chair@example.ac.uk", "Prof. Sarah Lindqvist", ["chair", "reviewer"], "demo-chair-committee"),
+    ("deputy@example.ac.uk", "Dr Ines Carvalho", ["deputy_chair", "reviewer"], "demo-deputy-committee"),
     ("coordinator@example.ac.uk", "Jo Whitfield", ["coordinator"], "demo-coordinator-office"),
     ("security@example.ac.uk", "Mark Adeyemi", ["security_officer"], "demo-security-trusted"),
     ("admin@example.ac.uk", "Research Systems Admin", ["admin"], "demo-admin-crucible"),

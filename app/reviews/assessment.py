@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core import snapshots
@@ -39,6 +40,7 @@ HISTORY_LABELS = {
     "review.started": "Review started",
     "assignment.created": "Reviewer assigned",
     "recommendation.recorded": "Recommendation recorded",
+    "chair.recused": "Chair recused (conflict of interest); a deputy chair decides",
     "decision.recorded": "Decision recorded",
     "condition.reported_met": "Condition reported met",
     "condition.confirmed": "Condition confirmed",
@@ -109,6 +111,7 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
         "footprint": _footprint(getattr(round_, "footprint", None)),
         "sections": _answer_sections(questionnaire, answers),
         "recommendations": _recommendations(submission_id, round_number, audience, names),
+        "recusals": _recusals(submission_id, round_number, audience),
         "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
         "history": _history(submission_id),
         "data": _attached_data(submission, round_, decision, signatures),
@@ -250,6 +253,28 @@ def _recommendations(submission_id: int, round_number: int, audience: str,
             "completed": _utc(assignment.completed_at),
         })
     return recommendations
+
+
+def _recusals(submission_id: int, round_number: int, audience: str) -> list[dict[str, Any]]:
+    """Who declared a conflict of interest up to this round, by role (named in the archive's copy only, as the
+    reviewers are); a recused chair's decision was a deputy chair's."""
+    declared = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.submission_id == submission_id, Assignment.round_number <= round_number,
+               Assignment.coi_status == "declared")
+        .order_by(Assignment.coi_declared_at, Assignment.id)
+        .options(joinedload(Assignment.reviewer).selectinload(User.role_grants))
+    ).unique().all()
+    recusals = []
+    for assignment in declared:
+        chair = assignment.reviewer.has_role("chair")
+        role = "Committee chair" if chair else "Security officer" if assignment.kind == "security" else "Reviewer"
+        recusals.append({
+            "role": role, "chair": chair, "round": assignment.round_number, "at": _utc(assignment.coi_declared_at),
+            "name": assignment.reviewer.name if audience == "archive" else None,
+            "who": f"{role}: {assignment.reviewer.name}" if audience == "archive" else f"The {role.lower()}",
+        })
+    return recusals
 
 
 def _applicant_threads(submission_id: int, round_number: int, questionnaire: Questionnaire, audience: str,

@@ -32,13 +32,32 @@ class UnderReview:
 
     submission: Submission
     load_assignments: Callable[[Submission], list[Assignment]] = field(repr=False)
+    # The declarations of a conflict of interest on the application, in any round, with their reviewer.
+    load_recusals: Callable[[Submission], list[Assignment]] = field(repr=False)
 
     @cached_property
     def assignments(self) -> list[Assignment]:
         return self.load_assignments(self.submission)
 
+    @cached_property
+    def recusals(self) -> list[Assignment]:
+        return self.load_recusals(self.submission)
+
     def assignment_of(self, user: Any) -> Assignment | None:
         return next((a for a in self.assignments if a.reviewer_id == user.id), None)
+
+    def recused(self, user: Any) -> bool:
+        """Whether the user declared a conflict of interest on this application: it binds them in every role."""
+        return any(a.reviewer_id == user.id for a in self.recusals)
+
+    def awaits_declaration(self, user: Any) -> bool:
+        """Assigned and not yet declared: in every role, nothing of the application is read before declaring."""
+        mine = self.assignment_of(user)
+        return mine is not None and mine.coi_status == "pending"
+
+    @property
+    def chair_recused(self) -> bool:
+        return any(a.reviewer.has_role("chair") for a in self.recusals)
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,7 @@ def can_read_review(user: Any, review: UnderReview) -> bool:
     the chair and the office see every submitted application; a reviewer only through an active assignment
     declared free of conflict."""
     submission = review.submission
-    if not was_submitted(submission) or is_team_member(user, submission):
+    if not was_submitted(submission) or is_team_member(user, submission) or not _unconflicted(user, review):
         return False
     if user.has_any_role(*OVERSIGHT_ROLES):
         return True
@@ -112,6 +131,10 @@ def sees_recommendations(user: Any, review: UnderReview) -> bool:
         return True
     mine = review.assignment_of(user)
     return mine is not None and mine.recommendation is not None
+
+
+def _unconflicted(user: Any, review: UnderReview) -> bool:
+    return not review.recused(user) and not review.awaits_declaration(user)
 
 
 def can_resolve_comment(user: Any, target: CommentUnderReview) -> bool:
@@ -153,11 +176,21 @@ def can_review(user: Any, assignment: Assignment) -> bool:
 
 
 def can_open_chair_queue(user: Any) -> bool:
-    return user.has_role("chair")
+    return user.has_any_role("chair", "deputy_chair")
 
 
-def can_decide(user: Any, submission: Submission) -> bool:
-    return user.has_role("chair") and not is_team_member(user, submission)
+def can_decide(user: Any, review: UnderReview) -> bool:
+    """Record and sign the decision: the chair, or a deputy chair once a chair has declared a conflict of
+    interest on the application; never a member of its team, nor anyone conflicted or yet to declare."""
+    submission = review.submission
+    if is_team_member(user, submission) or not _unconflicted(user, review):
+        return False
+    return user.has_role("chair") or (user.has_role("deputy_chair") and review.chair_recused)
+
+
+def decides_as(user: Any, review: UnderReview) -> str:
+    """The capacity a decision is signed in: the chair's own, or a deputy's for a recused chair."""
+    return "chair" if user.has_role("chair") and not review.chair_recused else "deputy chair"
 
 
 # ---------------------------------------------------------------- the applicant

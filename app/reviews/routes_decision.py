@@ -9,12 +9,11 @@ from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import DecisionForm
 from app.reviews.models import RECOMMENDATIONS
-from app.reviews.permissions import can_decide, can_open_chair_queue
+from app.reviews.permissions import UnderReview, can_decide, can_open_chair_queue, decides_as
+from app.reviews.services import REVIEW
 from app.reviews.web import bp, comment_threads, if_rule_broken, table_state
 from app.submissions import services as submission_services
 from app.submissions import workflow
-from app.submissions.models import Submission
-from app.submissions.services import APPLICATION
 from app.submissions.workflow import OUTCOMES
 
 
@@ -31,15 +30,16 @@ def chair_queue():
 
 
 @bp.route("/review/applications/<int:submission_id>/decide", methods=["GET", "POST"])
-@allowed(can_decide, load=APPLICATION)
-def decide(submission: Submission):
+@allowed(can_decide, load=REVIEW)
+def decide(review: UnderReview):
+    submission = review.submission
     form = DecisionForm()
     if request.method == "GET":
         workflow.require("decide:approved", submission.state)
-        return _render_decide(submission, form)
+        return _render_decide(review, form)
     if not form.validate_on_submit():
-        return _render_decide(submission, form)
-    if_rule_broken(lambda message: _render_decide(submission, form, error=message))
+        return _render_decide(review, form)
+    if_rule_broken(lambda message: _render_decide(review, form, error=message))
     decided = services.decide(submission, current_user, outcome=form.outcome.data, summary=form.summary.data or "",
                               conditions=(form.conditions.data or "").splitlines(), password=form.password.data)
     flash(f"Decision recorded and signed: {OUTCOMES[decided.decision.outcome]}.", "success")
@@ -49,10 +49,12 @@ def decide(submission: Submission):
     return redirect(url_for(".application", submission_id=submission.id))
 
 
-def _render_decide(submission: Submission, form: DecisionForm, error: str | None = None):
+def _render_decide(review: UnderReview, form: DecisionForm, error: str | None = None):
+    submission = review.submission
     form.password.data = ""  # never sent back, even to its owner
     return render_template(
-        "reviews/decide.html", submission=submission, form=form, error=error,
+        "reviews/decide.html", submission=submission, review=review, form=form, error=error,
+        capacity=decides_as(current_user, review),
         assignments=services.active_assignments(submission),
         threads=comment_threads(submission, committee=True), recommendations=RECOMMENDATIONS,
         blockers={o: services.decision_blockers(submission, o) for o in OUTCOMES},

@@ -123,7 +123,7 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
     if open_question and not any(item.question.id == open_question for s in sections for item in s.questions):
         open_question = ""
     return render_template(
-        "reviews/application.html", submission=submission, questionnaire=questionnaire, round=round_,
+        "reviews/application.html", submission=submission, review=review, questionnaire=questionnaire, round=round_,
         sections=sections, threads=threads, risk_profile=risk_profile,
         mine=mine, assignments=assignments if sees_all else [], recommendation_form=recommendation_form,
         can_comment=workflow.can("review_comment", submission.state),
@@ -195,7 +195,7 @@ def diff(review: UnderReview):
         rows = services.round_diff(submission, old, new)
     except LookupError:
         abort(404)
-    return render_template("reviews/diff.html", submission=submission, rows=rows, old=old, new=new,
+    return render_template("reviews/diff.html", submission=submission, review=review, rows=rows, old=old, new=new,
                            changed=sum(1 for r in rows if r["changed"]),
                            threads=comment_threads(submission, committee=True),
                            page_title=f"Changes from round {old} to round {new}")
@@ -207,5 +207,5 @@ def history(review: UnderReview):
     submission = review.submission
     events, actors = services.history_of(
         submission, recommendations_of=None if sees_recommendations(current_user, review) else current_user.id)
-    return render_template("reviews/history.html", submission=submission, events=events, actors=actors,
+    return render_template("reviews/history.html", submission=submission, review=review, events=events, actors=actors,
                            page_title=f"History of {submission.reference}")

@@ -50,7 +50,8 @@ def _render_triage(submission, route_form=None, assign_form=None, security_form=
     security_form = security_form or AssignForm(kind="security", prefix="security")
     security_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, "security"))
     return render_template(
-        "reviews/triage.html", submission=submission, route_form=route_form, assign_form=assign_form,
+        "reviews/triage.html", submission=submission, review=services.under_review_of(submission),
+        route_form=route_form, assign_form=assign_form,
         security_form=security_form, assignments=services.assignments_of(submission),
         conditions=services.conditions_of(submission),
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],

@@ -151,7 +151,8 @@ def test_requirement_is_on_in_production_and_off_in_development(monkeypatch):
     monkeypatch.delenv("MFA_REQUIRED_ROLES", raising=False)
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CRUCIBLE_ENV", "production")
-    assert load_config()["MFA_REQUIRED_ROLES"] == {"admin", "chair", "coordinator", "security_officer"}
+    assert load_config()["MFA_REQUIRED_ROLES"] == {"admin", "chair", "deputy_chair", "coordinator",
+                                                   "security_officer"}
     monkeypatch.setenv("CRUCIBLE_ENV", "development")
     assert load_config()["MFA_REQUIRED_ROLES"] == frozenset()
     monkeypatch.setenv("MFA_REQUIRED_ROLES", "admin")

@@ -18,7 +18,8 @@ from tests.helpers import unsaved_application, unsaved_assignment, unsaved_user
 
 
 def _review(submission, *assignments) -> UnderReview:
-    return UnderReview(submission, lambda _: [a for a in assignments if a.active])
+    return UnderReview(submission, lambda _: [a for a in assignments if a.active],
+                       lambda _: [a for a in assignments if a.coi_status == "declared"])
 
 
 def test_staff_on_the_applications_team_see_it_only_as_its_team():
@@ -29,7 +30,7 @@ def test_staff_on_the_applications_team_see_it_only_as_its_team():
     review = _review(submission, own)
     for member in (chair, coordinator, reviewer):
         assert not can_read_review(member, review)
-    assert not can_decide(chair, submission)
+    assert not can_decide(chair, review)
     assert not can_triage(coordinator, submission)
     assert not can_unassign(coordinator, own)
     assert can_answer_committee(chair, submission) and not can_answer_committee(coordinator, submission)
@@ -38,7 +39,7 @@ def test_staff_on_the_applications_team_see_it_only_as_its_team():
 def test_the_same_staff_off_the_team_may_act():
     chair, coordinator = unsaved_user("chair"), unsaved_user("coordinator")
     submission = unsaved_application(unsaved_user())
-    assert can_read_review(chair, _review(submission)) and can_decide(chair, submission)
+    assert can_read_review(chair, _review(submission)) and can_decide(chair, _review(submission))
     assert can_read_review(coordinator, _review(submission)) and can_triage(coordinator, submission)
 
 
@@ -90,11 +91,14 @@ def test_the_security_officer_reads_only_what_they_are_asked_to_sign_off():
     assert can_open_my_reviews(officer) and not can_open_queue(officer)
 
 
-def test_a_chair_who_reviews_sees_as_chair_and_reviews_as_reviewer():
+def test_a_chair_who_reviews_declares_first_like_any_reviewer():
     chair_reviewer, other_reviewer = unsaved_user("chair", "reviewer"), unsaved_user("reviewer")
     submission = unsaved_application(unsaved_user())
     own = unsaved_assignment(chair_reviewer, submission, coi="pending")
-    assert can_read_review(chair_reviewer, _review(submission, own))  # the chair reads every submitted application
-    assert not can_review(chair_reviewer, own)  # but recommends only once cleared of conflict
-    assert can_open_my_reviews(chair_reviewer) and can_decide(chair_reviewer, submission)
-    assert not can_decide(other_reviewer, submission)
+    # Assigned, the chair reads nothing of the application, nor decides, before declaring.
+    assert not can_read_review(chair_reviewer, _review(submission, own))
+    assert not can_review(chair_reviewer, own) and not can_decide(chair_reviewer, _review(submission, own))
+    cleared = unsaved_assignment(chair_reviewer, submission, coi="none")
+    assert can_read_review(chair_reviewer, _review(submission, cleared)) and can_review(chair_reviewer, cleared)
+    assert can_open_my_reviews(chair_reviewer) and can_decide(chair_reviewer, _review(submission, cleared))
+    assert not can_decide(other_reviewer, _review(submission))

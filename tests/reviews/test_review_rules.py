@@ -38,7 +38,7 @@ def test_a_draft_withdrawn_before_submission_is_not_the_committees(app, make_cli
                                  data={"route": "standard", "reason": "r"}).status_code == 403
     withdrawn = unsaved_application(unsaved_user(), state="withdrawn", round_number=0)  # never submitted
     assert not can_triage(unsaved_user("coordinator"), withdrawn)
-    assert not can_read_review(unsaved_user("chair"), UnderReview(withdrawn, lambda _: []))
+    assert not can_read_review(unsaved_user("chair"), UnderReview(withdrawn, lambda _: [], lambda _: []))
 
 
 def _changes_requested_then_resubmitted(app, make_client, answers=None, revise=None):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.auth.models import User, UserRole
 from app.auth.services import reentered_password_ok
 from app.core import audit, lists
 from app.core.models import utcnow
@@ -16,11 +16,9 @@ from app.documents.models import RenderJob
 from app.documents.services import assessment_job, request_assessment
 from app.extensions import db
 from app.reviews.models import Assignment, Comment, Condition, Decision
-from app.reviews.permissions import (
-    can_decide,
-)
+from app.reviews.permissions import can_decide, decides_as
 from app.reviews.services.notifications import link, notify_team
-from app.reviews.services.records import ReviewRuleError, active_assignments
+from app.reviews.services.records import ReviewRuleError, active_assignments, under_review_of
 from app.submissions import workflow
 from app.submissions.models import Submission, SubmissionMember
 from app.submissions.services import lock
@@ -51,10 +49,17 @@ def awaiting_decision(chair: User, *, sort: str, direction: str, page: int
     # The chair's own team is left out in the query (as is_team_member would), so that a page is one LIMIT
     # whatever the number in review.
     own_team = select(SubmissionMember.submission_id).where(SubmissionMember.email == chair.email)
+    # Nor those they declared a conflict on; a deputy chair (who is not also chair) sees only those a chair did.
+    recused = select(Assignment.submission_id).where(Assignment.reviewer_id == chair.id,
+                                                     Assignment.coi_status == "declared")
     query = (select(Submission)
              .where(Submission.state == State.IN_REVIEW.value, Submission.owner_id != chair.id,
-                    Submission.id.not_in(own_team))
+                    Submission.id.not_in(own_team), Submission.id.not_in(recused))
              .order_by(*lists.order(CHAIR_SORTS[sort], Submission.id, descending=direction == "desc", nullable=True)))
+    if not chair.has_role("chair"):
+        chair_recused = (select(Assignment.submission_id).join(UserRole, UserRole.user_id == Assignment.reviewer_id)
+                         .where(Assignment.coi_status == "declared", UserRole.role == "chair"))
+        query = query.where(Submission.id.in_(chair_recused))
     total, more = lists.capped_count(query)
     rows = list(db.session.scalars(query.limit(CHAIR_PER_PAGE).offset((page - 1) * CHAIR_PER_PAGE)))
     assignments: dict[int, list[Assignment]] = defaultdict(list)
@@ -87,7 +92,8 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
            password: str) -> Decided:
     """Record the chair's signed decision; the signed assessment is then asked for (its job is returned, for the
     page to show its progress)."""
-    require(can_decide, actor, submission)
+    review = under_review_of(submission)
+    require(can_decide, actor, review)
     lock(submission)
     existing = db.session.scalar(select(Decision).where(Decision.submission_id == submission.id,
                                                         Decision.round_number == submission.round_number))
@@ -111,9 +117,10 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
     if not _signature_ok(submission, actor, password, decided=False):
         raise ReviewRuleError("Your password was not right, so the decision was not signed.")
     now = utcnow()
+    capacity = decides_as(actor, review)
     decision = Decision(submission_id=submission.id, round_number=submission.round_number, outcome=outcome,
                         summary=summary.strip(), decided_by_id=actor.id, decided_at=now,
-                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — chair")
+                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — {capacity}")
     db.session.add(decision)
     db.session.flush()
     for text in conditions:
@@ -128,6 +135,7 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
     audit.record("decision.recorded", actor=actor, object_type="decision", object_id=decision.id,
                  submission_id=submission.id,
                  data={"outcome": outcome, "round": submission.round_number, "conditions": conditions,
+                       "capacity": capacity, "recused": [a.reviewer.email for a in review.recusals],
                        "signature": {"name": actor.name, "at": now.isoformat(), "meaning": decision.signature_meaning}})
     notify_team(submission, f"Decision on {submission.reference}: {OUTCOMES[outcome]}",
                  f"The committee has decided on \"{submission.title}\": {OUTCOMES[outcome]}.\n"

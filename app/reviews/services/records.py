@@ -42,6 +42,12 @@ _ACTIVE_ASSIGNMENTS = (
     .order_by(Assignment.id)
     .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
 )
+_RECUSALS = (
+    select(Assignment)
+    .where(Assignment.submission_id == bindparam("submission_id"), Assignment.coi_status == "declared")
+    .order_by(Assignment.id)
+    .options(joinedload(Assignment.reviewer).selectinload(User.role_grants))
+)
 _WITH_APPLICATION = joinedload(Assignment.submission).options(*PAGE_LOAD_OPTIONS)
 _PAGE_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("assignment_id")).options(_WITH_APPLICATION)
 _PAGE_CONDITION = (select(Condition).where(Condition.id == bindparam("condition_id"))
@@ -80,8 +86,14 @@ def under_review(submission_id: int) -> UnderReview | None:
     return None if submission is None else under_review_of(submission)
 
 
+def recusals_of(submission: Submission) -> list[Assignment]:
+    """Every declaration of a conflict of interest on the application, in any round, oldest first, with the
+    reviewer and their roles (a recused chair sends the decision to a deputy)."""
+    return list(db.session.scalars(_RECUSALS, {"submission_id": submission.id}).unique())
+
+
 def under_review_of(submission: Submission) -> UnderReview:
-    return UnderReview(submission, active_assignments)
+    return UnderReview(submission, active_assignments, recusals_of)
 
 
 def page_assignment(assignment_id: int) -> Assignment | None:

@@ -17,6 +17,7 @@ from app.reviews.models import RECOMMENDATIONS, Assignment, Comment
 from app.reviews.permissions import (
     CommentUnderReview,
     can_answer_committee,
+    can_decide,
     can_read_review,
     can_resolve_comment,
     can_review,
@@ -87,6 +88,15 @@ def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool,
     audit.record("conflict.declared" if has_conflict else "conflict.none_declared", actor=actor,
                  object_type="assignment", object_id=assignment.id, submission_id=submission.id,
                  data={"statement": statement.strip()} if has_conflict else {})
+    if has_conflict and actor.has_role("chair"):
+        # A recused chair hands the decision to a deputy chair: on the record, and to the deputies' lists.
+        audit.record("chair.recused", actor=actor, object_type="assignment", object_id=assignment.id,
+                     submission_id=submission.id, data={"round": assignment.round_number})
+        for deputy in users_with_role("deputy_chair"):
+            if not is_team_member(deputy, submission):
+                notify(deputy, f"Decide as deputy chair: {submission.reference}",
+                       f"The chair declared a conflict of interest on {submission.reference} \"{submission.title}\"; "
+                       f"the decision is for a deputy chair.\n{link('reviews.decide', submission_id=submission.id)}")
     if has_conflict:
         for coordinator in users_with_role("coordinator"):
             notify(coordinator, f"Reassign a reviewer: {submission.reference}",
@@ -204,8 +214,9 @@ def recommend(assignment: Assignment, actor: User, *, recommendation: str, summa
                  object_type="assignment", object_id=assignment.id, submission_id=submission.id,
                  data={"recommendation": recommendation, "kind": assignment.kind, "round": assignment.round_number})
     if all(a.recommendation for a in active_assignments(submission)):
-        for chair in users_with_role("chair"):
-            if not is_team_member(chair, submission):
+        review = under_review_of(submission)
+        for chair in users_with_role("chair") + users_with_role("deputy_chair"):
+            if can_decide(chair, review):
                 notify(chair, f"Ready for decision: {submission.reference}",
                        f"Every reviewer has recommended on {submission.reference} \"{submission.title}\".\n"
                        f"{link('reviews.decide', submission_id=submission.id)}")
