@@ -142,6 +142,8 @@ def test_get_access(world, subtests):
 # signed-in role gets 403; those let through may still meet a rule or state refusal (409, 422), never 403/404.
 POST_ROUTES = [
     ("/applications/{s}/submit", {}, {"owner"}, NOT_STAFF_NOR_TEAM),
+    # Submitted, so the owner meets 409 (only a draft moves); the rest are refused before the state is looked at.
+    ("/applications/{s}/move-questionnaire", {}, {"owner"}, NOT_STAFF_NOR_TEAM),
     # Submitted: the editing team gets 409 (locked), everyone else is refused before the state is looked at.
     ("/applications/{s}/sections/A/autosave", {"A1": "changed"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/applications/{s}/sections/A", {"A1": "changed", "save": "1"}, TEAM, NOT_STAFF_NOR_TEAM),

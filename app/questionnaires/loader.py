@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.questionnaires.migration import VersionMap, mapping_errors
 from app.questionnaires.policy import Policy
 from app.questionnaires.schema import OPTION_TYPES, Condition, Question, Questionnaire
 
@@ -23,6 +24,7 @@ QUESTIONNAIRE_ROOT = Path(__file__).resolve().parents[2] / "questionnaires"
 POLICY_DIR = QUESTIONNAIRE_ROOT / "policy"
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
+_MAPPING_FILE = re.compile(r"^v([1-9][0-9]*)-to-v([1-9][0-9]*)\.yaml$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -317,7 +319,41 @@ def validate_file(path: str | Path) -> list[str]:
     A file in a folder named `policy` is an institution policy file and is checked as one."""
     if Path(path).parent.name == "policy":
         return _load_policy(path)[1]
+    if _MAPPING_FILE.match(Path(path).name):
+        return _load_mapping(Path(path))[1]
     return _load(path)[1]
+
+
+# --- version mappings (moving drafts) ---------------------------------------------------------------------
+
+def _load_mapping(path: Path) -> tuple[VersionMap | None, list[str]]:
+    """A mapping file beside the versions it maps, checked against both of them."""
+    raw, data, errors = _read(path)
+    if errors or raw is None:
+        return None, errors
+    try:
+        mapping = VersionMap.model_validate(data)
+    except ValidationError as exc:
+        return None, _schema_errors(exc)
+    versions = []
+    for number in (mapping.from_version, mapping.to_version):
+        questionnaire, problems = _load(path.parent / f"v{number}.yaml")
+        if questionnaire is None:
+            return None, [f"v{number}.yaml: {problem}" for problem in problems]
+        versions.append(questionnaire)
+    return mapping, mapping_errors(mapping, versions[0], versions[1])
+
+
+@functools.cache
+def get_mapping(key: str, from_version: int, to_version: int) -> VersionMap:
+    """The mapping that moves drafts of questionnaire <key> from one released version to another."""
+    path = _file_for(key, 1).parent / f"v{int(from_version)}-to-v{int(to_version)}.yaml"
+    if not path.is_file():
+        raise QuestionnaireNotFound(f"no mapping from {key} v{from_version} to v{to_version} ({path})")
+    mapping, errors = _load_mapping(path)
+    if errors or mapping is None:
+        raise QuestionnaireError(errors)
+    return mapping
 
 
 # --- institution policy files ---------------------------------------------------------------------------

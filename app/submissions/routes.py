@@ -109,6 +109,8 @@ def task_list(submission: Submission):
         completed=completed,
         level=team_role(current_user, submission),
         editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
+        newer_version=services.newer_questionnaire(submission),
+        form=ConfirmForm(),
         page_title=submission.title,
     )
 
@@ -293,6 +295,20 @@ def check_answers(submission: Submission):
         footprint=statement_view(statement), questionnaire=questionnaire,
         page_title="Check your answers" if editable else "Submitted answers",
     )
+
+
+@bp.post("/applications/<int:submission_id>/move-questionnaire")
+@allowed(is_owner, load=APPLICATION)
+def move_questionnaire(submission: Submission):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # A draft already on the newest version, or no longer a draft, answers 409 through the blueprint's handler.
+    version, reanswer = services.move_to_newer_questionnaire(submission, current_user)
+    again = f"; {len(reanswer)} changed {'question needs' if len(reanswer) == 1 else 'questions need'} your " \
+            f"answer again ({', '.join(reanswer)})" if reanswer else ""
+    flash(f"Moved to questionnaire version {version}. Your answers carried over{again}.", "success")
+    return redirect(url_for(".task_list", submission_id=submission.id))
 
 
 @bp.post("/applications/<int:submission_id>/submit")

@@ -30,9 +30,10 @@ from app.questionnaires.answers import (
     section_status,
 )
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires.loader import current_version, get_questionnaire
+from app.questionnaires.loader import current_version, get_mapping, get_questionnaire, latest_version
+from app.questionnaires.migration import plan_move
 from app.questionnaires.schema import Questionnaire
-from app.questionnaires.scoring import blocking_issues, score
+from app.questionnaires.scoring import AnswerError, blocking_issues, check_answers, score
 from app.submissions import workflow
 from app.submissions.models import Answer, QuestionnaireVersion, ReferenceCounter, Round, Submission, SubmissionMember
 from app.submissions.permissions import can_edit_answers, can_see_application, is_owner, team_role
@@ -105,7 +106,10 @@ def submissions_for(user: User, page: int = 1) -> tuple[list[tuple[Submission, s
 
 def current_questionnaire_version() -> QuestionnaireVersion:
     """The questionnaire version new drafts start on, registered in the database the first time it is used."""
-    version = current_version(QUESTIONNAIRE_KEY)
+    return _questionnaire_version_row(current_version(QUESTIONNAIRE_KEY))
+
+
+def _questionnaire_version_row(version: int) -> QuestionnaireVersion:
     row = db.session.scalar(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.key == QUESTIONNAIRE_KEY, QuestionnaireVersion.version == version
@@ -119,6 +123,48 @@ def current_questionnaire_version() -> QuestionnaireVersion:
         db.session.add(row)
         db.session.flush()
     return row
+
+
+def newer_questionnaire(submission: Submission) -> int | None:
+    """The newer released version a draft that was never submitted can move to, if there is one."""
+    if submission.state != State.DRAFT or submission.round_number > 0:
+        return None
+    latest = latest_version(submission.questionnaire_version.key)
+    return latest if latest > submission.questionnaire_version.version else None
+
+
+def move_to_newer_questionnaire(submission: Submission, actor: User) -> tuple[int, list[str]]:
+    """Move a draft to the newest questionnaire version by the mapping beside it: unchanged answers carry
+    over, changed ones are kept as the field's input with the reason and must be saved again before submitting,
+    answers to questions no longer asked stay stored. Returns the version and the questions to re-answer."""
+    require(is_owner, actor, submission)
+    lock(submission)
+    target = newer_questionnaire(submission)
+    if target is None:
+        raise workflow.TransitionError("move", submission.state)
+    old = submission.questionnaire_version.version
+    mapping = get_mapping(submission.questionnaire_version.key, old, target)
+    new_questionnaire = get_questionnaire(submission.questionnaire_version.key, target)
+    rows = answer_rows(submission)
+    plan = plan_move(mapping, {qid: _stored_input(row) for qid, row in rows.items()})
+    for qid, (kept, why) in plan.reanswer.items():
+        if kept is None or kept == []:
+            continue  # not answered yet: it is simply asked in its new form
+        row = rows[qid]
+        try:
+            check_answers(new_questionnaire, {qid: row.value})
+        except AnswerError:
+            row.value = None
+        row.invalid_input = kept
+        row.invalid_message = f"Changed in version {target}: {why}"[:300]
+        row.updated_by_id = actor.id
+    submission.questionnaire_version = _questionnaire_version_row(target)
+    submission.updated_at = utcnow()
+    audit.record("submission.questionnaire_moved", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id,
+                 data={"from": old, "to": target, "reanswer": sorted(plan.reanswer), "dropped": sorted(plan.dropped)})
+    db.session.commit()
+    return target, sorted(plan.reanswer)
 
 
 def latest_round(submission: Submission) -> Round | None:
@@ -218,7 +264,9 @@ def _to_save(qid: str, change: Change, row: Answer | None, form: Mapping[str, li
     posted = new_input if new_input is not None else new_value
     current = _stored_input(row) if row else None
     if value_fingerprint(posted) == value_fingerprint(current):
-        return False
+        # The same answer again is stored only when it turns a kept input (an answer to look at again after a
+        # move to a newer questionnaire) into a valid answer.
+        return row is not None and row.invalid_input is not None and new_input is None
     base = _first(form.get(BASE_FIELD_PREFIX + qid))
     if base is None:
         return True

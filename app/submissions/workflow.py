@@ -85,6 +85,7 @@ ACTIVITIES: dict[str, frozenset[State]] = {
 
 ACTION_DESCRIPTIONS = {
     "submit": "submitted",
+    "move": "moved to a newer questionnaire",
     "start_review": "sent to review",
     "conditions_met": "marked as meeting its conditions",
     "withdraw": "withdrawn",

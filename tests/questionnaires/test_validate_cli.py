@@ -72,3 +72,26 @@ def test_a_broken_policy_names_the_problem(app, tmp_path: Path):
     result = app.test_cli_runner().invoke(args=["questionnaire", "validate", str(path)])
     assert result.exit_code == 1
     assert "thresholds must rise with the tier order" in result.output
+
+
+def test_the_v1_to_v2_mapping_is_valid(app):
+    result = app.test_cli_runner().invoke(
+        args=["questionnaire", "validate", str(QUESTIONNAIRE_ROOT / "ml-materials-ethics" / "v1-to-v2.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_mapping_that_misses_a_changed_question_names_it(app, tmp_path: Path):
+    folder = tmp_path / "ml-materials-ethics"
+    folder.mkdir()
+    source = QUESTIONNAIRE_ROOT / "ml-materials-ethics"
+    for name in ("v1.yaml", "v2.yaml"):
+        (folder / name).write_bytes((source / name).read_bytes())
+    mapping = (source / "v1-to-v2.yaml").read_text()
+    broken = mapping.replace("  C1: >-", "  C9: >-").replace("dropped:\n  C3:", "dropped:\n  C2:")
+    (folder / "v1-to-v2.yaml").write_text(broken)
+    result = app.test_cli_runner().invoke(args=["questionnaire", "validate", str(folder / "v1-to-v2.yaml")])
+    assert result.exit_code == 1
+    assert "C1: options differ in v2; list it under changed" in result.output
+    assert "dropped.C2: v2 still asks it; list it under changed, or drop it" in result.output
+    assert "C3: not in v2; list it under dropped" in result.output

@@ -1,0 +1,93 @@
+"""A draft started on questionnaire v1 moves to v2 by the mapping beside v2: unchanged answers carry over, changed
+ones are kept for re-answering with the reason, dropped ones stay stored; nothing typed is lost."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.audit import AuditEvent
+from app.extensions import db
+from app.submissions.models import Answer, Submission
+from tests.helpers import (
+    LOW_RISK_ANSWERS,
+    create_application,
+    fill_application,
+    login,
+    make_user,
+    page_text,
+    post_section,
+)
+
+
+def _answers(app, submission_id: int) -> dict[str, tuple]:
+    with app.app_context():
+        rows = db.session.scalars(select(Answer).where(Answer.submission_id == submission_id)).all()
+        return {row.question_id: (row.value, row.invalid_input, row.invalid_message) for row in rows}
+
+
+def _version(app, submission_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Submission, submission_id).questionnaire_version.version
+
+
+def _v1_draft(app, client) -> int:
+    login(client, make_user(app))
+    submission_id = create_application(client)
+    fill_application(client, submission_id)
+    assert post_section(client, submission_id, "C", {**LOW_RISK_ANSWERS["C"], "C3": "yes"}).status_code == 302
+    return submission_id
+
+
+def test_a_v1_draft_moves_to_v2(app, client):
+    submission_id = _v1_draft(app, client)
+    assert _version(app, submission_id) == 1
+    before = _answers(app, submission_id)
+    page = page_text(client.get(f"/applications/{submission_id}"))
+    assert "Move this draft to version 2" in page
+
+    response = client.post(f"/applications/{submission_id}/move-questionnaire")
+    assert response.status_code == 302
+    assert _version(app, submission_id) == 2
+    after = _answers(app, submission_id)
+    # Unchanged questions carry over exactly.
+    for qid in ("A1", "A2", "B2", "C2", "C4", "E4", "F3", "G2"):
+        assert after[qid] == before[qid], qid
+    # Changed questions keep the answer as the field's input, with the reason, until saved again.
+    value, kept, message = after["A3"]
+    assert (value, kept) == (["ukri"], ["ukri"])
+    assert message.startswith("Changed in version 2: Funders: \"non-UK government\" now means a foreign government")
+    assert after["C1"][1] == ["none"] and after["C1"][2].startswith("Changed in version 2: Application areas")
+    # The dropped C3 stays stored with the draft.
+    assert after["C3"] == (True, None, None)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submission.questionnaire_moved"))
+        assert event.data == {"from": 1, "to": 2, "reanswer": ["A3", "B1", "C1"], "dropped": ["C3"]}
+
+    followed = page_text(client.get(f"/applications/{submission_id}"))
+    assert "Move this draft to version" not in followed
+    check = page_text(client.get(f"/applications/{submission_id}/check"))
+    assert "Changed in version 2: Funders" in check
+
+    # Saving the section with the same answer is the re-answer: the reason goes.
+    assert post_section(client, submission_id, "A", {"A3": "ukri"}).status_code in (200, 302)
+    assert _answers(app, submission_id)["A3"] == (["ukri"], None, None)
+
+
+def test_a_draft_already_on_the_latest_version_cannot_move(app, client):
+    submission_id = _v1_draft(app, client)
+    assert client.post(f"/applications/{submission_id}/move-questionnaire").status_code == 302
+    response = client.post(f"/applications/{submission_id}/move-questionnaire")
+    assert response.status_code == 409
+    assert "cannot be moved to a newer questionnaire" in page_text(response)
+
+
+def test_only_the_owner_moves_a_draft(app, client, make_client):
+    submission_id = _v1_draft(app, client)
+    editor = make_user(app)
+    assert client.post(f"/applications/{submission_id}/team",
+                       data={"email": editor.email, "role": "editor"}).status_code == 302
+    other = make_client()
+    login(other, editor)
+    assert "Move this draft" not in page_text(other.get(f"/applications/{submission_id}"))
+    assert other.post(f"/applications/{submission_id}/move-questionnaire").status_code == 403
+    assert _version(app, submission_id) == 1
+
