@@ -2,7 +2,8 @@
 Debian's headless Chromium (/usr/bin/chromium; Playwright never downloads a browser here).
 
 Every page a test visits goes through `Browse.visit()`/`Browse.check()`: axe-core (tests/e2e/node_modules, from
-npm) runs the WCAG 2.0/2.1/2.2 A and AA rules and any violation fails the test; a screenshot is saved to
+npm) runs the WCAG 2.0/2.1/2.2 A and AA rules and any violation fails the test; the page is then laid out 320 px
+wide and must not scroll sideways (WCAG 1.4.10 Reflow, which axe cannot check); a screenshot is saved to
 test-artifacts/screenshots/. Without /usr/bin/chromium the tests are skipped, except under CI=true, where that
 is a failure.
 """
@@ -29,7 +30,9 @@ AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TIMINGS = {"axe": 0.0, "screenshot": 0.0}
+TIMINGS = {"axe": 0.0, "reflow": 0.0, "screenshot": 0.0}
+# WCAG 1.4.10: content reflows at 320 CSS px (1,280 px at 400 % zoom) without scrolling in two directions.
+REFLOW_WIDTH = 320
 PASSWORD = "e2e-Journey-password-7341"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -220,7 +223,7 @@ class Browse:
         return response
 
     def check(self, name: str, *, axe: bool = True) -> None:
-        """Axe (WCAG 2.2 A/AA) on the page as it is now, and a screenshot."""
+        """Axe (WCAG 2.2 A/AA) on the page as it is now, no sideways scrolling at 320 px, and a screenshot."""
         self.page.wait_for_load_state("load")
         started = time.monotonic()
         self.screenshot(name)
@@ -230,6 +233,10 @@ class Browse:
             violations = self.axe()
             TIMINGS["axe"] += time.monotonic() - started
             assert not violations, f"axe violations on {name} ({self.page.url}):\n" + "\n".join(violations)
+            started = time.monotonic()
+            overflow = self.reflow()
+            TIMINGS["reflow"] += time.monotonic() - started
+            assert not overflow, f"{name} ({self.page.url}) scrolls sideways at {REFLOW_WIDTH} px:\n{overflow}"
         assert not self.problems, "\n".join(self.problems)
         self.checked.append(name)
 
@@ -238,7 +245,44 @@ class Browse:
         slug = re.sub(r"[^a-z0-9]+", "-", f"{self.test_name}-{len(self.checked) + 1:02d}-{self.label}-{name}".lower())
         self.page.screenshot(path=str(SCREENSHOTS / f"{slug.strip('-')}.png"), full_page=True)
 
-    def axe(self) -> list[str]:
+    def reflow(self) -> str:
+        """What makes the page wider than REFLOW_WIDTH, or "" when it fits. A wide table or chart may scroll
+        inside its own wrapper (the exception 1.4.10 allows); the page itself must not."""
+        page = self._checkable_page()
+        size = page.viewport_size or {"width": 1280, "height": 900}
+        page.set_viewport_size({"width": REFLOW_WIDTH, "height": size["height"]})
+        try:
+            return page.evaluate(
+                """() => {
+                  const root = document.documentElement;
+                  if (root.scrollWidth <= root.clientWidth) return "";
+                  const limit = root.clientWidth + 1;
+                  const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                    + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+                  // What sticks out: the outermost elements whose parent fits, leaving out those inside a
+                  // scrolling wrapper, except positioned ones, which escape a wrapper that is not their
+                  // containing block.
+                  const escapes = (el) => ['absolute', 'fixed'].includes(getComputedStyle(el).position);
+                  const scrolled = (el) => {
+                    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+                      if (getComputedStyle(up).overflowX !== 'visible') return true;
+                    }
+                    return false;
+                  };
+                  const culprits = [...document.body.querySelectorAll('*')].filter((el) => {
+                    if (el.getBoundingClientRect().right <= limit) return false;
+                    if (escapes(el)) return true;
+                    return !scrolled(el) && el.parentElement.getBoundingClientRect().right <= limit;
+                  });
+                  return `document ${root.scrollWidth} px wide: ` + culprits.slice(0, 8).map((el) =>
+                    `${describe(el)} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`).join('; ');
+                }"""
+            )
+        finally:
+            page.set_viewport_size(size)
+
+    def _checkable_page(self):
+        """The page itself, or with JavaScript switched off a helper page (same origin) holding its HTML."""
         page = self.page
         if not self.javascript:
             # axe is JavaScript: with it switched off here, check the same HTML in a helper page that has it.
@@ -251,6 +295,10 @@ class Browse:
                 self._helper.goto("/static/css/crucible.css")
             self._helper.set_content(html, wait_until="load")
             page = self._helper
+        return page
+
+    def axe(self) -> list[str]:
+        page = self._checkable_page()
         if not page.evaluate("() => typeof window.axe === 'object'"):
             # Evaluated rather than added as a <script>, so the app's Content-Security-Policy stays as it is.
             page.evaluate(self.axe_source + "\n;undefined")
@@ -313,5 +361,6 @@ def staff():
 def pytest_terminal_summary(terminalreporter):
     if any(TIMINGS.values()):
         terminalreporter.write_line(
-            f"browser suite: axe {TIMINGS['axe']:.1f} s, screenshots {TIMINGS['screenshot']:.1f} s "
+            f"browser suite: axe {TIMINGS['axe']:.1f} s, reflow {TIMINGS['reflow']:.1f} s, "
+            f"screenshots {TIMINGS['screenshot']:.1f} s "
             f"(screenshots in {SCREENSHOTS.relative_to(ROOT)}/)")

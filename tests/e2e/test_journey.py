@@ -246,6 +246,11 @@ def test_whole_journey(people, staff, server, tmp_path):
     expect(page.get_by_role("heading", name=re.compile("Authentic"))).to_be_visible()
     applicant.check("verified")
 
+    # ---- the office's archive of signed assessments and the footprint report (each checked at 320 px too)
+    coordinator.visit("/archive", "archive")
+    expect(cpage.get_by_role("link", name=re.compile(f"Download {reference}")).first).to_be_visible()
+    coordinator.visit("/reports/footprint", "footprint-report")
+
 
 def _decide(page, outcome: str, reasons: str, conditions: str = "") -> None:
     page.get_by_label(outcome, exact=True).check()
