@@ -13,8 +13,16 @@ class RouteForm(FlaskForm):
                                                                 Length(max=2000)])
 
 
+def _person_id(value: str | int | None) -> int | None:
+    """The chosen person's id; None for the list's "Choose ..." placeholder, so that DataRequired refuses it."""
+    return int(value) if value not in ("", None) else None
+
+
 class AssignForm(FlaskForm):
-    reviewer_id = SelectField("Reviewer", coerce=int, validators=[DataRequired("Choose a reviewer")])
+    # The service checks the person (in the pool, not on the team, not already asked) and says which rule is
+    # broken; WTForms' own check would only say "Not a valid choice" of someone no longer listed.
+    reviewer_id = SelectField("Reviewer", coerce=_person_id, validate_choice=False,
+                              validators=[DataRequired("Choose a reviewer")])
     kind = HiddenField(default="reviewer")
     due_on = DateField("Due date (optional)", validators=[Optional()])
 

@@ -46,9 +46,9 @@ def triage(submission: Submission):
 def _render_triage(submission, route_form=None, assign_form=None, security_form=None, status=200):
     route_form = route_form or RouteForm(route=submission.route)
     assign_form = assign_form or AssignForm(kind="reviewer")
-    assign_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission))
+    assign_form.reviewer_id.choices = _pool_choices(submission, "reviewer")
     security_form = security_form or AssignForm(kind="security", prefix="security")
-    security_form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, "security"))
+    security_form.reviewer_id.choices = _pool_choices(submission, "security")
     return render_template(
         "reviews/triage.html", submission=submission, review=services.under_review_of(submission),
         route_form=route_form, assign_form=assign_form,
@@ -58,6 +58,13 @@ def _render_triage(submission, route_form=None, assign_form=None, security_form=
         confirm=ConfirmForm(),
         can_assign=workflow.can("assign", submission.state), page_title=f"Triage {submission.reference}",
     ), status
+
+
+def _pool_choices(submission: Submission, kind: str):
+    """The people who may be assigned, after a placeholder: without one, pressing Assign without choosing would
+    assign whoever happens to be listed first."""
+    placeholder = "Choose a security officer" if kind == "security" else "Choose a reviewer"
+    return choices([("", placeholder), *((u.id, u.name) for u in services.reviewer_pool(submission, kind))])
 
 
 def _back_to_triage(submission: Submission):
@@ -86,7 +93,7 @@ def override_route(submission: Submission):
 def assign(submission: Submission):
     kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
     form = AssignForm(prefix="security") if kind == "security" else AssignForm()
-    form.reviewer_id.choices = choices((u.id, u.name) for u in services.reviewer_pool(submission, kind))
+    form.reviewer_id.choices = _pool_choices(submission, kind)
 
     def show_form():
         return _render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),

@@ -10,18 +10,20 @@ from app.core.errors import Forbidden
 from app.extensions import db
 from app.reviews import services
 from app.reviews.models import Assignment
+from app.reviews.services.records import ReviewRuleError
 from app.submissions.models import Submission
 from tests.helpers import audit_events, mails
 
 
-def test_assign_once_tells_the_reviewer_and_a_second_click_changes_nothing(app, application_in):
+def test_assign_once_tells_the_reviewer_and_a_second_press_is_refused(app, application_in):
     application = application_in("submitted")
     c = application.committee
     with app.app_context():
         submission, coordinator = _loaded(application)
-        first = services.assign(submission, coordinator, c.reviewer1.user.id)
-        again = services.assign(submission, coordinator, c.reviewer1.user.id)
-        assert first.id == again.id
+        services.assign(submission, coordinator, c.reviewer1.user.id)
+        # A second press is refused with the reason, rather than reported as an assignment that changed nothing.
+        with pytest.raises(ReviewRuleError, match="already assigned"):
+            services.assign(submission, coordinator, c.reviewer1.user.id)
         assert db.session.scalars(select(Assignment.reviewer_id).where(Assignment.active.is_(True))).all() == [
             c.reviewer1.user.id]
     [event] = audit_events(app, "reviewer.assigned")

@@ -88,12 +88,18 @@ QUEUE_SORTS = {
 
 
 def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
-    """Active users who could review this application: holders of the role, minus its own team."""
+    """Active users who could review this application: holders of the role, minus its own team and minus those
+    already asked in this round (assigned, or recused for a conflict of interest), who cannot be asked again."""
     role = "security_officer" if kind == "security" else "reviewer"
     roles = (role, "chair") if kind == "reviewer" else (role,)
+    already_asked = select(Assignment.id).where(
+        Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
+        Assignment.kind == kind, Assignment.reviewer_id == User.id,
+        or_(Assignment.active.is_(True), Assignment.coi_status == "declared"))
     users = db.session.scalars(
         select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role.in_(roles), User.active.is_(True)).distinct().order_by(User.name)
+        .where(UserRole.role.in_(roles), User.active.is_(True), ~already_asked.exists())
+        .distinct().order_by(User.name)
     ).all()
     return [u for u in users if not is_team_member(u, submission)]
 
@@ -133,7 +139,9 @@ def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str =
         Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
         Assignment.reviewer_id == reviewer.id, Assignment.kind == kind))
     if existing is not None and existing.active:
-        return existing  # a repeated click assigns once
+        # Said rather than passed over: "assigned" for a second press would claim a change that did not happen.
+        raise ReviewRuleError(f"{reviewer.name} is already assigned"
+                              f"{' as security officer' if kind == 'security' else ''} in this round.")
     if existing is not None and existing.coi_status == "declared":
         raise ReviewRuleError(f"{reviewer.name} declared a conflict of interest on this application.")
     due = due_on or submission.due_on or (date.today() + timedelta(days=REVIEW_DAYS.get(submission.route or "", 21)))
