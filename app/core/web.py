@@ -1,6 +1,7 @@
 """Request hooks shared by every page: security headers, template helpers, outbox delivery."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -71,3 +72,14 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.globals["may"] = may
     app.jinja_env.filters["datetime"] = lambda value: value.strftime("%-d %b %Y, %H:%M UTC") if value else ""
     app.jinja_env.filters["date"] = lambda value: value.strftime("%-d %B %Y") if value else ""
+    app.jinja_env.filters["datetime_attr"] = machine_time
+
+
+def machine_time(value: datetime | date | None) -> str:
+    """A <time datetime="..."> value: whole seconds, since HTML allows at most three digits of a fraction (the
+    stored microseconds made every such attribute invalid)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
