@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -234,3 +235,14 @@ def test_figures_follow_a_change_at_once(app, make_client, portfolio):
         db.session.commit()
     text = page_text(client.get("/reports/footprint"))
     assert "Physics 1 " in text and "Materials Science" not in text
+
+
+def test_each_scrolling_table_has_its_own_caption_and_name(app, make_client, portfolio):
+    html = _coordinator_client(app, make_client).get("/reports/footprint").get_data(as_text=True)
+    regions = re.findall(r'<div class="table-responsive"[^>]*role="region"[^>]*>\s*<table[^>]*>\s*<caption id="([^"]+)"'
+                         r'[^>]*>([^<]+)</caption>', html)
+    assert len(regions) == 4
+    names = [caption for _id, caption in regions]
+    assert len(set(names)) == 4
+    for caption_id, _caption in regions:
+        assert f'aria-labelledby="{caption_id}"' in html
