@@ -34,6 +34,7 @@ __all__ = [
     "display_value",
     "incomplete_problems",
     "is_required_error",
+    "required_message",
     "is_blank",
     "parse_section",
     "parse_value",
@@ -45,6 +46,9 @@ PRESENT_FIELD = "__present__"
 SectionStatus = Literal["not_started", "in_progress", "completed", "needs_attention"]
 
 ANSWER_REQUIRED = "Answer this question"
+# A missing answer's message names its question in words (the GOV.UK error-message pattern): the error summary
+# lists several, and "Answer this question" twice said neither which nor what.
+_REQUIRED_PREFIX = "Answer “"
 MUST_CONFIRM = "You must confirm the declaration to submit"
 # Errors that say something is still missing (not that what was typed is wrong): the answer is still saved.
 INCOMPLETE_PREFIX = "Complete "
@@ -161,9 +165,15 @@ def _parse_date(raw: str) -> str | None:
         raise FieldError("Enter a date like 2026-03-31") from None
 
 
+def required_message(question: Question) -> str:
+    """The error for a required question left blank, e.g. Answer “Have you done Trusted Research due diligence
+    on your partners?”."""
+    return f"{_REQUIRED_PREFIX}{question.label.strip()}”"
+
+
 def is_required_error(message: str) -> bool:
     """True for "answer missing" errors (the answer as typed is kept as a valid draft)."""
-    return message == ANSWER_REQUIRED or message.startswith(INCOMPLETE_PREFIX)
+    return (message == ANSWER_REQUIRED or message.startswith((_REQUIRED_PREFIX, INCOMPLETE_PREFIX)))
 
 
 def _parse_stages(raw: Any) -> list[dict[str, Any]] | None:
@@ -306,7 +316,7 @@ def _parse_submitted(questions: Sequence[Question], form: Mapping[str, list[str]
 def _unfinished(q: Questionnaire, section: Section, merged: Mapping[str, Any]) -> dict[str, str]:
     """The section's required questions left blank and its answers not complete yet, with their messages."""
     required = required_ids(q, merged)
-    problems = {question.id: ANSWER_REQUIRED for question in section.questions
+    problems = {question.id: required_message(question) for question in section.questions
                 if question.id in required and is_blank(merged.get(question.id))}
     for qid, message in incomplete_problems(q, merged).items():
         if q.section_of(qid).id == section.id:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.markdown import render_markdown
 from app.questionnaires import footprint
-from app.questionnaires.answers import section_status
+from app.questionnaires.answers import required_ids, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import STAGES_TYPE, Questionnaire
 from app.submissions import footprint_presenter, services
@@ -65,6 +65,44 @@ def show_if_json(question) -> str:
     return json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True)) if question.show_if else ""
 
 
+def required_if_json(question) -> str:
+    """When the question becomes required, for static/js/section.js to drop its "(optional)" as answers change."""
+    return json.dumps(question.required_if.model_dump(by_alias=True, exclude_none=True)) if question.required_if else ""
+
+
+def progress_roots(section) -> dict[str, str]:
+    """Each question of the section -> the question it counts under in "N of M questions answered": itself, or
+    for a follow-up shown by an answer in this section, the question that shows it. M is then the same before
+    and after a follow-up appears, and a question counts as answered once its required follow-ups are too."""
+    in_section = {question.id for question in section.questions}
+    roots: dict[str, str] = {}
+    for question in section.questions:
+        parents = sorted(question.show_if.referenced_questions() & in_section) if question.show_if else []
+        roots[question.id] = roots.get(parents[0], parents[0]) if parents else question.id
+    return roots
+
+
+def _progress(questions: list[dict[str, Any]], roots: Mapping[str, str]) -> tuple[int, int]:
+    """(answered, total) as the page's progress bar shows them; static/js/section.js counts the same way."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in questions:
+        groups.setdefault(roots[item["q"].id], []).append(item)
+    total = answered = 0
+    for root, items in groups.items():
+        head = next(item for item in items if item["q"].id == root)
+        if not head["visible"]:
+            continue
+        total += 1
+        if _answered(head) and all(_answered(item) for item in items
+                                   if item is not head and item["visible"] and item["required"]):
+            answered += 1
+    return answered, total
+
+
+def _answered(item: dict[str, Any]) -> bool:
+    return bool(item["values"]) and item["values"] != [""]
+
+
 def section_context(
     submission: Submission,
     questionnaire: Questionnaire,
@@ -81,6 +119,7 @@ def section_context(
         if stored.invalid_message and qid not in errors:
             errors[qid] = stored.invalid_message
     raw = result.raw if result else None
+    required, roots = required_ids(questionnaire, values, visible), progress_roots(section)
     questions = []
     for question in section.questions:
         row = rows.get(question.id)
@@ -89,7 +128,8 @@ def section_context(
         item: dict[str, Any] = {
             "q": question, "visible": shown, "values": form_values, "error": errors.get(question.id) if shown else None,
             "text": form_values[0] if len(form_values) == 1 else "", "base": services.base_token(row),
-            "show_if": show_if_json(question),
+            "show_if": show_if_json(question), "required": question.id in required,
+            "required_if": required_if_json(question), "progress_root": roots[question.id],
         }
         if question.type == STAGES_TYPE:
             item.update(footprint_presenter.stages_item(question, _input_value(question, row, raw),
@@ -97,8 +137,7 @@ def section_context(
         questions.append(item)
     ids = [s.id for s in questionnaire.sections]
     index = ids.index(section_id)
-    visible_in_section = [q for q in questions if q["visible"]]
-    answered = sum(1 for q in visible_in_section if q["values"] and q["values"] != [""])
+    answered, total = _progress(questions, roots)
     # Answers from other sections, for conditions that look across sections when evaluated in the browser.
     context_answers = {qid: v for qid, v in values.items() if qid in visible}
     return {
@@ -113,8 +152,7 @@ def section_context(
         "errors": {qid: msg for qid, msg in errors.items()
                    if any(q["q"].id == qid and q["visible"] for q in questions)},
         "guidance_html": render_markdown(section.guidance),
-        "answered": answered,
-        "visible_count": len(visible_in_section),
+        "answered": answered, "visible_count": total,
         "context_answers": context_answers,
         "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows), visible),
         "status_labels": STATUS_LABELS,

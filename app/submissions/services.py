@@ -27,6 +27,7 @@ from app.questionnaires.answers import (
     is_required_error,
     parse_section,
     required_ids,
+    required_message,
     section_status,
 )
 from app.questionnaires.conditions import visible_question_ids
@@ -491,7 +492,7 @@ def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]
             problems[question.id] = row.invalid_message or "Correct this answer"
     for qid in required_ids(questionnaire, values, visible):
         if qid not in problems and _blank(values.get(qid)):
-            problems[qid] = "Answer this question"
+            problems[qid] = required_message(questionnaire.question(qid))
     for qid, message in incomplete_problems(questionnaire, values, visible).items():
         problems.setdefault(qid, message)
     for question in questionnaire.questions:
@@ -499,7 +500,10 @@ def submission_problems(questionnaire: Questionnaire, rows: Mapping[str, Answer]
             problems.setdefault(question.id, "You must confirm the declaration to submit")
     for qid, message in blocking_issues(questionnaire, values).items():
         problems.setdefault(qid, message)
-    return problems
+    # In questionnaire order, as the applicant meets the questions: required_ids() is a set, whose order
+    # changes from one start of the app to the next.
+    order = {question.id: index for index, question in enumerate(questionnaire.questions)}
+    return dict(sorted(problems.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _blank(value: Any) -> bool:

@@ -165,3 +165,35 @@ def test_two_step_sign_in_set_up_and_used(people, staff):
     page.wait_for_url(lambda url: "/login" not in url)
     person.visit("/account")
     expect(page.get_by_role("link", name="Manage two-step sign-in")).to_be_visible()
+
+
+def test_labels_and_progress_follow_the_answers_as_they_are_typed(people, staff):
+    person = people("live")
+    page = person.page
+    person.login(staff["applicant2"]["email"])
+    task_list = _new_application(person, "Labels that follow the answers")
+    person.visit(task_list + "/sections/A", "section-a-live")
+    progress = page.locator("label[for='section-progress']")
+    total = int(re.search(r"of (\d+) questions", progress.inner_text()).group(1))
+    answered = int(re.search(r"(\d+) of", progress.inner_text()).group(1))
+
+    # Counted while typing, before the field is left or saved.
+    page.locator("#A1b").press_sequentially("Band gaps")
+    expect(progress).to_have_text(f"{answered + 1} of {total} questions answered")
+    # A follow-up appearing leaves the total as it was; its question counts once the follow-up is answered.
+    page.locator('[name="A2"][value="other"]').check()
+    follow_up = page.get_by_label(re.compile("Describe the role of machine learning"))
+    expect(follow_up).to_be_visible()
+    expect(progress).to_have_text(f"{answered + 1} of {total} questions answered")
+    follow_up.press_sequentially("Symbolic regression")
+    expect(progress).to_have_text(f"{answered + 2} of {total} questions answered")
+    person.check("section-a-progress")
+
+    # C11 becomes required when C1 names a sensitive area: its "(optional)" goes at once.
+    person.visit(task_list + "/sections/C")
+    optional = page.locator("#q-C11 label .optional-mark")
+    expect(optional).to_be_visible()
+    page.locator('[name="C1"][value="energetic"]').check()
+    expect(optional).to_be_hidden()
+    page.locator('[name="C1"][value="energetic"]').uncheck()
+    expect(optional).to_be_visible()

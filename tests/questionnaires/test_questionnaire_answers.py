@@ -72,6 +72,11 @@ def parse(form: dict[str, list[str]], stored: dict[str, Any] | None = None, *, c
     return parse_section(Q, section, form, stored or {}, check_required=check)
 
 
+def missing(qid: str) -> str:
+    """The message for a required answer left blank: it names the question in words."""
+    return f"Answer “{Q.question(qid).label}”"
+
+
 def test_valid_values_are_typed() -> None:
     result = parse(
         {
@@ -188,14 +193,14 @@ def test_required_check_uses_merged_answers() -> None:
     stored = {"A1": "Stored", "A3": "other", "A7": 3}
     result = parse({"A5": ["yes"]}, stored, check=True)
     # A3a is shown (A3 other) and blank; A6 becomes required because A5 is now yes.
-    assert result.errors == {"A3a": "Answer this question", "A6": "Answer this question"}
-    assert parse({"A5": ["no"]}, stored, check=True).errors == {"A3a": "Answer this question"}
+    assert result.errors == {"A3a": missing("A3a"), "A6": missing("A6")}
+    assert parse({"A5": ["no"]}, stored, check=True).errors == {"A3a": missing("A3a")}
 
 
 def test_required_check_keeps_the_parse_error() -> None:
     result = parse({"A7": ["abc"]}, {}, check=True)
     assert result.errors["A7"] == "Enter a number"
-    assert result.errors["A1"] == "Answer this question"
+    assert result.errors["A1"] == missing("A1")
     assert "A2" not in result.errors  # optional
 
 
@@ -206,7 +211,7 @@ def test_required_check_off_for_autosave() -> None:
 def test_declaration_must_be_yes() -> None:
     assert parse({"B1": ["no"]}, section="B").errors == {"B1": "You must confirm the declaration to submit"}
     assert parse({"B1": ["yes"]}, section="B").values == {"B1": True}
-    assert parse({}, section="B", check=True).errors == {"B1": "Answer this question"}
+    assert parse({}, section="B", check=True).errors == {"B1": missing("B1")}
 
 
 def test_unknown_section() -> None:

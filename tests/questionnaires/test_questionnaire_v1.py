@@ -182,7 +182,7 @@ def test_energetic_materials_make_mitigations_required() -> None:
     assert "C11" in required_ids(Q, answers)
     assert "C11" not in required_ids(Q, low_risk_project())
     result = parse_section(Q, "C", {"C1": ["energetic"]}, low_risk_project(), check_required=True)
-    assert result.errors == {"C11": "Answer this question"}
+    assert result.errors == {"C11": f"Answer “{Q.question('C11').label}”"}
 
 
 def test_inverted_objective_scales_with_the_area() -> None:

@@ -83,7 +83,7 @@ def test_missing_required_answers_show_summary_and_field_messages(app, login_as)
     assert "There is a problem" in html
     assert 'href="#B1"' in html  # the summary links to the field
     assert 'id="B1-error"' in html
-    assert "Answer this question" in html
+    assert "Answer “" in html and "Answer this question" not in html  # the message names its question
     # What was typed is still on the page, and was saved.
     assert "Queried on 1 October" in html
     assert _answer(app, submission_id, "B4")[0] == "Queried on 1 October"
@@ -386,3 +386,60 @@ def test_check_answers_draws_the_risk_profile_as_svg_with_a_text_alternative(app
     assert "<svg" in chart and 'role="img"' in chart
     assert "Dual use and security" in chart and "High (hard trigger)" in chart
     assert chart.count("<rect") == 5
+
+
+def test_answers_needing_attention_are_listed_in_questionnaire_order(login_as):
+    client = login_as().client
+    submission_id = create_application(client)
+    post_section(client, submission_id, "A", LOW_RISK_ANSWERS["A"])
+    html = client.get(f"/applications/{submission_id}/check").get_data(as_text=True)
+    problems = re.search(r'id="problems-title".*?</ul>', html, re.S).group(0)
+    listed = re.findall(r'href="#answer-([A-Z]\d+\w*)"', problems)
+    page_order = list(dict.fromkeys(re.findall(r'id="answer-([A-Z]\d+\w*)"', html)))
+    assert len(listed) > 5
+    assert listed == [qid for qid in page_order if qid in listed]
+
+
+def _title_of(html: str, qid: str) -> str:
+    """A question's label or legend as a reader hears it: hidden parts left out."""
+    block = re.search(rf'<div class="question[^"]*" id="q-{qid}".*?<(?:label|legend)[^>]*>(.*?)</(?:label|legend)>',
+                      html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.sub(r"<span[^>]*\bhidden\b[^>]*>.*?</span>", "", block, flags=re.S)).strip()
+
+
+def test_a_question_required_by_another_answer_is_not_labelled_optional(login_as):
+    client = login_as().client
+    submission_id = create_application(client)
+    answers = dict(LOW_RISK_ANSWERS["A"], A4="no")
+    post_section(client, submission_id, "A", answers)
+    html = client.get(f"/applications/{submission_id}/sections/C").get_data(as_text=True)
+    assert _title_of(html, "C10").endswith("(optional)")
+
+    post_section(client, submission_id, "A", {"A4": "yes", "A4a": "A partner at a university abroad."})
+    html = client.get(f"/applications/{submission_id}/sections/C").get_data(as_text=True)
+    assert _title_of(html, "C10") == "C10. Have you done Trusted Research due diligence on your partners?"
+    assert 'data-required-if="' in html  # so that the page's script follows the rule as answers change
+
+    # Left blank, C10 and C11 get an error each that says which question is missing.
+    response = post_section(client, submission_id, "C", {"C1": "energetic", "C10": "", "C11": ""})
+    text = page_text(response)
+    assert "Answer “Have you done Trusted Research due diligence on your partners?”" in text
+    assert "Answer “What will you do to reduce the dual-use and security risks?”" in text
+    assert "Answer this question" not in text
+
+
+def test_progress_counts_a_follow_up_under_the_question_that_shows_it(login_as):
+    client = login_as().client
+    submission_id = create_application(client)
+
+    def progress():
+        html = client.get(f"/applications/{submission_id}/sections/A").get_data(as_text=True)
+        return tuple(int(n) for n in re.search(
+            r"<span data-progress-answered>(\d+)</span> of <span data-progress-total>(\d+)</span>", html).groups())
+
+    answered, total = progress()
+    post_section(client, submission_id, "A", {"A2": "other"}, button="save")
+    # A2a has appeared and is blank: the total stays, and A2 is not answered until A2a is.
+    assert progress() == (answered, total)
+    post_section(client, submission_id, "A", {"A2": "other", "A2a": "Symbolic regression."}, button="save")
+    assert progress() == (answered + 1, total)

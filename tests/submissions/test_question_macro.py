@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from flask import render_template_string
 
 from app.questionnaires.schema import Question
-from app.submissions.presenters import show_if_json
+from app.submissions.presenters import required_if_json, show_if_json
 
 
 def _question(**fields) -> Question:
@@ -26,7 +26,8 @@ def _draw(app, question: Question, values=(), *, error: str | None = None, visib
           text: str = "", base: str = "") -> str:
     """The macro drawn for one question, with an item shaped as app/submissions/presenters.section_context's."""
     item = SimpleNamespace(q=question, visible=visible, values=list(values), error=error, text=text, base=base,
-                           show_if=show_if_json(question))
+                           show_if=show_if_json(question), required=question.required,
+                           required_if=required_if_json(question), progress_root=question.id)
     with app.test_request_context():
         return render_template_string(
             '{% from "submissions/_question.html" import question %}{{ question(item) }}', item=item)
@@ -62,7 +63,8 @@ def test_the_answer_checks_its_options_and_the_state_marks_every_input(app):
     tags = _options(hidden_and_wrong)
     assert all(' disabled' in tag and 'class="form-check-input is-invalid"' in tag for tag in tags)
     assert [" checked" in tag for tag in tags] == [True, False, False]
-    assert '<div class="question mb-4" id="q-B3" data-question="B3" data-type="multi" hidden>' in hidden_and_wrong
+    assert ('<div class="question mb-4" id="q-B3" data-question="B3" data-type="multi" data-required="always" hidden>'
+            in hidden_and_wrong)
     assert '<fieldset aria-describedby="B3-error">' in hidden_and_wrong
     assert ('<p id="B3-error" class="invalid-feedback d-block"><span class="visually-hidden">Error:</span> '
             'Choose one</p>') in hidden_and_wrong
@@ -100,7 +102,8 @@ def test_a_text_field_shows_its_value_escaped_its_hint_and_its_error(app):
     question = _question(type="text", required=False, hint="Say <which> one", help="See **the** terms.",
                          placeholder="e.g. CC BY")
     html = _draw(app, question, text='<b>A & "B"</b>', base="7:ab&c", error='Enter <less> text')
-    assert '<label class="form-label fw-semibold" for="B3">B3. Licence (optional)</label>' in html
+    assert ('<label class="form-label fw-semibold" for="B3">B3. Licence<span class="optional-mark"> (optional)</span>'
+            '</label>') in html
     assert ('<div id="B3-hint" class="form-text help-text mt-0 mb-2"><p>Say &lt;which&gt; one</p>'
             '<p>See <strong>the</strong> terms.</p></div>') in html
     assert "Error:</span> Enter &lt;less&gt; text</p>" in html

@@ -73,6 +73,54 @@
     }
   }
 
+  // "(optional)" and "N of M questions answered" as the answers stand now, counted as the server counts them
+  // (presenters.section_context): a follow-up counts under the question that shows it, so M stays put when it
+  // appears, and that question is answered once its required follow-ups are too.
+  const progressAnswered = document.querySelector("[data-progress-answered]");
+  const progressTotal = document.querySelector("[data-progress-total]");
+  const progressBar = document.getElementById("section-progress");
+
+  function isRequired(wrapper, answers) {
+    if (wrapper.dataset.required === "always") { return true; }
+    return Boolean(wrapper.dataset.requiredIf) && evaluate(JSON.parse(wrapper.dataset.requiredIf), answers);
+  }
+
+  function isAnswered(wrapper, answers) {
+    if (wrapper.dataset.type === "footprint_stages") {
+      return Array.from(wrapper.querySelectorAll("input[type='text'], input:not([type])")).some((i) => i.value.trim() !== "");
+    }
+    return !blank(answers[wrapper.dataset.question]);
+  }
+
+  function updateRequiredAndProgress() {
+    const answers = currentAnswers();
+    const groups = new Map();
+    wrappers.forEach((wrapper) => {
+      const qid = wrapper.dataset.question;
+      const required = !wrapper.hidden && isRequired(wrapper, answers);
+      const mark = wrapper.querySelector(".optional-mark");
+      if (mark) { mark.hidden = required; }
+      const root = wrapper.dataset.progressRoot || qid;
+      if (!groups.has(root)) { groups.set(root, { shown: false, answered: true }); }
+      const group = groups.get(root);
+      if (root === qid) {
+        group.shown = !wrapper.hidden;
+        if (!isAnswered(wrapper, answers)) { group.answered = false; }
+      } else if (!wrapper.hidden && required && !isAnswered(wrapper, answers)) {
+        group.answered = false;
+      }
+    });
+    const shown = Array.from(groups.values()).filter((g) => g.shown);
+    const answered = shown.filter((g) => g.answered).length;
+    if (progressAnswered) { progressAnswered.textContent = String(answered); }
+    if (progressTotal) { progressTotal.textContent = String(shown.length); }
+    if (progressBar) {
+      progressBar.max = Math.max(shown.length, 1);
+      progressBar.value = answered;
+      progressBar.textContent = answered + " of " + shown.length;
+    }
+  }
+
   function say(message, kind) {
     status.textContent = message;
     status.className = "save-status small mb-2 " + (kind === "error" ? "text-danger fw-semibold" : "text-body-secondary");
@@ -157,8 +205,8 @@
       });
   }
 
-  form.addEventListener("input", () => { dirty = true; });
-  form.addEventListener("change", () => { dirty = true; applyConditions(); save(); });
+  form.addEventListener("input", () => { dirty = true; updateRequiredAndProgress(); });
+  form.addEventListener("change", () => { dirty = true; applyConditions(); updateRequiredAndProgress(); save(); });
   form.addEventListener("focusout", () => { save(); });
   form.addEventListener("submit", () => { dirty = false; });
   window.setInterval(save, AUTOSAVE_EVERY_MS);
@@ -166,4 +214,5 @@
     if (dirty || saving) { event.preventDefault(); event.returnValue = ""; }
   });
   applyConditions();
+  updateRequiredAndProgress();
 })();
