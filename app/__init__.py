@@ -23,6 +23,7 @@ from app.config import PROJECT_ROOT, load_config
 from app.core import deferred, jobs
 from app.core.cli import register_core_cli
 from app.core.errors import register_error_handlers
+from app.core.static import register_static_files
 from app.core.web import register_web_hooks
 from app.demo.cli import register_demo_cli
 from app.documents.cli import register_documents_cli
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_web_hooks(app)
+    register_static_files(app)
     deferred.attach(app)
 
     app.register_blueprint(auth_bp)

@@ -109,7 +109,7 @@ def test_rq_job_that_fails_once_is_retried_and_succeeds(documents_app, make_clie
     client = make_client()
     login(client, decided.owner)
     page = client.get(f"/documents/jobs/{job_id}")
-    assert page.status_code == 200 and 'src="/static/js/render-status.js"' in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'src="/static/js/render-status.js?v=' in page.get_data(as_text=True)
     assert client.get(f"/documents/jobs/{job_id}/status").get_json()["status"] == "queued"
 
     _work(redis_queue, documents_app)
