@@ -32,6 +32,12 @@ def missing_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+def redis_url_for_tests(offset: int = 0) -> str:
+    """A Redis database the tests may empty: TEST_REDIS_DB (15 by default) minus `offset`, so checkouts whose
+    suites run at the same time on one machine can each be given databases of their own."""
+    return f"redis://127.0.0.1:6379/{int(os.environ.get('TEST_REDIS_DB', '15')) - offset}"
+
+
 def redis_connection(url: str):
     """A connection to the emptied Redis database at `url`; skips (fails under CI=true) without a Redis server."""
     redis = pytest.importorskip("redis")

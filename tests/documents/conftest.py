@@ -7,9 +7,9 @@ from app.core import jobs
 from app.documents.render import render_pdf
 from app.extensions import db
 from tests.helpers import decided_application
-from tests.tools import redis_connection
+from tests.tools import redis_connection, redis_url_for_tests
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url_for_tests()
 
 
 @pytest.fixture(scope="module")

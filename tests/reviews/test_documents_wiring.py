@@ -10,7 +10,7 @@ from app.documents.models import Document, RenderJob
 from app.extensions import db
 from app.reviews.models import Condition
 from tests.helpers import decide, in_review, medium_risk_answers, page_text, person, recommend, state
-from tests.tools import redis_connection
+from tests.tools import redis_connection, redis_url_for_tests
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
 
 
 def test_with_a_queue_the_chair_sees_the_rendering_progress(rendering_app, make_client):
-    url = "redis://127.0.0.1:6379/14"
+    url = redis_url_for_tests(offset=1)
     connection = redis_connection(url)
     app = rendering_app
     app.config["REDIS_URL"] = url
