@@ -51,7 +51,7 @@ needs_of() {
     load) printf '%s\n' "${base[@]}" "${postgres[@]}" ;;
     faults) printf '%s\n' "${base[@]}" "file:/usr/lib/postgresql/15/bin/initdb|postgresql-15" \
       "cmd:redis-server|redis-server" "cmd:runuser|util-linux" ;;
-    bench) printf '%s\n' "${base[@]}" "${postgres[@]}" "cmd:wrk|wrk" ;;
+    bench) printf '%s\n' "${base[@]}" "${postgres[@]}" "cmd:wrk|wrk" "file:/usr/sbin/nginx|nginx" ;;
     *) echo "system-packages: unknown target '$1'" >&2; exit 2 ;;
   esac
 }
