@@ -5,11 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.core.models import TimestampMixin, UTCDateTime, utcnow
+from app.core.models import TimestampMixin, UTCDateTime, one_of, utcnow
 from app.core.permissions import GRANTABLE_ROLES
 from app.extensions import Model, db
 
@@ -81,9 +81,7 @@ class UserRole(Model):
     __tablename__ = "user_role"
     __table_args__ = (
         UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),
-        CheckConstraint(
-            "role IN (" + ", ".join(f"'{r}'" for r in GRANTABLE_ROLES) + ")", name="known_role"
-        ),
+        one_of("known_role", "role", GRANTABLE_ROLES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

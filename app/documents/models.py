@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, column, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import UTCDateTime, one_of, utcnow
@@ -13,7 +13,8 @@ DOCUMENT_KINDS = {
     "decision": "Decision",
     "conditions_met": "Conditions confirmed met",
 }
-JOB_STATES = ("queued", "running", "done", "failed")
+JOB_DONE = "done"
+JOB_STATES = ("queued", "running", JOB_DONE, "failed")
 
 
 class Document(Model):
@@ -51,7 +52,8 @@ class RenderJob(Model):
     __table_args__ = (
         one_of("known_kind", "kind", DOCUMENT_KINDS),
         one_of("known_status", "status", JOB_STATES),
-        CheckConstraint("status != 'done' OR document_id IS NOT NULL", name="done_has_document"),
+        CheckConstraint(or_(column("status") != JOB_DONE, column("document_id").is_not(None)),
+                        name="done_has_document"),
         # One job per document to be produced: asking again returns it (and retries it when it failed).
         UniqueConstraint("submission_id", "round_number", "kind", name="uq_render_job_submission_round_kind"),
     )

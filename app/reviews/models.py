@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,7 +32,8 @@ RECOMMENDATIONS = {
 }
 # reviewer: an ordinary review; security: the export-control / Trusted Research sign-off.
 ASSIGNMENT_KINDS = ("reviewer", "security")
-COI_STATES = ("pending", "none", "declared")
+COI_NONE = "none"
+COI_STATES = ("pending", COI_NONE, "declared")
 VISIBILITIES = ("applicant", "committee")
 
 
@@ -43,7 +46,8 @@ class Assignment(Model):
         one_of("known_coi_status", "coi_status", COI_STATES),
         one_of("known_recommendation", "recommendation", RECOMMENDATIONS, nullable=True),
         # A recommendation can only follow a declaration of no conflict of interest.
-        CheckConstraint("recommendation IS NULL OR coi_status = 'none'", name="recommend_after_coi"),
+        CheckConstraint(or_(column("recommendation").is_(None), column("coi_status") == COI_NONE),
+                        name="recommend_after_coi"),
         # A reviewer's list (reviews.routes.mine), soonest due first.
         Index("ix_assignment_reviewer_id_due_on", "reviewer_id", "due_on"),
     )

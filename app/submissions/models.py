@@ -17,8 +17,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    column,
     event,
     func,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.elements import Grouping
@@ -52,7 +54,8 @@ class Submission(TimestampMixin, Model):
         one_of("known_state", "state", State),
         one_of("known_route", "route", ROUTES, nullable=True),
         one_of("known_tier", "overall_tier", TIERS, nullable=True),
-        CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="submitted_has_reference"),
+        CheckConstraint(or_(column("state").in_([State.DRAFT.value, State.WITHDRAWN.value]),
+                            column("reference").is_not(None)), name="submitted_has_reference"),
         CheckConstraint("round_number >= 0", name="round_not_negative"),
     )
 
@@ -95,10 +98,10 @@ def _sort_indexes(table: str, *columns) -> list[Index]:
     backwards for descending), and, for a column that can be empty, one descending with the empty ones last,
     which a backward read cannot give. PostgreSQL builds the latter; SQLite has no NULLS LAST in an index."""
     indexes = []
-    for name, column, nullable in columns:
-        indexes.append(Index(f"ix_{table}_{name}", column, Submission.id))
+    for name, sorted_by, nullable in columns:
+        indexes.append(Index(f"ix_{table}_{name}", sorted_by, Submission.id))
         if nullable:
-            indexes.append(_postgresql_only(Index(f"ix_{table}_{name}_desc", column.desc().nulls_last(),
+            indexes.append(_postgresql_only(Index(f"ix_{table}_{name}_desc", sorted_by.desc().nulls_last(),
                                                   Submission.id.desc())))
     return indexes
 
