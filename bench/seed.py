@@ -82,12 +82,18 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--audit-events", type=int, default=100_000)
     parser.add_argument("--applicants", type=int, default=500)
-    parser.add_argument("--reviewers", type=int, default=30)
+    parser.add_argument("--reviewers", type=int, default=None,
+                        help="reviewers sharing the assignments: by default one per 35 applications, at least 30, "
+                             "so each reviewer (the benchmark's too) carries about 30 current assignments at every "
+                             "size, as in an institution, and a reviewer's lists measure the same person's work "
+                             "whether the institution holds 1,000 applications or 100,000")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / ".seed.json"))
     parser.add_argument("--seed", type=int, default=20261101)
     args = parser.parse_args()
     if "postgresql" not in args.database_url:
         parser.error("the bench seeds PostgreSQL (COPY); give a postgresql+psycopg:// URL")
+    if args.reviewers is None:
+        args.reviewers = max(30, args.applications // 35)
     return args
 
 

@@ -69,17 +69,14 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def search_statement(filters: SearchFilters) -> Select:
-    statement = (
-        select(Document)
-        .join(Submission, Submission.id == Document.submission_id)
-        .join(User, User.id == Submission.owner_id)
-        .outerjoin(Decision, and_(Decision.submission_id == Document.submission_id,
-                                  Decision.round_number == Document.round_number))
-        .order_by(Document.created_at.desc(), Document.id.desc())
-        # Each row shows its application and applicant: read with the page's one query, from the joins above.
-        .options(contains_eager(Document.submission).contains_eager(Submission.owner))
-    )
+def _matching(statement: Select, filters: SearchFilters, *, joined: bool) -> Select:
+    """`statement` (over Document) narrowed to the documents `filters` match, newest first. Joins only what the
+    filters need, unless `joined` says the application and applicant are joined already: the count reads up to
+    lists.COUNT_LIMIT matches, and a join per row it does not need doubles its cost."""
+    if not joined and (filters.reference or filters.title or filters.applicant):
+        statement = statement.join(Submission, Submission.id == Document.submission_id)
+    if not joined and filters.applicant:
+        statement = statement.join(User, User.id == Submission.owner_id)
     if filters.reference:
         statement = statement.where(func.lower(Submission.reference).like(_like(filters.reference), escape="\\"))
     if filters.title:
@@ -89,18 +86,34 @@ def search_statement(filters: SearchFilters) -> Select:
         statement = statement.where(or_(func.lower(User.name).like(pattern, escape="\\"),
                                         func.lower(User.email).like(pattern, escape="\\")))
     if filters.outcome in OUTCOMES:
-        statement = statement.where(Decision.outcome == filters.outcome)
+        statement = statement.join(Decision, and_(Decision.submission_id == Document.submission_id,
+                                                  Decision.round_number == Document.round_number)
+                                   ).where(Decision.outcome == filters.outcome)
     statement = _date_range(statement, filters.date_from, filters.date_to)
-    return statement
+    return statement.order_by(Document.created_at.desc(), Document.id.desc())
+
+
+def search_statement(filters: SearchFilters) -> Select:
+    """The documents `filters` match, each with its application and applicant (a row shows both), read by the
+    page's one query."""
+    statement = (
+        select(Document)
+        .join(Submission, Submission.id == Document.submission_id)
+        .join(User, User.id == Submission.owner_id)
+        .options(contains_eager(Document.submission).contains_eager(Submission.owner))
+    )
+    return _matching(statement, filters, joined=True)
 
 
 def search_page(filters: SearchFilters) -> tuple[Pagination, bool]:
     """The page of search results the request asks for (?page=), and whether more documents match than its
     total says: the total is counted up to lists.COUNT_LIMIT, like the other long lists, as a full count
     would read the whole archive."""
-    statement = search_statement(filters)
-    page = db.paginate(statement, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, count=False)
-    page.total, more = lists.capped_count(statement)
+    page = db.paginate(search_statement(filters), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False,
+                       count=False)
+    searching = filters.reference or filters.title or filters.applicant
+    limit = lists.search_count_limit(page.page, PER_PAGE) if searching else None
+    page.total, more = lists.capped_count(_matching(select(Document.id), filters, joined=False), limit)
     return page, more
 
 

@@ -65,7 +65,8 @@ def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int, b
     column, nullable = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
     query = query.order_by(*lists.order(column, Submission.id, descending=filters.direction == "desc",
                                         nullable=nullable))
-    total, more = lists.capped_count(query)
+    limit = lists.search_count_limit(filters.page, filters.per_page) if filters.search else None
+    total, more = lists.capped_count(query, limit)
     rows = db.session.execute(
         query.limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)).all()
     return rows, total, more
