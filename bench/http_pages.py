@@ -4,16 +4,17 @@
     .venv/bin/python bench/http_pages.py                                             # 10,000 applications
     .venv/bin/python bench/http_pages.py --applications 1000,100000 --rounds 1       # growth with the data
 
-Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 -k gthread --threads 4
-on 127.0.0.1 with bench/floor_app.py (the real app plus floor routes and an X-SQL-Statements header) behind
-nginx, as in production, signs in as the seeded users, warms every worker on each page (3 s without think
-time), waits for the server to drain between measurements, and runs wrk -t2 -c50 -d10s --latency on each page, each connection a simulated user waiting 0.5-1.5 s
-(--think-time) between requests, in interleaved rounds with the page's floor (--rounds; medians). Prints per
-page p50/p95/p99 against the budget (p95 <= 150 ms, p99 <= 400 ms: PASS/FAIL), CPU ms per request in the app
-and in PostgreSQL (from /proc), SQL statements per request, and the ratio to the floor as a diagnosis without
-a target. With two sizes it measures both and prints each page's cost ratio (budget 1.25x) and its statements
-at both. --floors gives the earlier table: 16 connections without think time, each page against its floor and
-the signed-in floor. Never asserts times. Writes the tables to bench/RESULTS.md (--results).
+Seeds a database of its own (bench/seed.py; --skip-seed reuses it), starts gunicorn -w 5 -k gthread
+--threads 4 on 127.0.0.1 with bench/floor_app.py (the real app plus floor routes and an X-SQL-Statements
+header) behind nginx, as in production, signs in as the seeded users, warms every worker on each page (3 s
+without think time), waits for the server to drain between measurements, and runs wrk -t2 -c50 -d10s
+--latency on each page, each connection a simulated user waiting 0.5-1.5 s (--think-time) between requests,
+in interleaved rounds with the page's floor (--rounds; medians). Prints per page p50/p95/p99 against the
+budget (p95 <= 150 ms, p99 <= 400 ms: PASS/FAIL), CPU ms per request in the app and in PostgreSQL (from
+/proc), SQL statements per request, and the ratio to the floor as a diagnosis without a target. With two sizes
+it measures both and prints each page's cost ratio (budget 1.25x) and its statements at both. --floors gives
+the earlier table: 16 connections without think time, each page against its floor and the signed-in floor.
+Never asserts times. Writes the tables to bench/RESULTS.md (--results).
 """
 from __future__ import annotations
 
