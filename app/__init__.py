@@ -30,7 +30,9 @@ from app.documents.cli import register_documents_cli
 from app.documents.routes import bp as documents_bp
 from app.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from app.questionnaires.cli import register_questionnaire_cli
+from app.reports.cli import register_reports_cli
 from app.reports.routes import bp as reports_bp
+from app.reports.tally import keep_sums
 from app.reviews.assessment import register_snapshot
 from app.reviews.cli import register_review_cli
 from app.reviews.routes import bp as reviews_bp
@@ -71,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(archive_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(reports_bp)
+    keep_sums(db.session)
 
     # Documents renders the snapshot reviews builds; a render worker builds its own app with this factory.
     register_snapshot()
@@ -84,4 +87,5 @@ def create_app(config: dict | None = None) -> Flask:
     register_archive_cli(app)
     register_review_cli(app)
     register_demo_cli(app)
+    register_reports_cli(app)
     return app

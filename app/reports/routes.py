@@ -7,7 +7,8 @@ from app.core.charts import chart
 from app.core.permissions import allowed
 from app.questionnaires import footprint
 from app.reports.permissions import can_read_reports
-from app.reports.services import APPROVED_STATES, REPORTED_STATES, footprint_csv, footprint_report
+from app.reports.services import footprint_csv, footprint_report
+from app.reports.tally import APPROVED_STATES, REPORTED_STATES
 from app.submissions.workflow import STATE_LABELS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")

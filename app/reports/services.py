@@ -8,32 +8,29 @@ keeps as plain columns), never a recomputation, so the totals are exactly the su
 cover. Periods follow the date the latest round was submitted;
 the department is the owner's (`User.department`, "Unassigned" when empty).
 
-Three queries per page whatever the number of applications: whether anything counted changed since the sums
-were last made (`_sums`), the figures summed by the database into one row per department, quarter, approved or
-not and data version (only when something changed), and one page of the projects, largest first (the index on
-Round.footprint_co2e_kg). The CSV streams every counted statement in batches.
+The sums are kept in the database as applications move (app/reports/tally.py): two queries per page whatever
+the number of applications, the few summed rows (one per department, year, quarter, approved or not and data
+version) and one page of the projects, largest first (the index on Round.footprint_co2e_kg). The CSV streams
+every counted statement in batches.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, case, cast, func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.reports.models import FootprintTally
+from app.reports.tally import APPROVED_STATES, UNASSIGNED, latest_statements
 from app.submissions.models import Round, Submission
 from app.submissions.workflow import STATE_LABELS, State
-
-REPORTED_STATES = (State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED,
-                   State.APPROVED_WITH_CONDITIONS)
-APPROVED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})
-UNASSIGNED = "Unassigned"
 
 
 @dataclass
@@ -101,66 +98,6 @@ class FootprintReport:
         return max(1, -(-self.total.projects // PROJECTS_PER_PAGE))
 
 
-def _latest_statements(*columns):
-    """`columns` of the latest round of every reported application, with its application and owner joined.
-
-    The latest round is the one numbered like the application's current round (`Submission.round_number`),
-    a join on the unique (submission, number) key rather than a MAX per application over every round.
-    """
-    return (
-        select(*columns)
-        .select_from(Round)
-        .join(Submission, and_(Submission.id == Round.submission_id, Round.number == Submission.round_number))
-        .join(User, User.id == Submission.owner_id)
-        .where(Submission.state.in_([state.value for state in REPORTED_STATES]))
-    )
-
-
-_DEPARTMENT = func.coalesce(func.nullif(func.trim(User.department), ""), UNASSIGNED)
-_APPROVED = case((Submission.state.in_([state.value for state in APPROVED_STATES]), 1), else_=0)
-
-
-def _year_and_quarter() -> tuple[Any, Any]:
-    """The year and quarter (1-4) of the latest round's submission, in UTC, as the database computes them."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        at = func.timezone("UTC", Round.submitted_at)
-        return func.extract("year", at), func.extract("quarter", at)
-    # SQLite keeps the UTC time as ISO text.
-    month = cast(func.strftime("%m", Round.submitted_at), Integer)
-    return cast(func.strftime("%Y", Round.submitted_at), Integer), (month + 2) // 3
-
-
-def _groups():
-    """One row per department, quarter, approved or not and data version: the report's figures come from
-    these few rows, summed in the database, whatever the number of applications."""
-    year, quarter = _year_and_quarter()
-    keys = (_DEPARTMENT, year, quarter, _APPROVED, Round.footprint_data_version)
-    return _latest_statements(
-        *keys, func.count(), func.count(Round.footprint_energy_kwh), func.sum(Round.footprint_energy_kwh),
-        func.sum(Round.footprint_co2e_kg),
-    ).group_by(*keys)
-
-
-# The sums pass over every counted statement (about 390 ms of PostgreSQL at 100,000 applications). They can
-# change only when an application that is not a draft changes (submitted, moved on, withdrawn, decided: each
-# sets Submission.updated_at) or someone's department does (User.updated_at). Each process keeps the last sums
-# with the newest of those two times, read through their indexes, and sums again as soon as either moves.
-_last_sums: dict[str, tuple[tuple, Sequence[Row]]] = {}
-
-
-def _sums() -> Sequence[Row]:
-    newest = db.session.execute(select(
-        select(func.max(Submission.updated_at)).where(Submission.state != State.DRAFT.value).scalar_subquery(),
-        select(func.max(User.updated_at)).scalar_subquery())).one()
-    key = (db.engine.url.render_as_string(hide_password=True), *newest)
-    last = _last_sums.get("sums")
-    if last is not None and last[0] == key:
-        return last[1]
-    sums = db.session.execute(_groups()).all()
-    _last_sums["sums"] = (key, sums)
-    return sums
-
-
 def footprint_report(page: int = 1) -> FootprintReport:
     """The totals of every statement, and one page (`page`, from 1) of the projects, largest first."""
     report = FootprintReport(page=max(page, 1))
@@ -168,17 +105,17 @@ def footprint_report(page: int = 1) -> FootprintReport:
     by_year: dict[int, Totals] = defaultdict(Totals)
     by_quarter: dict[str, Totals] = defaultdict(Totals)
     versions: set[str] = set()
-    for department, year, quarter, approved, data_version, rows, counted, energy_kwh, co2e_kg in _sums():
-        report.without_statement += rows - counted
-        if not counted:
+    for sums in db.session.scalars(select(FootprintTally)):
+        report.without_statement += sums.statements - sums.counted
+        if not sums.counted:
             continue
-        group = Totals(projects=counted, energy_kwh=energy_kwh or 0.0, co2e_kg=co2e_kg or 0.0)
-        if approved:
+        group = Totals(projects=sums.counted, energy_kwh=sums.energy_kwh, co2e_kg=sums.co2e_kg)
+        if sums.approved:
             group.approved_projects, group.approved_energy_kwh, group.approved_co2e_kg = (
                 group.projects, group.energy_kwh, group.co2e_kg)
-        versions.add(data_version or "")
-        for totals in (report.total, by_department[department], by_year[int(year)],
-                       by_quarter[f"{int(year)} Q{int(quarter)}"]):
+        versions.add(sums.data_version)
+        for totals in (report.total, by_department[sums.department], by_year[sums.year],
+                       by_quarter[f"{sums.year} Q{sums.quarter}"]):
             totals.merge(group)
     report.by_department = dict(sorted(by_department.items(), key=lambda item: (item[0] == UNASSIGNED, item[0])))
     report.by_year = dict(sorted(by_year.items()))
@@ -196,7 +133,7 @@ PROJECTS_PER_PAGE = 10
 
 def _projects():
     """Every counted statement with what a project's row shows (ProjectFigure's fields, in order)."""
-    return _latest_statements(
+    return latest_statements(
         Submission.id, Submission.reference, Submission.title, Submission.state, User.department,
         Round.submitted_at, Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.footprint_tier,
         Round.footprint_data_version,

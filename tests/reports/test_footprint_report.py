@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from app.auth.models import User
 from app.extensions import db
 from app.questionnaires import footprint
-from app.reports import services
+from app.reports import services, tally
 from app.submissions.models import Round, Submission
 from tests.helpers import LOW_RISK_ANSWERS, create_application, fill_application, login, make_user, page_text
 
@@ -181,12 +181,12 @@ def test_totals_equal_a_direct_computation(app, make_client, portfolio):
             select(Round.footprint_energy_kwh, Round.footprint_co2e_kg, Round.submitted_at, Submission.state,
                    User.department)
             .join(Submission, Submission.id == Round.submission_id).join(User, User.id == Submission.owner_id)
-            .where(Submission.state.in_([s.value for s in services.REPORTED_STATES]))).all()
+            .where(Submission.state.in_([s.value for s in tally.REPORTED_STATES]))).all()
         report = services.footprint_report()
     expected: dict[tuple[str, object], list[float]] = {}
     for energy, co2e, at, state, department in rows:
-        approved = state in {s.value for s in services.APPROVED_STATES}
-        keys = [("total", None), ("department", (department or "").strip() or services.UNASSIGNED),
+        approved = state in {s.value for s in tally.APPROVED_STATES}
+        keys = [("total", None), ("department", (department or "").strip() or tally.UNASSIGNED),
                 ("year", at.year), ("quarter", f"{at.year} Q{(at.month - 1) // 3 + 1}")]
         for key in keys:
             sums = expected.setdefault(key, [0, 0.0, 0.0, 0, 0.0, 0.0])
@@ -221,7 +221,7 @@ def test_projects_are_listed_a_page_at_a_time_largest_first(app, make_client, po
 
 
 def test_figures_follow_a_change_at_once(app, make_client, portfolio):
-    """The sums are made again as soon as an application or a department changes (services._sums)."""
+    """The sums are made again as soon as an application or a department changes (app/reports/tally.py)."""
     client = _coordinator_client(app, make_client)
     assert "Applications with a statement 3" in page_text(client.get("/reports/footprint"))
     with app.app_context():
