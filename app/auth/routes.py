@@ -24,7 +24,7 @@ from app.auth.models import UserSession
 from app.auth.permissions import owns_session
 from app.auth.services import USER_SESSION
 from app.core.errors import render_error
-from app.core.permissions import allowed, public, signed_in
+from app.core.permissions import allowed, may, public, signed_in
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -37,7 +37,16 @@ REGISTRATION_SENT = (
 )
 
 
+# Where each kind of staff works, most pressing first: a person lands on the first they may open (the
+# coordinator on the queue, the chair on decisions waiting, a reviewer on their reviews), an applicant on
+# their applications.
+WORK_PAGES = ("reviews.queue", "reviews.chair_queue", "reviews.mine")
+
+
 def _home():
+    for endpoint in WORK_PAGES:
+        if may(endpoint):
+            return url_for(endpoint)
     return url_for("submissions.dashboard")
 
 

@@ -33,8 +33,9 @@ def queue():
     rows, total, more = services.coordinator_queue(filters)
     pages = lists.page_count(total, more, filters.per_page, filters.page)
     template = "reviews/_queue_results.html" if wants_fragment() else "reviews/queue.html"
+    counts = [] if wants_fragment() else services.work_counts(date.today())
     return render_template(template, form=form, rows=rows, total=total, more=more, page=filters.page, pages=pages,
-                           table=table, today=date.today(), page_title="Applications queue")
+                           table=table, today=date.today(), counts=counts, page_title="Applications queue")
 
 
 @bp.route("/review/applications/<int:submission_id>/triage")

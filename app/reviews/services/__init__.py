@@ -57,6 +57,7 @@ from app.reviews.services.triage import (
     reviewer_pool,
     start_review,
     unassign,
+    work_counts,
 )
 
 __all__ = [
@@ -67,5 +68,5 @@ __all__ = [
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
     "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",
     "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_reminders",
-    "start_review", "unassign", "under_review", "under_review_of",
+    "start_review", "unassign", "under_review", "under_review_of", "work_counts",
 ]

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 
 from app.auth.models import User, UserRole
 from app.core import audit, lists
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.extensions import db
-from app.reviews.models import Assignment
+from app.reviews.models import COI_DECLARED, Assignment, Condition
 from app.reviews.permissions import (
     can_triage,
     can_unassign,
@@ -70,6 +70,34 @@ def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int, b
     rows = db.session.execute(
         query.limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)).all()
     return rows, total, more
+
+
+@dataclass
+class WorkCount:
+    label: str
+    count: int
+    more: bool
+    # The queue's filter that lists them (query arguments), when one does.
+    filter: dict[str, str]
+
+
+def work_counts(today: date) -> list[WorkCount]:
+    """What waits for the research office, each counted from an index up to lists.COUNT_LIMIT: applications to
+    triage, in review, overdue, conditions reported met and waiting for confirmation, and recusals (a conflict
+    declared on the current round of an application in triage or review) whose reviewer needs replacing."""
+    open_now = (State.SUBMITTED.value, State.IN_REVIEW.value)
+    counts = [
+        ("To triage", select(Submission.id).where(Submission.state == State.SUBMITTED.value), {"state": "triage"}),
+        ("In review", select(Submission.id).where(Submission.state == State.IN_REVIEW.value), {"state": "in_review"}),
+        ("Overdue", select(Submission.id).where(Submission.state == State.IN_REVIEW.value, Submission.due_on < today),
+         {"state": "in_review", "sort": "due"}),
+        ("Conditions reported met", select(Condition.id).where(
+            Condition.reported_met_at.is_not(None), Condition.confirmed_at.is_(None)), {"state": "conditions"}),
+        ("Recusals to replace", select(Assignment.id).join(Submission, and_(
+            Submission.id == Assignment.submission_id, Submission.round_number == Assignment.round_number)).where(
+            Assignment.coi_status == COI_DECLARED, Submission.state.in_(open_now)), {}),
+    ]
+    return [WorkCount(label, *lists.capped_count(query), link) for label, query, link in counts]
 
 
 # What a row of the queue shows, read as plain rows: a page of the queue changes nothing, and 25 ORM objects
