@@ -224,6 +224,24 @@ def machine() -> str:
 P95_BUDGET_MS, P99_BUDGET_MS, GROWTH_BUDGET = 150.0, 400.0, 1.25
 
 
+
+def _probe(port: int, paths: list[str], session, field: str) -> list[int]:
+    """GET each path once (not a form's POST path); returns the SQL statements each real page ran
+    (bench/floor_app.py's X-SQL-Statements header) and reports any that did not answer."""
+    statements = []
+    for path in paths:
+        if field:
+            continue
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": session.cookie()})
+        try:
+            with session.opener.open(request, timeout=60) as response:
+                response.read()
+                if not path.startswith("/_floor/"):
+                    statements.append(int(response.headers.get("X-SQL-Statements", "0")))
+        except urllib.error.HTTPError as error:
+            log(f"warning: {path} answered {error.code}")
+    return statements
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/crucible_bench",
@@ -400,20 +418,8 @@ def measure_pages(args, seed: dict, server_group: int, workdir: Path, database: 
     log(f"ceiling (trivial route): {ceiling['rps']:.0f} req/s")
     rows = []
     for name, real_paths, floor_paths, session, field in pages:
-        # Warm both (questionnaire files, template compilation, connection pools) before measuring, and read
-        # the number of SQL statements each real path runs (bench/floor_app.py's X-SQL-Statements).
-        statements = []
-        for path in [*real_paths, *floor_paths[:1]]:
-            request = urllib.request.Request(f"http://127.0.0.1:{args.port}{path}",
-                                             headers={"Cookie": session.cookie()})
-            try:
-                if not field:
-                    with session.opener.open(request, timeout=60) as response:
-                        response.read()
-                        if path in real_paths:
-                            statements.append(int(response.headers.get("X-SQL-Statements", "0")))
-            except urllib.error.HTTPError as error:
-                log(f"warning: {path} answered {error.code}")
+        # One request of each first: a page that does not answer is reported before it is measured.
+        _probe(args.port, [*real_paths, *floor_paths[:1]], session, field)
         signed_in = dict(cookie=session.cookie(), csrf=session.csrf if field else None, field=field)
         # One request warms one worker: a short run without think time reaches every worker's templates and
         # connections, so the measurement sees pages as they are served all day, not each worker's first one.
@@ -421,6 +427,9 @@ def measure_pages(args, seed: dict, server_group: int, workdir: Path, database: 
         measure(base, real_paths, **signed_in, **warm)
         if floor_paths:
             measure(base, floor_paths, cookie=None, csrf=None, field=field, **warm)
+        # Counted once the workers are warm: a worker's first request also reads what it keeps per released
+        # questionnaire version, which no later request repeats.
+        statements = _probe(args.port, real_paths, session, field)
         audited_paths = [p.replace("/_floor/save/", "/_floor/save_audited/") for p in floor_paths]
         runs = []
         # Interleaved rounds, each ratio taken within its round: this machine's speed drifts by more than
