@@ -364,3 +364,41 @@ def pytest_terminal_summary(terminalreporter):
             f"browser suite: axe {TIMINGS['axe']:.1f} s, reflow {TIMINGS['reflow']:.1f} s, "
             f"screenshots {TIMINGS['screenshot']:.1f} s "
             f"(screenshots in {SCREENSHOTS.relative_to(ROOT)}/)")
+
+
+# An application put in review directly through the services, for tests about one committee page rather than the
+# journey to it: owned by applicant2, the reviewer and reviewer2 assigned by the coordinator, each declared free
+# of any conflict of interest.
+_IN_REVIEW_SCRIPT = """
+import sys
+from app import create_app
+from app.auth.models import find_user_by_email
+from app.demo.accounts import LOW_RISK_ANSWERS
+from app.extensions import db
+from app.reviews import services as reviews
+from app.submissions import services as submissions
+
+app = create_app()
+with app.app_context():
+    owner, coordinator = find_user_by_email(sys.argv[2]), find_user_by_email(sys.argv[3])
+    reviewers = [find_user_by_email(email) for email in sys.argv[4:]]
+    submission = submissions.create_submission(owner, sys.argv[1])
+    for section_id, values in LOW_RISK_ANSWERS.items():
+        submissions.save_section(submission, section_id, {**values, "__present__": list(values)}, owner,
+                                 check_required=False)
+    submissions.submit(submission, owner)
+    for reviewer in reviewers:
+        reviews.assign(submission, coordinator, reviewer.id)
+    reviews.start_review(submission, coordinator)
+    for reviewer in reviewers:
+        reviews.declare_interest(reviews.my_assignment(reviewer, submission), reviewer, has_conflict=False,
+                                 statement="")
+    print(submission.id)
+"""
+
+
+def application_in_review(server, title: str) -> int:
+    """The id of a new application in review (see _IN_REVIEW_SCRIPT), made in the server's database."""
+    emails = [STAFF[key][0] for key in ("applicant2", "coordinator", "reviewer", "reviewer2")]
+    result = _run([sys.executable, "-c", _IN_REVIEW_SCRIPT, title, *emails], _server_env(server["instance"]))
+    return int(result.stdout.strip().splitlines()[-1])
