@@ -288,6 +288,16 @@ def recommend(app, submission_id: int, reviewer: Person, recommendation="approve
                                 data={"recommendation": recommendation, "summary": summary})
 
 
+# A complete security sign-off, as the security officer's form posts it.
+SIGN_OFF = {"classification": "listed", "control_entry": "ML8", "basis": "", "licence": "no",
+            "trusted_research": "no_concerns", "conditions": ""}
+
+
+def sign_off(app, submission_id: int, officer: Person, **fields: str):
+    aid = assignment_id(app, submission_id, officer)
+    return officer.client.post(f"/review/assignments/{aid}/sign-off", data={**SIGN_OFF, **fields})
+
+
 def in_review(app, make_client, answers=None, c: Committee | None = None) -> tuple[int, Person, Committee]:
     """A standard-route application with two reviewers who declared no conflict."""
     c = c or committee(app, make_client)
@@ -568,9 +578,9 @@ def unsaved_application(owner: User, *, state: str = "in_review", members: dict[
 
 
 def unsaved_assignment(reviewer: User, submission: Submission, *, coi: str = "none", active: bool = True,
-                       round_number: int | None = None) -> Assignment:
+                       round_number: int | None = None, kind: str = "reviewer") -> Assignment:
     """An assignment on the application's current round unless told another."""
     return Assignment(id=next(_ids), submission_id=submission.id,
                       round_number=submission.round_number if round_number is None else round_number,
-                      reviewer_id=reviewer.id, kind="reviewer", coi_status=coi, active=active, submission=submission,
+                      reviewer_id=reviewer.id, kind=kind, coi_status=coi, active=active, submission=submission,
                       reviewer=reviewer)

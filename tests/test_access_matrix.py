@@ -25,6 +25,7 @@ class World:
     other_submission_id: int
     assignment_id: int
     chair_assignment_id: int
+    security_assignment_id: int
     other_member_id: int
 
 
@@ -55,9 +56,12 @@ def world(app, make_client) -> World:
     for reviewer in ("assigned_reviewer", "chair_reviewer"):
         assert coordinator.client.post(f"/review/applications/{submission_id}/assign",
                                        data={"reviewer_id": people[reviewer].user.id}).status_code == 302
+    assert coordinator.client.post(f"/review/applications/{submission_id}/assign", data={
+        "security-reviewer_id": people["security_officer"].user.id, "security-kind": "security"}).status_code == 302
     assert coordinator.client.post(f"/review/applications/{submission_id}/start").status_code == 302
     assignment_id = _declare_no_conflict(app, people["assigned_reviewer"], submission_id)
     chair_assignment_id = _declare_no_conflict(app, people["chair_reviewer"], submission_id)
+    security_assignment_id = _declare_no_conflict(app, people["security_officer"], submission_id)
     # Another applicant's application (a draft), with a team member, to put its ids into the first one's URLs.
     other = people["other_applicant"]
     other_submission_id = create_application(other.client, "Someone else's project")
@@ -66,7 +70,8 @@ def world(app, make_client) -> World:
     with app.app_context():
         other_member_id = db.session.scalar(select(SubmissionMember.id).where(
             SubmissionMember.submission_id == other_submission_id))
-    return World(people, submission_id, other_submission_id, assignment_id, chair_assignment_id, other_member_id)
+    return World(people, submission_id, other_submission_id, assignment_id, chair_assignment_id,
+                 security_assignment_id, other_member_id)
 
 
 def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200) -> dict[str, int]:
@@ -80,7 +85,9 @@ def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200)
 # Written out by hand from the access rules (SECURITY.md, README), never computed from the predicates under test.
 TEAM = {"owner", "team_reviewer"}  # of the application {s}
 NOT_STAFF_NOR_TEAM = {"other_applicant"}  # {s} answers them 404
-COMMITTEE_READERS = {"assigned_reviewer", "chair", "chair_reviewer", "deputy_chair", "coordinator", "admin"}
+# The security officer is assigned the application's sign-off.
+COMMITTEE_READERS = {"assigned_reviewer", "chair", "chair_reviewer", "deputy_chair", "coordinator", "admin",
+                     "security_officer"}
 OFFICE = {"coordinator", "admin"}
 CHAIRS = {"chair", "chair_reviewer"}
 REVIEWING = {"assigned_reviewer", "unassigned_reviewer", "chair", "chair_reviewer", "team_reviewer", "security_officer"}
@@ -88,7 +95,7 @@ REVIEWING = {"assigned_reviewer", "unassigned_reviewer", "chair", "chair_reviewe
 NOT_ASSIGNMENT_KEEPERS = set(SIGNED_IN) - OFFICE
 
 # (url pattern, expected status by role). {s}: the application (in review); {o}: another applicant's draft;
-# {a}: the assigned reviewer's assignment; {c}: the chair-reviewer's assignment.
+# {a}: the assigned reviewer's assignment; {c}: the chair-reviewer's assignment; {k}: the security officer's.
 GET_ROUTES = [
     ("/", _expect(set(SIGNED_IN))),
     ("/account", _expect(set(SIGNED_IN))),
@@ -118,6 +125,8 @@ GET_ROUTES = [
                                         ok=302)),
     ("/review/assignments/{c}", _expect({"chair_reviewer"}, hidden=NOT_ASSIGNMENT_KEEPERS - {"chair_reviewer"},
                                         ok=302)),
+    ("/review/assignments/{k}", _expect({"security_officer"},
+                                        hidden=NOT_ASSIGNMENT_KEEPERS - {"security_officer"}, ok=302)),
     ("/reports/footprint", _expect(OFFICE)),
     ("/admin/users", _expect({"admin"})),
     ("/admin/outbox", _expect({"admin"})),
@@ -126,7 +135,7 @@ GET_ROUTES = [
 
 def _url(pattern: str, world: World) -> str:
     return pattern.format(s=world.submission_id, o=world.other_submission_id, a=world.assignment_id,
-                          c=world.chair_assignment_id, m=world.other_member_id)
+                          c=world.chair_assignment_id, k=world.security_assignment_id, m=world.other_member_id)
 
 
 def test_get_access(world, subtests):
@@ -155,6 +164,13 @@ POST_ROUTES = [
      COMMITTEE_READERS, NOT_STAFF_NOR_TEAM),
     ("/review/assignments/{a}/recommend", {"recommendation": "approve", "summary": "ok"}, {"assigned_reviewer"},
      NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
+    # The security officer signs off on a form of their own; the office knows of the assignment, no one else.
+    ("/review/assignments/{k}/recommend", {"recommendation": "approve", "summary": "ok"}, set(),
+     NOT_ASSIGNMENT_KEEPERS - {"security_officer"}),
+    ("/review/assignments/{a}/sign-off", {"classification": "not_listed", "basis": "b"}, set(),
+     NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
+    ("/review/assignments/{k}/sign-off", {"classification": "not_listed", "basis": "b"}, {"security_officer"},
+     NOT_ASSIGNMENT_KEEPERS - {"security_officer"}),
     ("/review/applications/{s}/decide", {"outcome": "approved", "password": "x"}, CHAIRS, NOT_STAFF_NOR_TEAM),
     # Last: the office's first attempt removes the reviewer.
     ("/review/assignments/{a}/unassign", {}, OFFICE, NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),

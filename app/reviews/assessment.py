@@ -24,7 +24,7 @@ from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.questionnaires.loader import get_questionnaire
 from app.questionnaires.schema import CATEGORIES, CATEGORY_LABELS, Questionnaire
-from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, Decision
+from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, Decision, SecuritySignoff
 from app.submissions.models import Round, Submission, SubmissionMember
 from app.submissions.workflow import OUTCOMES, ROUTES
 
@@ -40,6 +40,8 @@ HISTORY_LABELS = {
     "review.started": "Review started",
     "assignment.created": "Reviewer assigned",
     "recommendation.recorded": "Recommendation recorded",
+    "security_signoff.recorded": "Security sign-off recorded",
+    "security_signoff.changed": "Security sign-off changed",
     "chair.recused": "Chair recused (conflict of interest); a deputy chair decides",
     "decision.recorded": "Decision recorded",
     "condition.reported_met": "Condition reported met",
@@ -111,6 +113,7 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
         "footprint": _footprint(getattr(round_, "footprint", None)),
         "sections": _answer_sections(questionnaire, answers),
         "recommendations": _recommendations(submission_id, round_number, audience, names),
+        "security_signoffs": _security_signoffs(submission_id, round_number, audience, names),
         "recusals": _recusals(submission_id, round_number, audience),
         "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
         "history": _history(submission_id),
@@ -253,6 +256,25 @@ def _recommendations(submission_id: int, round_number: int, audience: str,
             "completed": _utc(assignment.completed_at),
         })
     return recommendations
+
+
+def _security_signoffs(submission_id: int, round_number: int, audience: str,
+                       names: dict[Any, str]) -> list[dict[str, Any]]:
+    """The security officer's findings on the round (named in the archive's copy only, as the reviewers are)."""
+    signoffs = db.session.scalars(
+        select(SecuritySignoff)
+        .where(SecuritySignoff.submission_id == submission_id, SecuritySignoff.round_number == round_number)
+        .order_by(SecuritySignoff.signed_at, SecuritySignoff.id)
+    ).all()
+    return [{
+        "officer": "Security officer" + (f": {names.get(s.signed_by_id, '')}" if audience == "archive" else ""),
+        "classification": s.control_entry or "Not listed",
+        "basis": s.basis,
+        "licence": "Needed" if s.licence_required else "Not needed",
+        "trusted_research": s.trusted_research_label,
+        "conditions_html": str(render_markdown(s.conditions)) if s.conditions else "",
+        "signed": _utc(s.signed_at),
+    } for s in signoffs]
 
 
 def _recusals(submission_id: int, round_number: int, audience: str) -> list[dict[str, Any]]:

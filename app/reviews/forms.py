@@ -3,6 +3,7 @@ from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import choices
+from app.reviews import export_control
 from app.reviews.models import RECOMMENDATIONS
 from app.submissions.workflow import OUTCOMES, ROUTES
 
@@ -58,6 +59,32 @@ class RecommendationForm(FlaskForm):
     summary = TextAreaField("Summary of your reasons",
                             validators=[DataRequired("Summarise the reasons for your recommendation"),
                                         Length(max=10000)])
+
+
+class SignoffForm(FlaskForm):
+    """The security officer's sign-off; its rules are export_control.problems, which the service applies too."""
+
+    classification = RadioField("Export-control classification",
+                                choices=choices(list(export_control.CLASSIFICATION_CHOICES.items())),
+                                validate_choice=False)
+    control_entry = StringField("Control-list entry (when listed)", validators=[Length(max=export_control.ENTRY_MAX)])
+    basis = TextAreaField("Basis for the classification", validators=[Length(max=5000)])
+    licence = RadioField("Is an export licence needed?", choices=choices(list(export_control.LICENCE_CHOICES.items())),
+                         validate_choice=False)
+    trusted_research = RadioField("Trusted Research outcome",
+                                  choices=choices(list(export_control.TRUSTED_RESEARCH_OUTCOMES.items())),
+                                  validate_choice=False)
+    conditions = TextAreaField("Conditions", validators=[Length(max=10000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        found = export_control.problems(
+            classification=self.classification.data or "", entry=self.control_entry.data or "",
+            basis=self.basis.data or "", licence=self.licence.data or "",
+            trusted_research=self.trusted_research.data or "", conditions=self.conditions.data or "")
+        for name, message in found.items():
+            self[name].errors = [*self[name].errors, message]
+        return valid and not found
 
 
 class DecisionForm(FlaskForm):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.models import UTCDateTime, one_of, utcnow
 from app.extensions import Model
+from app.reviews.export_control import TRUSTED_RESEARCH_OUTCOMES
 from app.submissions.models import Submission
 from app.submissions.workflow import OUTCOMES
 
@@ -77,6 +78,43 @@ class Assignment(Model):
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     # Read by the access predicates (who may unassign); loaded with its team by the assignment's page loader.
     submission: Mapped[Submission] = relationship(viewonly=True)
+    # A security officer's assignment: their sign-off, once given (loaded with the active assignments).
+    signoff: Mapped[SecuritySignoff | None] = relationship(viewonly=True, uselist=False)
+
+
+class SecuritySignoff(Model):
+    """The security officer's sign-off on one round: the export-control classification (a control-list entry, or
+    none with the basis for that), whether a licence is needed, the Trusted Research outcome and its conditions.
+    Changed in place while the round is in review; every version is in the audit trail."""
+
+    __tablename__ = "security_signoff"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", name="uq_security_signoff_assignment_id"),
+        one_of("known_trusted_research", "trusted_research", TRUSTED_RESEARCH_OUTCOMES),
+        # "Not listed" (no entry) is a finding that needs its basis.
+        CheckConstraint(or_(column("control_entry").is_not(None), column("basis") != ""),
+                        name="basis_when_not_listed"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int] = mapped_column(Integer)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # None: not on any control list.
+    control_entry: Mapped[str | None] = mapped_column(String(40))
+    basis: Mapped[str] = mapped_column(Text, default="")
+    licence_required: Mapped[bool] = mapped_column(Boolean)
+    trusted_research: Mapped[str] = mapped_column(String(32))
+    # Markdown, rendered through the sanitising helper.
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    signed_by: Mapped[User] = relationship()
+
+    @property
+    def trusted_research_label(self) -> str:
+        return TRUSTED_RESEARCH_OUTCOMES[self.trusted_research]
 
 
 class Comment(Model):

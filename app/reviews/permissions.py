@@ -165,11 +165,21 @@ def can_declare_interest(user: Any, assignment: Assignment) -> bool:
         assignment.reviewer_id == user.id and assignment.coi_status == "declared")
 
 
-def can_review(user: Any, assignment: Assignment) -> bool:
-    """Recommend: the reviewer, while assigned, once they have declared no conflict of interest, on the current
-    round only (an earlier round's recommendation is what the chair decided on, and stays as it was)."""
+def _may_conclude(user: Any, assignment: Assignment) -> bool:
+    """The assigned person, once they have declared no conflict of interest, on the current round only (an
+    earlier round's recommendation or sign-off is what the chair decided on, and stays as it was)."""
     return (holds_assignment(user, assignment) and assignment.coi_status == "none"
             and assignment.round_number == assignment.submission.round_number)
+
+
+def can_review(user: Any, assignment: Assignment) -> bool:
+    """Recommend: a reviewer's assignment (the security officer signs off on a form of their own)."""
+    return assignment.kind == "reviewer" and _may_conclude(user, assignment)
+
+
+def can_sign_off(user: Any, assignment: Assignment) -> bool:
+    """Record the security sign-off: the security officer's own assignment."""
+    return assignment.kind == "security" and _may_conclude(user, assignment)
 
 
 # ---------------------------------------------------------------- the chair

@@ -12,7 +12,7 @@ from app.core import lists
 from app.core.forms import ConfirmForm
 from app.core.permissions import allowed
 from app.reviews import presenters, services
-from app.reviews.forms import CommentForm, InterestForm, RecommendationForm
+from app.reviews.forms import CommentForm, InterestForm, RecommendationForm, SignoffForm
 from app.reviews.models import RECOMMENDATIONS, Assignment
 from app.reviews.permissions import (
     CommentUnderReview,
@@ -22,6 +22,7 @@ from app.reviews.permissions import (
     can_read_review,
     can_resolve_comment,
     can_review,
+    can_sign_off,
     sees_recommendations,
 )
 from app.reviews.services import ASSIGNMENT, COMMENT, REVIEW
@@ -95,6 +96,17 @@ def application(review: UnderReview):
                                open_question=None if reply_to else request.args.get("comment", type=str))
 
 
+def _signoff_form(assignment: Assignment) -> SignoffForm:
+    """The security officer's form, holding their sign-off so far (if any)."""
+    signoff = assignment.signoff
+    if signoff is None:
+        return SignoffForm(formdata=None)
+    return SignoffForm(formdata=None, classification="listed" if signoff.control_entry else "not_listed",
+                       control_entry=signoff.control_entry or "", basis=signoff.basis,
+                       licence="yes" if signoff.licence_required else "no",
+                       trusted_research=signoff.trusted_research, conditions=signoff.conditions)
+
+
 def _render_application(review: UnderReview, recommendation_form=None, comment_error=None, status=200,
                         open_question=None, open_parent=None, draft=None):
     submission, assignments = review.submission, review.assignments
@@ -107,7 +119,8 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
     mine = review.assignment_of(current_user)
     sees_all = sees_recommendations(current_user, review)
     if recommendation_form is None and mine is not None:
-        recommendation_form = RecommendationForm(recommendation=mine.recommendation, summary=mine.summary)
+        recommendation_form = (_signoff_form(mine) if mine.kind == "security" else
+                               RecommendationForm(recommendation=mine.recommendation, summary=mine.summary))
     threads = comment_threads(submission, committee=True)
     sections = [
         SectionOnPage(section, [
@@ -180,6 +193,27 @@ def recommend(assignment: Assignment):
     if_rule_broken(show)
     services.recommend(assignment, current_user, recommendation=form.recommendation.data, summary=form.summary.data)
     flash("Your recommendation has been recorded.", "success")
+    return redirect(url_for(".application", submission_id=submission.id))
+
+
+@bp.post("/review/assignments/<int:assignment_id>/sign-off")
+@allowed(can_sign_off, load=ASSIGNMENT)
+def sign_off(assignment: Assignment):
+    submission = assignment.submission
+    form = SignoffForm()
+
+    def show(message: str | None = None):
+        if message and not form.errors:
+            form.classification.errors = [message]
+        return _render_application(services.under_review_of(submission), recommendation_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return show()
+    if_rule_broken(show)
+    services.sign_off(assignment, current_user, classification=form.classification.data,
+                      entry=form.control_entry.data or "", basis=form.basis.data or "", licence=form.licence.data,
+                      trusted_research=form.trusted_research.data, conditions=form.conditions.data or "")
+    flash("Your security sign-off has been recorded.", "success")
     return redirect(url_for(".application", submission_id=submission.id))
 
 

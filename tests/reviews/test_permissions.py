@@ -11,6 +11,7 @@ from app.reviews.permissions import (
     can_open_queue,
     can_read_review,
     can_review,
+    can_sign_off,
     can_triage,
     can_unassign,
 )
@@ -89,6 +90,22 @@ def test_the_security_officer_reads_only_what_they_are_asked_to_sign_off():
     assert not can_read_review(officer, _review(submission))
     assert can_read_review(officer, _review(submission, unsaved_assignment(officer, submission)))
     assert can_open_my_reviews(officer) and not can_open_queue(officer)
+
+
+def test_the_security_officer_signs_off_and_reviewers_recommend_each_on_their_own_form():
+    officer, reviewer = unsaved_user("security_officer"), unsaved_user("reviewer")
+    submission = unsaved_application(unsaved_user())
+    security = unsaved_assignment(officer, submission, kind="security")
+    review = unsaved_assignment(reviewer, submission)
+    assert can_sign_off(officer, security) and not can_review(officer, security)
+    assert can_review(reviewer, review) and not can_sign_off(reviewer, review)
+    # Only their own, declared free of conflict, on the current round.
+    assert not can_sign_off(reviewer, security)
+    assert not can_sign_off(officer, unsaved_assignment(officer, submission, kind="security", coi="pending"))
+    assert not can_sign_off(officer, unsaved_assignment(officer, submission, kind="security", active=False))
+    earlier = unsaved_application(unsaved_user())
+    earlier.round_number = 2
+    assert not can_sign_off(officer, unsaved_assignment(officer, earlier, kind="security", round_number=1))
 
 
 def test_a_chair_who_reviews_declares_first_like_any_reviewer():

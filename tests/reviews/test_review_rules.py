@@ -20,6 +20,7 @@ from tests.helpers import (
     person,
     post_section,
     recommend,
+    sign_off,
     state,
     unsaved_application,
     unsaved_assignment,
@@ -131,7 +132,9 @@ def test_a_resubmission_raises_the_route_and_adds_a_sign_off_but_never_lowers_th
     assert assign(c, submission_id, security, kind="security").status_code == 302
     for reviewer in (c.reviewer1, c.reviewer2, security):
         declare_none(app, submission_id, reviewer)
+    for reviewer in (c.reviewer1, c.reviewer2):
         assert recommend(app, submission_id, reviewer, "changes_requested", "Again.").status_code == 302
+    assert sign_off(app, submission_id, security).status_code == 302
     assert decide(c, submission_id, "changes_requested").status_code == 302
     assert post_section(owner.client, submission_id, "C", medium_risk_answers()["C"],
                         button="save").status_code == 302

@@ -26,6 +26,7 @@ from tests.helpers import (
     person,
     post_section,
     recommend,
+    sign_off,
     state,
     submitted,
 )
@@ -119,7 +120,8 @@ def test_dual_use_high_needs_security_signoff_before_approval(app, make_client):
     assert refused.status_code == 422
     assert "security officer must sign off" in page_text(refused)
     assert state(app, submission_id) == "in_review"
-    recommend(app, submission_id, c.security, "approve", "Export control checked: no licence needed.")
+    assert sign_off(app, submission_id, c.security, classification="not_listed", control_entry="",
+                    basis="Export control checked: below the thresholds of 1C011.").status_code == 302
     assert decide(c, submission_id, "approved").status_code == 302
     assert state(app, submission_id) == "approved"
 

@@ -46,6 +46,7 @@ from app.reviews.services.reviewing import (
     my_reviews,
     recommend,
     resolve_thread,
+    sign_off,
 )
 from app.reviews.services.triage import (
     QUEUE_SORTS,
@@ -67,6 +68,6 @@ __all__ = [
     "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
     "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",
-    "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_reminders",
+    "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_reminders", "sign_off",
     "start_review", "unassign", "under_review", "under_review_of", "work_counts",
 ]

@@ -80,11 +80,14 @@ def decision_blockers(submission: Submission, outcome: str) -> list[str]:
     required = workflow.REVIEWERS_REQUIRED.get(submission.route or "standard", 2)
     if len(done) < required:
         blockers.append(f"{len(done)} of the {required} required reviewer recommendations are in.")
-    if outcome in ("approved", "approved_with_conditions") and submission.security_signoff_required:
-        signoff = [a for a in assignments if a.kind == "security" and a.recommendation in
-                   ("approve", "approve_with_conditions")]
-        if not signoff:
-            blockers.append("Dual use is High: the security officer must sign off before approval.")
+    signoffs = [a.signoff for a in assignments if a.kind == "security" and a.signoff is not None]
+    if submission.security_signoff_required and not signoffs:
+        # The route asks for the security officer's findings before any decision: they shape every outcome
+        # (the conditions of an approval, the changes to ask for, the reasons to reject).
+        blockers.append("Dual use is High: the security officer must sign off before a decision.")
+    if outcome in ("approved", "approved_with_conditions") and any(s.trusted_research == "refer" for s in signoffs):
+        blockers.append("The security officer referred the application for a further decision: it cannot be "
+                        "approved until the referral is answered.")
     return blockers
 
 

@@ -40,7 +40,8 @@ _ACTIVE_ASSIGNMENTS = (
     .where(Assignment.submission_id == bindparam("submission_id"), Assignment.round_number == bindparam("number"),
            Assignment.active.is_(True))
     .order_by(Assignment.id)
-    .options(joinedload(Assignment.reviewer))  # pages list each reviewer's name
+    # Pages list each reviewer's name, and the security officer's sign-off.
+    .options(joinedload(Assignment.reviewer), joinedload(Assignment.signoff))
 )
 _RECUSALS = (
     select(Assignment)
@@ -157,7 +158,9 @@ def decisions_of(submission: Submission) -> list[Decision]:
                                    .order_by(Decision.round_number.desc())))
 
 
-RECOMMENDATION_EVENTS = ("recommendation.recorded", "recommendation.changed")
+# The security sign-off counts as the security officer's recommendation.
+RECOMMENDATION_EVENTS = ("recommendation.recorded", "recommendation.changed", "security_signoff.recorded",
+                         "security_signoff.changed")
 
 
 def history_of(submission: Submission, *, recommendations_of: int | None = None

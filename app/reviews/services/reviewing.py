@@ -13,7 +13,8 @@ from app.core.errors import Forbidden
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.extensions import db
-from app.reviews.models import RECOMMENDATIONS, Assignment, Comment
+from app.reviews import export_control
+from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, SecuritySignoff
 from app.reviews.permissions import (
     CommentUnderReview,
     can_answer_committee,
@@ -21,6 +22,7 @@ from app.reviews.permissions import (
     can_read_review,
     can_resolve_comment,
     can_review,
+    can_sign_off,
     holds_assignment,
 )
 from app.reviews.services.notifications import link, notify, users_with_role
@@ -213,6 +215,12 @@ def recommend(assignment: Assignment, actor: User, *, recommendation: str, summa
     audit.record("recommendation.changed" if changed else "recommendation.recorded", actor=actor,
                  object_type="assignment", object_id=assignment.id, submission_id=submission.id,
                  data={"recommendation": recommendation, "kind": assignment.kind, "round": assignment.round_number})
+    _tell_chairs_when_ready(submission)
+    db.session.commit()
+
+
+def _tell_chairs_when_ready(submission: Submission) -> None:
+    """Once every assigned reviewer (and the security officer) has concluded, those who may decide are told."""
     if all(a.recommendation for a in active_assignments(submission)):
         review = under_review_of(submission)
         for chair in users_with_role("chair") + users_with_role("deputy_chair"):
@@ -220,7 +228,46 @@ def recommend(assignment: Assignment, actor: User, *, recommendation: str, summa
                 notify(chair, f"Ready for decision: {submission.reference}",
                        f"Every reviewer has recommended on {submission.reference} \"{submission.title}\".\n"
                        f"{link('reviews.decide', submission_id=submission.id)}")
+
+
+def sign_off(assignment: Assignment, actor: User, *, classification: str, entry: str, basis: str, licence: str,
+             trusted_research: str, conditions: str) -> SecuritySignoff:
+    """Record (or correct, while the round is in review) the security officer's sign-off. It also stands as the
+    security assignment's recommendation in the committee's lists (export_control.RECOMMENDATION_FOR)."""
+    require(can_sign_off, actor, assignment)
+    submission = lock(db.session.get_one(Submission, assignment.submission_id))
+    workflow.require("recommend", submission.state)
+    found = export_control.problems(classification=classification, entry=entry, basis=basis, licence=licence,
+                                    trusted_research=trusted_research, conditions=conditions)
+    if found:
+        raise ReviewRuleError(next(iter(found.values())) + ".")
+    listed_as = export_control.control_entry(entry) if classification == "listed" else None
+    values: dict[str, Any] = {
+        "control_entry": listed_as, "basis": basis.strip(), "licence_required": licence == "yes",
+        "trusted_research": trusted_research, "conditions": conditions.strip(),
+    }
+    signoff = db.session.scalar(select(SecuritySignoff).where(SecuritySignoff.assignment_id == assignment.id))
+    if signoff is not None and all(getattr(signoff, k) == v for k, v in values.items()):
+        return signoff  # sent again unchanged
+    now = utcnow()
+    changed = signoff is not None
+    if signoff is None:
+        signoff = SecuritySignoff(assignment_id=assignment.id, submission_id=submission.id,
+                                  round_number=assignment.round_number)
+        db.session.add(signoff)
+    for key, value in values.items():
+        setattr(signoff, key, value)
+    signoff.signed_by_id, signoff.signed_at = actor.id, now
+    assignment.recommendation = export_control.RECOMMENDATION_FOR[trusted_research]
+    assignment.summary = export_control.summary(listed_as, licence == "yes", trusted_research)
+    assignment.completed_at = now
+    db.session.flush()
+    audit.record("security_signoff.changed" if changed else "security_signoff.recorded", actor=actor,
+                 object_type="security_signoff", object_id=signoff.id, submission_id=submission.id,
+                 data={**values, "round": assignment.round_number})
+    _tell_chairs_when_ready(submission)
     db.session.commit()
+    return signoff
 
 
 @round_submitted.connect
