@@ -98,7 +98,15 @@ class DecisionForm(FlaskForm):
 
 
 class ConditionReportForm(FlaskForm):
-    note = StringField("How it was met (optional)", validators=[Length(max=2000)])
+    """The applicant's evidence that a condition is met: what the research office checks before confirming."""
+    note = TextAreaField("How the condition was met", validators=[
+        DataRequired("Explain how the condition was met, so the research office can check it"), Length(max=2000)])
+
+
+class ConditionSendBackForm(FlaskForm):
+    """The research office returns a reported condition to the applicant, saying what is missing."""
+    reason = TextAreaField("Why it is sent back", validators=[
+        DataRequired("Give the reason for sending the condition back"), Length(max=2000)])
 
 
 class QueueFilterForm(FlaskForm):

@@ -10,6 +10,7 @@ from app.reviews import services
 from app.reviews.forms import ConditionReportForm
 from app.reviews.models import Condition
 from app.reviews.permissions import can_confirm_condition, can_report_condition
+from app.reviews.routes_feedback import render_feedback
 from app.reviews.services import CONDITION
 from app.reviews.web import bp, flash_back_to, if_rule_broken
 
@@ -20,9 +21,15 @@ def report_condition(condition: Condition, submission_id: int):
     if condition.submission_id != submission_id:
         abort(404)  # another application's condition, by this one's address
     form = ConditionReportForm()
+
+    def show(message: str | None = None):
+        if message:
+            form.note.errors = [message]
+        return render_feedback(condition.submission, report_form=form, report_id=condition.id, status=422)
+
     if not form.validate_on_submit():
-        abort(400)
-    if_rule_broken(flash_back_to(".feedback", submission_id=submission_id))
+        return show()
+    if_rule_broken(show)
     services.report_condition(condition, current_user, form.note.data or "")
     flash("Thank you. The research office will confirm the condition.", "success")
     return redirect(url_for(".feedback", submission_id=submission_id))

@@ -21,16 +21,19 @@ from app.submissions.workflow import OUTCOMES
 @bp.route("/applications/<int:submission_id>/feedback")
 @allowed(can_read_application, load=APPLICATION)
 def feedback(submission: Submission):
-    return _render_feedback(submission)
+    return render_feedback(submission)
 
 
-def _render_feedback(submission, reply_form=None, reply_parent=None, status=200):
+def render_feedback(submission, reply_form=None, reply_parent=None, report_form=None, report_id=None, status=200):
+    """The page; a refused answer (`reply_form`, under thread `reply_parent`) or report of a condition
+    (`report_form`, condition `report_id`) is drawn again with what was typed and the message beside it."""
     level = team_role(current_user, submission)
     return render_template(
         "reviews/feedback.html", submission=submission, decisions=services.decisions_of(submission),
         conditions=services.conditions_of(submission), threads=comment_threads(submission, committee=False),
         questionnaire=submission_services.questionnaire_for(submission), level=level,
-        reply_form=reply_form or ReplyForm(), reply_parent=reply_parent, report_form=ConditionReportForm(),
+        reply_form=reply_form or ReplyForm(), reply_parent=reply_parent,
+        report_form=report_form or ConditionReportForm(), report_id=report_id,
         can_reply=level != "viewer" and workflow.can("applicant_reply", submission.state),
         can_report=level in ("owner", "editor") and workflow.can("report_condition", submission.state),
         outcomes=OUTCOMES, page_title="Decision and comments",
@@ -46,7 +49,7 @@ def reply(submission: Submission):
     def show(message: str | None = None):
         if message:
             form.body.errors = [message]
-        return _render_feedback(submission, reply_form=form, reply_parent=parent_id, status=422)
+        return render_feedback(submission, reply_form=form, reply_parent=parent_id, status=422)
 
     if not form.validate_on_submit() or parent_id is None:
         return show()

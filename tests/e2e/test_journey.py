@@ -222,7 +222,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     # ---- the applicant reports the condition met, the coordinator confirms it
     applicant.visit(f"/applications/{submission_id}/feedback", "feedback-conditions")
     page.get_by_label("How condition 1 was met").fill("Deposited: NOMAD upload 7f3a.")
-    page.get_by_role("button", name="Report as met").click()
+    page.get_by_role("button", name="Report condition 1 as met").click()
     expect(page.get_by_role("status").filter(has_text="research office will confirm")).to_be_visible()
     coordinator.visit(f"/review/applications/{submission_id}/triage", "triage-conditions")
     cpage.get_by_role("button", name="Confirm met").click()

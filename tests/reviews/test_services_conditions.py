@@ -45,7 +45,7 @@ def test_a_condition_not_reported_cannot_be_confirmed(app, application_in):
 def test_neither_the_applicant_nor_a_reviewer_confirms_a_condition(app, application_in):
     application = application_in("approved_with_conditions")
     with app.app_context():
-        services.report_condition(_condition(), db.session.get(User, application.owner.user.id), "")
+        services.report_condition(_condition(), db.session.get(User, application.owner.user.id), "Done.")
         for person in (application.owner, application.committee.reviewer1):
             with pytest.raises(Forbidden):
                 services.confirm_condition(_condition(), db.session.get(User, person.user.id))
@@ -55,5 +55,16 @@ def test_neither_the_applicant_nor_a_reviewer_confirms_a_condition(app, applicat
 def test_a_reviewer_cannot_report_a_condition_met(app, application_in):
     application = application_in("approved_with_conditions")
     with app.app_context(), pytest.raises(Forbidden):
-        services.report_condition(_condition(), db.session.get(User, application.committee.reviewer1.user.id), "")
+        services.report_condition(_condition(), db.session.get(User, application.committee.reviewer1.user.id),
+                                  "Done.")
+    assert audit_events(app, "condition.reported_met") == []
+
+
+def test_a_condition_is_not_reported_met_without_evidence(app, application_in):
+    application = application_in("approved_with_conditions")
+    with app.app_context():
+        owner = db.session.get(User, application.owner.user.id)
+        with pytest.raises(services.ReviewRuleError, match="Explain how the condition was met"):
+            services.report_condition(_condition(), owner, "  \n ")
+        assert _condition().reported_met_at is None
     assert audit_events(app, "condition.reported_met") == []

@@ -23,16 +23,20 @@ from app.submissions.services import lock
 
 
 def report_condition(condition: Condition, actor: User, note: str) -> None:
+    """The applicant reports a condition met, with the evidence the research office checks (required)."""
     require(can_report_condition, actor, condition)
     submission = lock(db.session.get_one(Submission, condition.submission_id))
     workflow.require("report_condition", submission.state)
     if condition.reported_met_at is not None:
         return
+    note = note.strip()
+    if not note:
+        raise ReviewRuleError("Explain how the condition was met, so the research office can check it")
     condition.reported_met_at = utcnow()
     condition.reported_by_id = actor.id
-    condition.report_note = note.strip() or None
+    condition.report_note = note
     audit.record("condition.reported_met", actor=actor, object_type="condition", object_id=condition.id,
-                 submission_id=submission.id, data={"note": note.strip()})
+                 submission_id=submission.id, data={"note": note})
     for coordinator in users_with_role("coordinator"):
         notify(coordinator, f"Condition reported met: {submission.reference}",
                f"The applicant reports a condition met on {submission.reference}: {condition.text}\n"
