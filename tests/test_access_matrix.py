@@ -27,6 +27,7 @@ class World:
     chair_assignment_id: int
     security_assignment_id: int
     other_member_id: int
+    condition_id: int
 
 
 def _declare_no_conflict(app, who: Person, submission_id: int) -> int:
@@ -70,8 +71,20 @@ def world(app, make_client) -> World:
     with app.app_context():
         other_member_id = db.session.scalar(select(SubmissionMember.id).where(
             SubmissionMember.submission_id == other_submission_id))
+    # A condition on the application (still in review, so those let through meet 409, never a change).
+    from app.reviews.models import Condition, Decision
+    with app.app_context():
+        decision = Decision(submission_id=submission_id, round_number=1, outcome="approved_with_conditions",
+                            decided_by_id=people["chair"].user.id, signature_name="Chair",
+                            signature_meaning="Approved with conditions — chair")
+        db.session.add(decision)
+        db.session.flush()
+        condition = Condition(decision_id=decision.id, submission_id=submission_id, text="A condition")
+        db.session.add(condition)
+        db.session.commit()
+        condition_id = condition.id
     return World(people, submission_id, other_submission_id, assignment_id, chair_assignment_id,
-                 security_assignment_id, other_member_id)
+                 security_assignment_id, other_member_id, condition_id)
 
 
 def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200) -> dict[str, int]:
@@ -135,7 +148,8 @@ GET_ROUTES = [
 
 def _url(pattern: str, world: World) -> str:
     return pattern.format(s=world.submission_id, o=world.other_submission_id, a=world.assignment_id,
-                          c=world.chair_assignment_id, k=world.security_assignment_id, m=world.other_member_id)
+                          c=world.chair_assignment_id, k=world.security_assignment_id, m=world.other_member_id,
+                          n=world.condition_id)
 
 
 def test_get_access(world, subtests):
@@ -172,6 +186,10 @@ POST_ROUTES = [
     ("/review/assignments/{k}/sign-off", {"classification": "not_listed", "basis": "b"}, {"security_officer"},
      NOT_ASSIGNMENT_KEEPERS - {"security_officer"}),
     ("/review/applications/{s}/decide", {"outcome": "approved", "password": "x"}, CHAIRS, NOT_STAFF_NOR_TEAM),
+    # {n}: a condition of {s}; {s} is in review, so those let through meet 409.
+    ("/applications/{s}/conditions/{n}/report", {"note": "Done."}, TEAM, NOT_STAFF_NOR_TEAM),
+    ("/review/conditions/{n}/confirm", {}, OFFICE, NOT_STAFF_NOR_TEAM),
+    ("/review/conditions/{n}/send-back", {"reason": "Not enough."}, OFFICE, NOT_STAFF_NOR_TEAM),
     # Last: the office's first attempt removes the reviewer.
     ("/review/assignments/{a}/unassign", {}, OFFICE, NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
 ]
@@ -202,6 +220,10 @@ def test_other_applications_ids_in_urls_are_refused(world):
                            data={"recommendation": "approve", "summary": "x"}).status_code == 404
     coordinator = world.people["coordinator"].client
     assert coordinator.post("/review/conditions/999999/confirm").status_code == 404
+    assert coordinator.post("/review/conditions/999999/send-back", data={"reason": "r"}).status_code == 404
+    # A condition of {s}, by the address of another application.
+    assert owner.post(f"/applications/{o}/conditions/{world.condition_id}/report",
+                      data={"note": "Done."}).status_code == 404
 
 
 PROBED = ["/applications/{id}", "/applications/{id}/check", "/applications/{id}/sections/A",

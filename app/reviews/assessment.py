@@ -45,6 +45,7 @@ HISTORY_LABELS = {
     "chair.recused": "Chair recused (conflict of interest); a deputy chair decides",
     "decision.recorded": "Decision recorded",
     "condition.reported_met": "Condition reported met",
+    "condition.sent_back": "Condition sent back to the applicant",
     "condition.confirmed": "Condition confirmed",
     "conditions.all_met": "All conditions met",
     "document.created": "Signed assessment archived",

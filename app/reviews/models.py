@@ -186,6 +186,11 @@ class Condition(Model):
     report_note: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The research office's last sending back of a report (the report is cleared, the applicant reports again);
+    # every one is in the audit trail.
+    sent_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    send_back_reason: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(back_populates="conditions")
     # Read by the access predicates (who reports it met, who confirms it), loaded with the application's team.

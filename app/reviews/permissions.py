@@ -108,6 +108,11 @@ def can_confirm_condition(user: Any, condition: Condition) -> bool:
     return can_triage(user, condition.submission)
 
 
+def can_send_back_condition(user: Any, condition: Condition) -> bool:
+    """Return a reported condition to the applicant with a reason: whoever may confirm it."""
+    return can_confirm_condition(user, condition)
+
+
 # ---------------------------------------------------------------- the committee's reading
 
 

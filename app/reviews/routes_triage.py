@@ -10,7 +10,7 @@ from app.core import lists
 from app.core.forms import ConfirmForm, choices
 from app.core.permissions import allowed
 from app.reviews import services
-from app.reviews.forms import AssignForm, QueueFilterForm, RouteForm
+from app.reviews.forms import AssignForm, ConditionSendBackForm, QueueFilterForm, RouteForm
 from app.reviews.models import Assignment
 from app.reviews.permissions import can_open_queue, can_triage, can_unassign
 from app.reviews.services import ASSIGNMENT
@@ -41,10 +41,13 @@ def queue():
 @bp.route("/review/applications/<int:submission_id>/triage")
 @allowed(can_triage, load=APPLICATION)
 def triage(submission: Submission):
-    return _render_triage(submission)
+    return render_triage(submission)
 
 
-def _render_triage(submission, route_form=None, assign_form=None, security_form=None, status=200):
+def render_triage(submission, route_form=None, assign_form=None, security_form=None, send_back_form=None,
+                  send_back_id=None, status=200):
+    """The page; a refused form is drawn again with what was typed and the message beside the field (a refused
+    sending back: `send_back_form`, for condition `send_back_id`)."""
     route_form = route_form or RouteForm(route=submission.route)
     assign_form = assign_form or AssignForm(kind="reviewer")
     assign_form.reviewer_id.choices = _pool_choices(submission, "reviewer")
@@ -56,7 +59,7 @@ def _render_triage(submission, route_form=None, assign_form=None, security_form=
         security_form=security_form, assignments=services.assignments_of(submission),
         conditions=services.conditions_of(submission),
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm(), send_back_form=send_back_form or ConditionSendBackForm(), send_back_id=send_back_id,
         can_assign=workflow.can("assign", submission.state), page_title=f"Triage {submission.reference}",
     ), status
 
@@ -77,11 +80,11 @@ def _back_to_triage(submission: Submission):
 def override_route(submission: Submission):
     form = RouteForm()
     if not form.validate_on_submit():
-        return _render_triage(submission, route_form=form, status=422)
+        return render_triage(submission, route_form=form, status=422)
 
     def show(message: str):
         form.reason.errors = [message]
-        return _render_triage(submission, route_form=form, status=422)
+        return render_triage(submission, route_form=form, status=422)
 
     if_rule_broken(show)
     services.override_route(submission, current_user, form.route.data, form.reason.data)
@@ -97,7 +100,7 @@ def assign(submission: Submission):
     form.reviewer_id.choices = _pool_choices(submission, kind)
 
     def show_form():
-        return _render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
+        return render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
                               status=422)
 
     if not form.validate_on_submit():

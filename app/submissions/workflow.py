@@ -81,6 +81,7 @@ ACTIVITIES: dict[str, frozenset[State]] = {
     "recommend": frozenset({State.IN_REVIEW}),
     "report_condition": frozenset({State.APPROVED_WITH_CONDITIONS}),
     "confirm_condition": frozenset({State.APPROVED_WITH_CONDITIONS}),
+    "send_back_condition": frozenset({State.APPROVED_WITH_CONDITIONS}),
 }
 
 ACTION_DESCRIPTIONS = {
@@ -98,6 +99,7 @@ ACTION_DESCRIPTIONS = {
     "recommend": "given a recommendation",
     "report_condition": "reported as meeting a condition",
     "confirm_condition": "given a condition confirmation",
+    "send_back_condition": "sent a condition back",
 }
 
 

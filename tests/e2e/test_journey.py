@@ -219,12 +219,28 @@ def test_whole_journey(people, staff, server, tmp_path):
     condition = "Deposit the trained model in NOMAD before publication."
     _decide(chair.page, "Approved with conditions", "Approved.", conditions=condition)
 
-    # ---- the applicant reports the condition met, the coordinator confirms it
-    applicant.visit(f"/applications/{submission_id}/feedback", "feedback-conditions")
+    # ---- the applicant is prompted to report the condition; an empty report is refused beside the field
+    applicant.visit(task_list_url, "task-list-conditions")
+    page.get_by_role("link", name="Report the conditions").click()
+    page.get_by_role("button", name="Report condition 1 as met").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+    applicant.check("feedback-condition-refused")
+    page.get_by_label("How condition 1 was met").fill("Deposited.")
+    page.get_by_role("button", name="Report condition 1 as met").click()
+    expect(page.get_by_role("status").filter(has_text="research office will confirm")).to_be_visible()
+    # ---- the coordinator sends it back with a reason; the applicant reads it and reports again
+    coordinator.visit(f"/review/applications/{submission_id}/triage", "triage-conditions")
+    cpage.get_by_text("Send back to the applicant").click()
+    cpage.get_by_label("Why condition 1 is sent back").fill("Give the NOMAD upload id.")
+    coordinator.check("triage-send-back")
+    cpage.get_by_role("button", name="Send back condition 1").click()
+    expect(cpage.get_by_role("status").filter(has_text="Condition sent back")).to_be_visible()
+    applicant.visit(f"/applications/{submission_id}/feedback", "feedback-sent-back")
+    expect(page.get_by_text("Give the NOMAD upload id.")).to_be_visible()
     page.get_by_label("How condition 1 was met").fill("Deposited: NOMAD upload 7f3a.")
     page.get_by_role("button", name="Report condition 1 as met").click()
     expect(page.get_by_role("status").filter(has_text="research office will confirm")).to_be_visible()
-    coordinator.visit(f"/review/applications/{submission_id}/triage", "triage-conditions")
+    coordinator.visit(f"/review/applications/{submission_id}/triage", "triage-conditions-reported")
     cpage.get_by_role("button", name="Confirm met").click()
     expect(cpage.get_by_role("status").filter(has_text="application is approved")).to_be_visible()
 

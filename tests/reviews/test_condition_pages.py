@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.models import Condition
-from tests.helpers import CONDITION, audit_events, page_text
+from tests.helpers import CONDITION, audit_events, mails, page_text, state
 
 
 def _condition_id(app, submission_id: int) -> int:
@@ -81,3 +81,83 @@ def test_the_evidence_is_recorded_and_shown_to_both_sides(app, application_in):
     assert "waiting for confirmation" in feedback
     triage = page_text(application.committee.coordinator.client.get(f"/review/applications/{application.id}/triage"))
     assert evidence in triage
+
+
+def _report(application, condition_id: int, note: str = "Weights deposited on Zenodo (record 1234)."):
+    response = application.owner.client.post(_report_url(application.id, condition_id), data={"note": note})
+    assert response.status_code == 302
+    return response
+
+
+def test_the_office_sends_a_condition_back_with_a_reason(app, application_in):
+    application = application_in("approved_with_conditions")
+    condition_id = _condition_id(app, application.id)
+    coordinator = application.committee.coordinator
+    _report(application, condition_id, "Done.")
+    triage = coordinator.client.get(f"/review/applications/{application.id}/triage")
+    assert "Send back to the applicant" in page_text(triage)
+    assert f'action="/review/conditions/{condition_id}/send-back"' in triage.get_data(as_text=True)
+    reason = "Give the Zenodo record and the licence text, not just 'Done'."
+    sent = coordinator.client.post(f"/review/conditions/{condition_id}/send-back", data={"reason": reason})
+    assert sent.status_code == 302
+    assert "Condition sent back" in page_text(coordinator.client.get(sent.headers["Location"]))
+    with app.app_context():
+        condition = db.session.get(Condition, condition_id)
+        assert condition.reported_met_at is None and condition.report_note is None
+        assert condition.send_back_reason == reason and condition.sent_back_by_id == coordinator.user.id
+        assert condition.sent_back_at is not None and condition.confirmed_at is None
+    (event,) = audit_events(app, "condition.sent_back")
+    assert event["actor_id"] == coordinator.user.id
+    assert event["data"]["reason"] == reason and event["data"]["note"] == "Done."
+    (mail,) = [m for m in mails(app, application.owner.user.email) if "sent back" in m["subject"]]
+    assert reason in mail["body"] and CONDITION in mail["body"]
+    assert state(app, application.id) == "approved_with_conditions"
+
+    # The applicant reads why, and reports again.
+    feedback = application.owner.client.get(f"/applications/{application.id}/feedback")
+    text = page_text(feedback)
+    assert "Sent back by the research office" in text
+    assert reason in text and "Report it again below." in text
+    assert f'id="note-{condition_id}"' in feedback.get_data(as_text=True)
+    triage = page_text(coordinator.client.get(f"/review/applications/{application.id}/triage"))
+    assert "waiting for the applicant to report it again" in triage and "Confirm met" not in triage
+    _report(application, condition_id, "Zenodo record 1234, licence CC-BY-NC with gated access.")
+    with app.app_context():
+        assert db.session.get(Condition, condition_id).reported_met_at is not None
+    assert coordinator.client.post(f"/review/conditions/{condition_id}/confirm").status_code == 302
+    assert state(app, application.id) == "approved"
+
+
+def test_sending_back_needs_a_reason_and_keeps_what_was_typed(app, application_in):
+    application = application_in("approved_with_conditions")
+    condition_id = _condition_id(app, application.id)
+    _report(application, condition_id)
+    coordinator = application.committee.coordinator.client
+    refused = coordinator.post(f"/review/conditions/{condition_id}/send-back", data={"reason": "  "})
+    assert refused.status_code == 422
+    text = page_text(refused)
+    assert "There is a problem" in text and text.count("Give the reason for sending the condition back") == 2
+    html = refused.get_data(as_text=True)
+    assert f'href="#send-back-{condition_id}"' in html and "<details class=\"mt-2\" open>" in html
+    long_reason = "Missing the record <id> " + "y" * 2000
+    refused = coordinator.post(f"/review/conditions/{condition_id}/send-back", data={"reason": long_reason})
+    assert refused.status_code == 422
+    assert "Missing the record &lt;id&gt; " + "y" * 2000 in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Condition, condition_id).reported_met_at is not None
+    assert audit_events(app, "condition.sent_back") == []
+
+
+def test_only_a_reported_open_condition_is_sent_back(app, application_in):
+    application = application_in("approved_with_conditions")
+    condition_id = _condition_id(app, application.id)
+    coordinator = application.committee.coordinator.client
+    url = f"/review/conditions/{condition_id}/send-back"
+    not_reported = coordinator.post(url, data={"reason": "Why?"})
+    assert not_reported.status_code == 422 and "has not reported this condition" in page_text(not_reported)
+    _report(application, condition_id)
+    assert coordinator.post(f"/review/conditions/{condition_id}/confirm").status_code == 302
+    # Approved now: the condition is settled and nothing is sent back.
+    assert coordinator.post(url, data={"reason": "Too late"}).status_code == 409
+    assert application.owner.client.post(url, data={"reason": "Mine"}).status_code == 403
+    assert audit_events(app, "condition.sent_back") == []

@@ -1,6 +1,7 @@
 """The review's access predicates, directly: team members who are also staff, conflicts of interest, drafts."""
 from __future__ import annotations
 
+from app.reviews.models import Condition
 from app.reviews.permissions import (
     UnderReview,
     assignment_visible,
@@ -11,6 +12,7 @@ from app.reviews.permissions import (
     can_open_queue,
     can_read_review,
     can_review,
+    can_send_back_condition,
     can_sign_off,
     can_triage,
     can_unassign,
@@ -119,3 +121,13 @@ def test_a_chair_who_reviews_declares_first_like_any_reviewer():
     assert can_read_review(chair_reviewer, _review(submission, cleared)) and can_review(chair_reviewer, cleared)
     assert can_open_my_reviews(chair_reviewer) and can_decide(chair_reviewer, _review(submission, cleared))
     assert not can_decide(other_reviewer, _review(submission))
+
+
+def test_the_office_sends_a_condition_back_unless_it_is_on_the_team():
+    coordinator, chair, owner = unsaved_user("coordinator"), unsaved_user("chair"), unsaved_user()
+    submission = unsaved_application(owner)
+    condition = Condition(text="A condition", submission=submission)
+    assert can_send_back_condition(coordinator, condition)
+    assert not can_send_back_condition(chair, condition) and not can_send_back_condition(owner, condition)
+    on_team = Condition(text="A condition", submission=unsaved_application(owner, members={coordinator: "viewer"}))
+    assert not can_send_back_condition(coordinator, on_team)

@@ -7,7 +7,7 @@ conditions), over what they all read (records) and the mail they send (notificat
 none imports one after it. Callers use this package's names."""
 from __future__ import annotations
 
-from app.reviews.services.conditions import confirm_condition, report_condition
+from app.reviews.services.conditions import confirm_condition, report_condition, send_back_condition
 from app.reviews.services.decision import (
     CHAIR_PER_PAGE,
     CHAIR_SORTS,
@@ -68,6 +68,7 @@ __all__ = [
     "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
     "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",
-    "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_reminders", "sign_off",
+    "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_back_condition", "send_reminders",
+    "sign_off",
     "start_review", "unassign", "under_review", "under_review_of", "work_counts",
 ]

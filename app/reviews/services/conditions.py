@@ -13,6 +13,7 @@ from app.reviews.models import Condition
 from app.reviews.permissions import (
     can_confirm_condition,
     can_report_condition,
+    can_send_back_condition,
 )
 from app.reviews.services.decision import request_assessment_of
 from app.reviews.services.notifications import link, notify, notify_team, users_with_role
@@ -41,6 +42,35 @@ def report_condition(condition: Condition, actor: User, note: str) -> None:
         notify(coordinator, f"Condition reported met: {submission.reference}",
                f"The applicant reports a condition met on {submission.reference}: {condition.text}\n"
                f"Confirm it: {link('reviews.triage', submission_id=submission.id)}")
+    db.session.commit()
+
+
+def send_back_condition(condition: Condition, actor: User, reason: str) -> None:
+    """The research office returns a reported condition to the applicant, with the reason (required): the report
+    is cleared so the applicant reports again; the evidence sent back stays in the audit trail."""
+    require(can_send_back_condition, actor, condition)
+    submission = lock(db.session.get_one(Submission, condition.submission_id))
+    workflow.require("send_back_condition", submission.state)
+    reason = reason.strip()
+    if not reason:
+        raise ReviewRuleError("Give the reason for sending the condition back")
+    if condition.confirmed_at is not None:
+        raise ReviewRuleError("This condition is confirmed met already.")
+    if condition.reported_met_at is None:
+        raise ReviewRuleError("The applicant has not reported this condition as met yet.")
+    audit.record("condition.sent_back", actor=actor, object_type="condition", object_id=condition.id,
+                 submission_id=submission.id,
+                 data={"reason": reason, "note": condition.report_note or "", "text": condition.text})
+    condition.sent_back_at = utcnow()
+    condition.sent_back_by_id = actor.id
+    condition.send_back_reason = reason
+    condition.reported_met_at = None
+    condition.reported_by_id = None
+    condition.report_note = None
+    notify_team(submission, f"Condition sent back: {submission.reference}",
+                f"The research office sent back your report of a condition on \"{submission.title}\".\n\n"
+                f"Condition: {condition.text}\n\nWhy: {reason}\n\n"
+                f"Report it again: {link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()
 
 
