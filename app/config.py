@@ -146,8 +146,10 @@ def _document_settings(instance_dir: Path) -> dict:
         "VERIFY_MAX_INFLATED": int(os.environ.get("VERIFY_MAX_INFLATED", str(16 * 1024 * 1024))),
         "VERIFY_CPU_SECONDS": int(os.environ.get("VERIFY_CPU_SECONDS", "10")),
         "VERIFY_MEMORY": int(os.environ.get("VERIFY_MEMORY", str(256 * 1024 * 1024))),
-        # Verifications one signed-in user, and one address, may ask for; Flask-Limiter syntax.
+        # Uploads to verify one address, and one signed-in user, may send; Flask-Limiter syntax.
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "20 per hour"),
+        # Look-ups of a document identifier (the link printed in every PDF) one address may make.
+        "VERIFY_LOOKUP_RATE_LIMIT": os.environ.get("VERIFY_LOOKUP_RATE_LIMIT", "60 per hour"),
         "RENDER_QUEUE": os.environ.get("RENDER_QUEUE", "crucible-documents"),
         # Seconds between the RQ retries of a failed render (three retries).
         "RENDER_RETRY_INTERVALS": os.environ.get("RENDER_RETRY_INTERVALS", "10,60,300"),

@@ -95,6 +95,11 @@ def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200)
             for role in ROLES}
 
 
+def _public(status: int = 200) -> dict[str, int]:
+    """A public page: the same answer for everyone, signed in or not."""
+    return {role: status for role in ROLES}
+
+
 # Written out by hand from the access rules (SECURITY.md, README), never computed from the predicates under test.
 TEAM = {"owner", "team_reviewer"}  # of the application {s}
 NOT_STAFF_NOR_TEAM = {"other_applicant"}  # {s} answers them 404
@@ -141,6 +146,9 @@ GET_ROUTES = [
     ("/review/assignments/{k}", _expect({"security_officer"},
                                         hidden=NOT_ASSIGNMENT_KEEPERS - {"security_officer"}, ok=302)),
     ("/reports/footprint", _expect(OFFICE)),
+    # Verification is public (the link printed in every PDF); an identifier the archive does not hold is 404.
+    ("/verify", _public()),
+    ("/verify?document=00000000-0000-4000-8000-000000000000", _public(404)),
     ("/admin/users", _expect({"admin"})),
     ("/admin/outbox", _expect({"admin"})),
 ]

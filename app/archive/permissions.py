@@ -1,5 +1,6 @@
 """Who may search, export and download the archive: its keepers (the research office), and each application's
-team for that application's documents. Verifying a PDF is for any signed-in user (`core.permissions.signed_in`)."""
+team for that application's documents. Verifying a PDF is public (anyone holding one, with or without an account);
+what a verification shows beyond the PDF's own cover is for those who may read the document."""
 from __future__ import annotations
 
 from typing import Any
@@ -26,3 +27,10 @@ def document_visible(user: Any, document: Document) -> bool:
 
 def can_read_document(user: Any, document: Document) -> bool:
     return can_read_documents(user, document.submission)
+
+
+def sees_archive_record(user: Any, document: Document) -> bool:
+    """Whether a verification shows the archive's record of the document (its file's sha256 and size, the signing
+    certificate, when it was archived, links to it) besides the facts printed on its cover: for those who may
+    read it. Everyone else, signed in or not, is told only what the PDF itself shows."""
+    return bool(user.is_authenticated) and can_read_document(user, document)

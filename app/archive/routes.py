@@ -1,10 +1,12 @@
 """Archive pages. Search and export: the research office. Download: the office, or the application's team.
-Verification: any signed-in user (archive.permissions)."""
+Verification: public, limited per address (archive.services.verification)."""
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -17,9 +19,11 @@ from app.archive.services.verification import (
     document_by_uid,
     record_refusal,
     record_verification,
+    shown_document,
     verify_pdf_bytes,
 )
-from app.core.permissions import allowed, signed_in
+from app.core.errors import render_error
+from app.core.permissions import allowed, public
 from app.core.storage import NotFound, get_storage
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.documents.services import document_filename, documents_for, unfinished_jobs
@@ -120,26 +124,60 @@ def application_documents(submission: Submission):
     )
 
 
+UNKNOWN_DOCUMENT = ("No signed assessment in this archive has that document identifier. Check it against the one "
+                    "printed in the PDF, under “Document identifier”.")
+
+
 def _verify_limit() -> str:
     return current_app.config.get("VERIFY_RATE_LIMIT", "20 per hour")
 
 
+def _lookup_limit() -> str:
+    return current_app.config.get("VERIFY_LOOKUP_RATE_LIMIT", "60 per hour")
+
+
+def _not_a_lookup() -> bool:
+    """The bare page (the forms) costs nothing to show: only looking a document up counts against the limit."""
+    return not request.args.get("document")
+
+
 def _signed_in_user_key() -> str:
-    # Limits are checked before the view's access check: an anonymous request is keyed by its address.
+    # An anonymous request is keyed by its address, like the per-address limit.
     return f"user:{current_user.id}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_verifications(error: RateLimitExceeded):
+    """A verification limit hit: 429, saying what the limit is and when to come back."""
+    current = limiter.current_limit
+    wait = max(1, int(current.reset_at - time.time())) if current else 60
+    minutes = max(1, round(wait / 60))
+    item = error.limit.limit
+    unit = item.GRANULARITY.name
+    per = unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+    response = current_app.make_response(render_error(429, (
+        f"Verification is limited to {item.amount} checks per {per} from one address or account, so that it stays "
+        f"available to everyone. Try again in about {minutes} minute{'' if minutes == 1 else 's'}."
+    )))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 @csrf.exempt  # checked below, after this view has raised the body-size limit (the global check reads the form first)
-# Each check costs a child process up to VERIFY_CPU_SECONDS: limited per signed-in user and per address.
+# Each upload costs a child process up to VERIFY_CPU_SECONDS: limited per address and per signed-in user.
 @limiter.limit(_verify_limit, methods=["POST"], key_func=_signed_in_user_key, scope="verify-user")
 @limiter.limit(_verify_limit, methods=["POST"], scope="verify-address")
-@allowed(signed_in)
+# Looking a document up by its identifier: limited per address.
+@limiter.limit(_lookup_limit, methods=["GET"], scope="verify-lookup", exempt_when=_not_a_lookup)
+@public("verification: the link printed in every signed assessment is for readers without an account")
 def verify():
     expected = None
     uid = (request.args.get("document") or "").strip()[:36]
     if uid:
         expected = document_by_uid(uid)
+        if expected is None:
+            return render_error(404, UNKNOWN_DOCUMENT)
     result = None
     error = None
     status = 400
@@ -164,10 +202,10 @@ def verify():
                 record_refusal(data, refused, current_user)
         if result is not None:
             record_verification(result, current_user)
-            if result.document is not None and not can_read_document(current_user, result.document):
-                # Say that it is archived, but not what it is, to someone outside the application.
-                result.document_hidden = True
+    viewer = current_user._get_current_object()
     return render_template(
         "archive/verify.html", result=result, error=error, expected=expected,
+        looked_up=shown_document(viewer, expected) if expected else None,
+        found=shown_document(viewer, result.document) if result and result.document else None,
         max_upload_mb=current_app.config["MAX_UPLOAD"] // (1024 * 1024), page_title="Verify a signed assessment",
     ), (status if error else 200)

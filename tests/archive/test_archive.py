@@ -15,7 +15,7 @@ from app.core.storage import LocalStorage, S3Storage, StorageError
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision
-from tests.helpers import decided_application, flip_byte, login, make_user, restore_document, store_bytes, utc
+from tests.helpers import flip_byte, login, make_user, restore_document, store_bytes, utc
 
 # ---------------------------------------------------------------- local storage
 
@@ -192,23 +192,6 @@ def test_export_needs_a_valid_range(coordinator_client):
 # ---------------------------------------------------------------- verification page
 
 
-@pytest.fixture(scope="module")
-def signed_pdf(app, tmp_path_factory):
-    """A real signed assessment, produced once through request_assessment (inline)."""
-    from app.documents import services
-    from tests.helpers import configure_documents, shared_archive_dir, shared_pki
-
-    configure_documents(app, shared_pki(tmp_path_factory), shared_archive_dir(tmp_path_factory))
-    decided = decided_application(app, app.test_client, comments=False, outcome="approved")
-    with app.app_context():
-        job = services.request_assessment(decided.submission_id, decided.round_number, "decision", None)
-        assert job.status == "done", job.error
-        document = job.document
-        meta = {"uid": document.uid, "sha256": document.sha256, "size": document.size,
-                "storage_key": document.storage_key, "reference": decided.reference, "title": "x"}
-        return services.document_bytes(document), meta
-
-
 def _upload(client, data: bytes, name="assessment.pdf"):
     return client.post("/verify", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
@@ -232,9 +215,10 @@ def test_verify_page_tampered_and_unarchived(documents_app, make_client, signed_
     html = _upload(client, flip_byte(data)).get_data(as_text=True)
     assert "Not verified" in html
     assert "no archived document" in html
-    # An intact file that is not in the archive of an application this user cannot see: archived "yes", no details.
+    # An intact file of an application this user cannot read: what its cover shows, not the archive's record.
     html = _upload(client, data).get_data(as_text=True)
-    assert "Authentic" in html and meta["uid"] not in html
+    assert "Authentic" in html and meta["uid"] in html
+    assert "Signing certificate" not in html and "Download the archived PDF" not in html
     assert "Choose the PDF" in client.post("/verify", data={}).get_data(as_text=True)
 
 

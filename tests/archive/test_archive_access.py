@@ -21,6 +21,7 @@ class World:
     document_id: int
     submission_id: int
     job_id: int
+    document_uid: str
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def world(documents_app, make_client) -> World:
                         document_uid=document.uid, document_id=document.id, attempts=1)
         db.session.add(job)
         db.session.commit()
-        submission_id, job_id = submission.id, job.id
+        submission_id, job_id, document_uid = submission.id, job.id, document.uid
     users = {
         "owner": owner,
         "editor": make_user(documents_app, email="editor@example.ac.uk"),
@@ -58,12 +59,13 @@ def world(documents_app, make_client) -> World:
     for role, user in users.items():
         clients[role] = make_client()
         assert login(clients[role], user).status_code == 302
-    return World(clients, document_id, submission_id, job_id)
+    return World(clients, document_id, submission_id, job_id, document_uid)
 
 
 def _expect(allowed: set[str], hidden: set[str] = frozenset()) -> dict[str, int]:
-    """`allowed` get 200; `hidden` 404 (not told the application's documents exist); other signed-in roles 403."""
-    return {role: 302 if role == "anonymous" else 200 if role in allowed else 404 if role in hidden else 403
+    """`allowed` get 200; `hidden` 404 (not told the application's documents exist); other signed-in roles 403;
+    anonymous visitors, unless allowed (public pages), are sent to sign in (302)."""
+    return {role: 200 if role in allowed else 302 if role == "anonymous" else 404 if role in hidden else 403
             for role in ROLES}
 
 
@@ -82,13 +84,16 @@ ROUTES = [
     ("/applications/{submission_id}/documents", ARCHIVE_STAFF | TEAM, OUTSIDERS),
     ("/documents/jobs/{job_id}", TEAM | {"chair", "coordinator", "admin"}, OUTSIDERS),
     ("/documents/jobs/{job_id}/status", TEAM | {"chair", "coordinator", "admin"}, OUTSIDERS),
-    ("/verify", SIGNED_IN, set()),
+    # Public: the link printed in every PDF is for readers without an account.
+    ("/verify", set(ROLES), set()),
+    ("/verify?document={document_uid}", set(ROLES), set()),
 ]
 
 
 @pytest.mark.parametrize("pattern, allowed, hidden", ROUTES, ids=[r[0] for r in ROUTES])
 def test_get_access(world, pattern, allowed, hidden):
-    url = pattern.format(document_id=world.document_id, submission_id=world.submission_id, job_id=world.job_id)
+    url = pattern.format(document_id=world.document_id, submission_id=world.submission_id, job_id=world.job_id,
+                         document_uid=world.document_uid)
     for role, expected in _expect(allowed, hidden).items():
         response = world.clients[role].get(url)
         response.get_data()  # a streamed body (the export) is consumed, as a browser would

@@ -14,7 +14,12 @@ limit is hit:
 * the parsing and validation run in a child process (app/core/sandbox.py) with VERIFY_CPU_SECONDS of CPU and
   VERIFY_MEMORY bytes of memory, and the page waits no longer than twice that CPU time.
 
-The page itself is limited per user and per address (VERIFY_RATE_LIMIT, app/archive/routes.py).
+Verification is public: the "Verify at" link printed in every PDF is for funders, journals and partners, who
+have no account. Anyone may look a document up by the identifier printed in it, or upload a copy; what they are
+told of the archived document is what the PDF itself shows (`PublicFacts`), and whether a newer document
+replaces it. The application's team and the archive's keepers see more (archive.permissions). Uploads are
+limited per address and per signed-in user (VERIFY_RATE_LIMIT), look-ups per address
+(VERIFY_LOOKUP_RATE_LIMIT), in app/archive/routes.py.
 """
 from __future__ import annotations
 
@@ -28,13 +33,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import select
 
+from app.archive.permissions import sees_archive_record
 from app.core import audit
 from app.core.sandbox import ChildFailed, LimitExceeded, Limits, run_limited
-from app.documents.models import Document
+from app.documents.models import DOCUMENT_KINDS, Document
 from app.extensions import db
+from app.reviews.models import Decision
+from app.submissions.workflow import OUTCOMES
 
 log = logging.getLogger("crucible.archive")
 
@@ -51,8 +59,6 @@ class VerificationResult:
     signer: str | None = None
     signing_time: datetime | None = None
     document: Document | None = None
-    # Set by the page when the archived document belongs to an application the viewer cannot read.
-    document_hidden: bool = False
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -74,25 +80,88 @@ class VerificationResult:
         return "; ".join(self.problems) or "not verified"
 
 
+def _actor(user: Any) -> Any:
+    """The signed-in user, or None for a visitor without an account (public verification)."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def record_verification(result: VerificationResult, actor: Any) -> None:
-    """Every check is in the audit trail, with what was found (a forged or altered copy is worth knowing of)."""
-    audit.record("document.verified", actor=actor, object_type="document",
+    """Every check is in the audit trail, with what was found (a forged or altered copy is worth knowing of),
+    and the address it came from (most checks are anonymous)."""
+    audit.record("document.verified", actor=_actor(actor), object_type="document",
                  object_id=result.document.id if result.document else None,
                  submission_id=result.document.submission_id if result.document else None,
-                 data={"sha256": result.sha256, "ok": result.ok, "reason": result.reason[:300]})
+                 data={"sha256": result.sha256, "ok": result.ok, "reason": result.reason[:300],
+                       "ip": request.remote_addr})
     db.session.commit()
 
 
 def record_refusal(data: bytes, refused: VerificationRefused, actor: Any) -> None:
     """A file refused at a limit is audited too: repeated refusals are what an attack looks like."""
-    audit.record("document.verification_refused", actor=actor, object_type="document", object_id=None,
-                 data={"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "reason": str(refused)[:300]})
+    audit.record("document.verification_refused", actor=_actor(actor), object_type="document", object_id=None,
+                 data={"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "reason": str(refused)[:300],
+                       "ip": request.remote_addr})
     db.session.commit()
 
 
+# A document identifier as printed in the PDF (a UUID): anything else is looked up no further.
+_UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def document_by_uid(uid: str) -> Document | None:
-    """The archived document a verification link names (`?document=<uid>`)."""
+    """The archived document a verification link names (`?document=<uid>`), or None."""
+    uid = uid.strip().lower()
+    if not _UID.fullmatch(uid):
+        return None
     return db.session.scalar(select(Document).where(Document.uid == uid))
+
+
+@dataclass(frozen=True)
+class PublicFacts:
+    """What anyone may be told of an archived document: what the PDF itself shows on its cover (reference,
+    title, round, kind, decision and dates), and whether it is the application's current document or a newer
+    one replaces it (named by its identifier, as printed in that one). Nothing about people, reviews or files."""
+
+    uid: str
+    reference: str
+    title: str
+    round_number: int
+    kind_label: str
+    outcome_label: str | None
+    decided_at: datetime | None
+    issued_at: datetime
+    # The application's newest document, when it is not this one.
+    superseded_by: str | None
+
+
+@dataclass(frozen=True)
+class ShownDocument:
+    """An archived document as a verification shows it to one viewer."""
+
+    facts: PublicFacts
+    # The archive's record (file sha256 and size, signing certificate, when archived): for those who may read it.
+    record: Document | None
+
+
+def shown_document(viewer: Any, document: Document) -> ShownDocument:
+    return ShownDocument(public_facts(document), document if sees_archive_record(viewer, document) else None)
+
+
+def public_facts(document: Document) -> PublicFacts:
+    """The document's public facts, in three statements (its application, its round's decision, the newest
+    document of its application)."""
+    submission = document.submission
+    decision = db.session.scalar(select(Decision).where(Decision.submission_id == document.submission_id,
+                                                        Decision.round_number == document.round_number))
+    newest = db.session.scalar(select(Document.uid).where(Document.submission_id == document.submission_id)
+                               .order_by(Document.created_at.desc(), Document.id.desc()).limit(1))
+    return PublicFacts(
+        uid=document.uid, reference=submission.reference or "", title=submission.title,
+        round_number=document.round_number, kind_label=DOCUMENT_KINDS.get(document.kind, document.kind),
+        outcome_label=OUTCOMES.get(decision.outcome, decision.outcome) if decision else None,
+        decided_at=decision.decided_at if decision else None, issued_at=document.created_at,
+        superseded_by=newest if newest and newest != document.uid else None,
+    )
 
 
 def trust_roots() -> list:
