@@ -146,6 +146,8 @@ GET_ROUTES = [
     ("/review/assignments/{k}", _expect({"security_officer"},
                                         hidden=NOT_ASSIGNMENT_KEEPERS - {"security_officer"}, ok=302)),
     ("/reports/footprint", _expect(OFFICE)),
+    ("/archive", _expect(OFFICE)),
+    ("/archive/export", _expect(OFFICE)),
     # Verification is public (the link printed in every PDF); an identifier the archive does not hold is 404.
     ("/verify", _public()),
     ("/verify?document=00000000-0000-4000-8000-000000000000", _public(404)),

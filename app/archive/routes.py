@@ -3,7 +3,7 @@ Verification: public, limited per address (archive.services.verification)."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_limiter import RateLimitExceeded
@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from app.archive.forms import ExportForm
 from app.archive.permissions import can_read_document, can_read_documents, can_search_archive
 from app.archive.services import archive as archive_services
 from app.archive.services.archive import DOCUMENT
@@ -33,9 +34,6 @@ from app.submissions.services import APPLICATION
 from app.submissions.workflow import OUTCOMES
 
 bp = Blueprint("archive", __name__, template_folder="templates")
-
-MAX_EXPORT_DAYS = 3660
-
 
 def _parse_date(name: str) -> date | None:
     raw = (request.args.get(name) or "").strip()
@@ -68,22 +66,29 @@ def search():
     )
 
 
-@bp.route("/archive/export")
+@bp.route("/archive/export", methods=["GET", "POST"])
 @allowed(can_search_archive)
 def export():
-    date_from, date_to = _parse_date("date_from"), _parse_date("date_to")
-    if date_from is None or date_to is None or date_to < date_from:
-        abort(400)
-    if date_to - date_from > timedelta(days=MAX_EXPORT_DAYS):
-        abort(400)
-    documents = archive_services.export_documents(date_from, date_to)
-    name = archive_services.bag_name(date_from, date_to)
+    """The form choosing what to export (opened from the archive with its filters filled in), and the bag it
+    sends: every signed assessment archived in a date range, of one outcome or kind if chosen, as a BagIt zip."""
+    if request.method == "GET":
+        form = ExportForm(data={"date_from": _parse_date("date_from"), "date_to": _parse_date("date_to"),
+                                "outcome": (request.args.get("outcome") or "").strip()[:32],
+                                "kind": (request.args.get("kind") or "").strip()[:32]})
+    else:
+        form = ExportForm()
+    if not form.validate_on_submit():
+        return render_template("archive/export.html", form=form, page_title="Export signed assessments"), (
+            422 if form.errors else 200)
+    choice = form.chosen()
+    documents = archive_services.export_documents(choice)
+    name = archive_services.bag_name(choice.date_from, choice.date_to)
     # Plain dicts: the generator only reads storage, so it needs no open session.
     stream = archive_services.stream_bag(
-        documents, date_from, date_to, organisation=current_app.config.get("SIGNING_ORGANISATION", "Crucible"),
+        documents, choice, organisation=current_app.config.get("SIGNING_ORGANISATION", "Crucible"),
         base_url=current_app.config["BASE_URL"],
     )
-    archive_services.record_export(current_user, name, date_from, date_to, documents)
+    archive_services.record_export(current_user, name, choice, documents)
     return Response(
         stream_with_context(stream), mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},

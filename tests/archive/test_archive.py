@@ -15,7 +15,7 @@ from app.core.storage import LocalStorage, S3Storage, StorageError
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision
-from tests.helpers import flip_byte, login, make_user, restore_document, store_bytes, utc
+from tests.helpers import audit_events, flip_byte, login, make_user, restore_document, store_bytes, utc
 
 # ---------------------------------------------------------------- local storage
 
@@ -153,7 +153,7 @@ def test_bagit_export_of_a_date_range(documents_app, coordinator_client):
     inside = [_archived(documents_app, 4, utc(2026, 5, 1, 0), "ETH-2026-0201"),
               _archived(documents_app, 5, utc(2026, 5, 31, 23), "ETH-2026-0202")]
     _archived(documents_app, 6, utc(2026, 6, 1, 0), "ETH-2026-0203")
-    response = coordinator_client.get("/archive/export?date_from=2026-05-01&date_to=2026-05-31")
+    response = coordinator_client.post("/archive/export", data={"date_from": "2026-05-01", "date_to": "2026-05-31"})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/zip"
     bag = zipfile.ZipFile(io.BytesIO(response.data))
@@ -183,10 +183,65 @@ def test_bagit_export_of_a_date_range(documents_app, coordinator_client):
     assert stored <= {digest for digest, _ in manifest}
 
 
-def test_export_needs_a_valid_range(coordinator_client):
-    assert coordinator_client.get("/archive/export").status_code == 400
-    assert coordinator_client.get("/archive/export?date_from=2026-05-02&date_to=2026-05-01").status_code == 400
-    assert coordinator_client.get("/archive/export?date_from=x&date_to=2026-05-01").status_code == 400
+def test_the_export_form_opens_bare_and_from_a_search(coordinator_client):
+    bare = coordinator_client.get("/archive/export")
+    assert bare.status_code == 200
+    html = bare.get_data(as_text=True)
+    for label in ("First day archived", "Last day archived (inclusive)", "Outcome", "Documents",
+                  "Download the bag (zip)"):
+        assert label in html, label
+    assert 'name="csrf_token"' in html
+    # The archive links to it with its search's dates and outcome filled in.
+    search = coordinator_client.get("/archive?date_from=2026-05-01&outcome=rejected").get_data(as_text=True)
+    assert 'href="/archive/export?date_from=2026-05-01&amp;outcome=rejected"' in search
+    filled = coordinator_client.get("/archive/export?date_from=2026-05-01&outcome=rejected").get_data(as_text=True)
+    assert 'value="2026-05-01"' in filled and '<option selected value="rejected">' in filled
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({}, "date_from", "Enter the first day to export."),
+    ({"date_from": "2026-05-02"}, "date_to", "Enter the last day to export."),
+    ({"date_from": "2026-05-02", "date_to": "2026-05-01"}, "date_to",
+     "The last day must be the same as the first day or after it."),
+    ({"date_from": "x", "date_to": "2026-05-01"}, "date_from",
+     "Enter the date as year-month-day, for example 2026-01-31."),
+    ({"date_from": "2010-01-01", "date_to": "2026-05-01"}, "date_to", "Export at most ten years at a time."),
+    ({"date_from": "2026-05-01", "date_to": "2026-05-02", "outcome": "maybe"}, "outcome",
+     "Choose an outcome from the list."),
+])
+def test_the_export_form_says_what_is_wrong(documents_app, coordinator_client, form, field, message):
+    response = coordinator_client.post("/archive/export", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and f'<a href="#{field}">{message}</a>' in html
+    assert f'id="{field}-error"' in html
+    assert audit_events(documents_app, "archive.exported") == []
+
+
+def test_the_export_needs_the_form_token(coordinator_client):
+    response = coordinator_client.post("/archive/export", data={"date_from": "2026-05-01", "date_to": "2026-05-31"},
+                                       csrf=False)
+    assert response.status_code == 400
+
+
+def test_the_export_chooses_by_outcome_and_kind_and_is_audited(documents_app, coordinator_client):
+    _archived(documents_app, 4, utc(2026, 7, 1), "ETH-2026-0301", "approved")
+    _archived(documents_app, 5, utc(2026, 7, 2), "ETH-2026-0302", "rejected")
+    rejected = coordinator_client.post("/archive/export", data={"date_from": "2026-07-01", "date_to": "2026-07-31",
+                                                               "outcome": "rejected"})
+    assert rejected.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(rejected.data)).namelist()
+    assert [n for n in names if n.endswith(".pdf")] == [
+        "crucible-assessments-2026-07-01-to-2026-07-31/data/ETH-2026-0302/ETH-2026-0302-round1-decision.pdf"]
+    info = zipfile.ZipFile(io.BytesIO(rejected.data)).read(
+        "crucible-assessments-2026-07-01-to-2026-07-31/bag-info.txt").decode()
+    assert "archived from 2026-07-01 to 2026-07-31 (inclusive), decision: Rejected" in info
+    none = coordinator_client.post("/archive/export", data={"date_from": "2026-07-01", "date_to": "2026-07-31",
+                                                           "kind": "conditions_met"})
+    assert not [n for n in zipfile.ZipFile(io.BytesIO(none.data)).namelist() if n.endswith(".pdf")]
+    events = audit_events(documents_app, "archive.exported")
+    assert [(e["data"]["outcome"], e["data"]["kind"], e["data"]["documents"]) for e in events] == [
+        ("rejected", None, 1), (None, "conditions_met", 0)]
 
 
 # ---------------------------------------------------------------- verification page

@@ -79,6 +79,7 @@ OUTSIDERS = {"other_applicant"}
 ROUTES = [
     ("/archive", ARCHIVE_STAFF, set()),
     ("/archive?reference=ETH&outcome=approved&date_from=2020-01-01&date_to=2099-12-31&page=1", ARCHIVE_STAFF, set()),
+    ("/archive/export", ARCHIVE_STAFF, set()),
     ("/archive/export?date_from=2020-01-01&date_to=2029-12-31", ARCHIVE_STAFF, set()),
     ("/archive/documents/{document_id}/download", ARCHIVE_STAFF | TEAM, OUTSIDERS),
     ("/applications/{submission_id}/documents", ARCHIVE_STAFF | TEAM, OUTSIDERS),

@@ -54,13 +54,13 @@ def test_pages_link_to_the_routes_their_reader_may_use(app, make_client):
     menus = {}
     for role in ("coordinator", "reviewer", "chair", "admin"):
         page = person(app, make_client, role).client.get("/").get_data(as_text=True)
-        menus[role] = {link for link in ("/review/queue", "/review/mine", "/review/chair", "/reports/footprint",
-                                         "/admin/users") if f'href="{link}"' in page}
+        menus[role] = {link for link in ("/review/queue", "/review/mine", "/review/chair", "/archive",
+                                         "/reports/footprint", "/admin/users") if f'href="{link}"' in page}
     assert menus == {
-        "coordinator": {"/review/queue", "/reports/footprint"},
+        "coordinator": {"/review/queue", "/archive", "/reports/footprint"},
         "reviewer": {"/review/mine"},
         "chair": {"/review/mine", "/review/chair"},
-        "admin": {"/review/queue", "/reports/footprint", "/admin/users"},
+        "admin": {"/review/queue", "/archive", "/reports/footprint", "/admin/users"},
     }
 
 

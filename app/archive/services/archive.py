@@ -54,10 +54,31 @@ def page_document(document_id: int) -> Document | None:
 DOCUMENT: Resource[Document] = Resource("document", load=page_document, visible=document_visible)
 
 
-def record_export(actor: User, name: str, date_from: date, date_to: date, documents: list[dict]) -> None:
-    """Exports leave the building: each one is in the audit trail."""
+@dataclass(frozen=True)
+class ExportChoice:
+    """What an export holds: the documents archived from `date_from` to `date_to` (inclusive), of one decision
+    outcome and one kind of document when those are given."""
+
+    date_from: date
+    date_to: date
+    outcome: str = ""
+    kind: str = ""
+
+    def described(self) -> str:
+        """In words, for the bag's description."""
+        words = f"archived from {self.date_from.isoformat()} to {self.date_to.isoformat()} (inclusive)"
+        if self.outcome in OUTCOMES:
+            words += f", decision: {OUTCOMES[self.outcome]}"
+        if self.kind in DOCUMENT_KINDS:
+            words += f", documents: {DOCUMENT_KINDS[self.kind]}"
+        return words
+
+
+def record_export(actor: User, name: str, choice: ExportChoice, documents: list[dict]) -> None:
+    """Exports leave the building: each one is in the audit trail, with what was chosen."""
     audit.record("archive.exported", actor=actor, object_type="archive", object_id=name,
-                 data={"from": date_from.isoformat(), "to": date_to.isoformat(), "documents": len(documents)})
+                 data={"from": choice.date_from.isoformat(), "to": choice.date_to.isoformat(),
+                       "outcome": choice.outcome or None, "kind": choice.kind or None, "documents": len(documents)})
     db.session.commit()
 
 
@@ -163,9 +184,14 @@ class _Sink(io.RawIOBase):
         return data
 
 
-def export_documents(date_from: date, date_to: date) -> list[dict]:
-    """The documents archived in the range, as plain dicts (the zip is streamed after the session is gone)."""
-    statement = _date_range(select(Document).order_by(Document.created_at, Document.id), date_from, date_to)
+def export_documents(choice: ExportChoice) -> list[dict]:
+    """The documents the export holds, oldest first, as plain dicts (the zip is streamed after the session is
+    gone)."""
+    filters = SearchFilters(outcome=choice.outcome, date_from=choice.date_from, date_to=choice.date_to)
+    statement = (_matching(select(Document), filters, joined=False).order_by(None)
+                 .order_by(Document.created_at, Document.id).options(joinedload(Document.submission)))
+    if choice.kind in DOCUMENT_KINDS:
+        statement = statement.where(Document.kind == choice.kind)
     items = []
     for document in db.session.scalars(statement):
         reference = document.submission.reference or f"application-{document.submission_id}"
@@ -184,8 +210,7 @@ def bag_name(date_from: date, date_to: date) -> str:
     return f"crucible-assessments-{date_from.isoformat()}-to-{date_to.isoformat()}"
 
 
-def stream_bag(documents: list[dict], date_from: date, date_to: date, *, organisation: str,
-               base_url: str) -> Iterator[bytes]:
+def stream_bag(documents: list[dict], choice: ExportChoice, *, organisation: str, base_url: str) -> Iterator[bytes]:
     """A BagIt 1.0 bag as a zip: data/<reference>/<file>.pdf, data/documents.json, manifest-sha256.txt,
     bagit.txt, bag-info.txt and tagmanifest-sha256.txt, all under one top-level folder.
 
@@ -193,7 +218,7 @@ def stream_bag(documents: list[dict], date_from: date, date_to: date, *, organis
     never carries a file that differs from the archive record.
     """
     storage = get_storage()
-    root = bag_name(date_from, date_to)
+    root = bag_name(choice.date_from, choice.date_to)
     sink = _Sink()
     manifest: list[tuple[str, str]] = []
     octets = 0
@@ -225,8 +250,7 @@ def stream_bag(documents: list[dict], date_from: date, date_to: date, *, organis
             "bag-info.txt": (
                 f"Source-Organization: {organisation}\n"
                 f"Bagging-Date: {date.today().isoformat()}\n"
-                f"External-Description: Signed ethics assessments archived from {date_from.isoformat()} "
-                f"to {date_to.isoformat()} (inclusive).\n"
+                f"External-Description: Signed ethics assessments {choice.described()}.\n"
                 f"External-Identifier: {root}\n"
                 f"External-Identifier-Source: {base_url}\n"
                 f"Payload-Oxum: {octets}.{len(manifest)}\n"
