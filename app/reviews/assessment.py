@@ -26,7 +26,7 @@ from app.questionnaires.loader import get_questionnaire
 from app.questionnaires.schema import CATEGORIES, CATEGORY_LABELS, Questionnaire
 from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, Decision, SecuritySignoff
 from app.submissions.models import Round, Submission, SubmissionMember
-from app.submissions.workflow import OUTCOMES, ROUTES
+from app.submissions.workflow import ALL_CONDITIONS_MET, OUTCOMES, ROUTES
 
 AUDIENCES = ("applicant", "archive")
 LEVEL_LABELS = {"L": "Low", "M": "Medium", "H": "High", "H!": "High (hard trigger)"}
@@ -167,7 +167,8 @@ def _attached_data(submission: Submission, round_: Round, decision: Decision | N
             "outcome": decision.outcome,
             "summary": decision.summary,
             "decided_at": _iso(decision.decided_at),
-            "conditions": [{"text": c.text, "confirmed_at": _iso(c.confirmed_at)} for c in decision.conditions],
+            "conditions": [{"text": c.text, "evidence": c.report_note, "reported_at": _iso(c.reported_met_at),
+                            "confirmed_at": _iso(c.confirmed_at)} for c in decision.conditions],
             "signatures": [{"name": s["name"], "at": s["at_iso"], "meaning": s["meaning"]} for s in signatures],
         },
     }
@@ -216,9 +217,22 @@ def _risk_categories(questionnaire: Questionnaire, answers: dict[str, Any],
             "tier": result.get("tier", "Low"),
             "points": int(result.get("points") or 0),
             "hard_trigger": bool(result.get("hard_trigger")),
-            "reasons": [_risk_reason(questionnaire, answers, reason) for reason in raised],
+            "reasons": _distinct([_risk_reason(questionnaire, answers, reason) for reason in raised]),
         })
     return categories
+
+
+def _distinct(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reasons as printed, each once: an answer that raised a category twice at the same level (two options
+    of one multiple choice question) reads as one line."""
+    seen: set[tuple[Any, ...]] = set()
+    distinct = []
+    for reason in reasons:
+        printed = (reason["question_id"], reason["answer"] or reason["text"], reason["level"])
+        if printed not in seen:
+            seen.add(printed)
+            distinct.append(reason)
+    return distinct
 
 
 def _risk_reason(questionnaire: Questionnaire, answers: dict[str, Any], reason: dict[str, Any]) -> dict[str, Any]:
@@ -334,27 +348,41 @@ def _applicant_threads(submission_id: int, round_number: int, questionnaire: Que
 
 def _decision_parts(decision: Decision | None, names: dict[Any, str]) -> tuple[
         dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The decision, its conditions and every signature (the decision's first)."""
+    """The decision, its conditions (each with the applicant's evidence and who confirmed it) and every signature
+    (the decision's first). An approval with conditions whose every condition is confirmed met is printed as
+    ALL_CONDITIONS_MET: the assessment issued then says the application is approved."""
     if decision is None:
         return None, [], []
     conditions = []
     signatures = []
-    for condition in decision.conditions:
+    for number, condition in enumerate(decision.conditions, start=1):
+        confirmed_by = names.get(condition.confirmed_by_id, "Research office") if condition.confirmed_at else ""
         conditions.append({
+            "number": number,
             "text": condition.text,
             "due_on": condition.due_on.strftime("%-d %B %Y") if condition.due_on else "",
+            "evidence": condition.report_note or "",
+            "reported": _utc(condition.reported_met_at),
+            "reported_by": names.get(condition.reported_by_id, "") if condition.reported_met_at else "",
             "met": _utc(condition.confirmed_at) if condition.confirmed_at else "",
+            "confirmed_by": confirmed_by,
         })
         if condition.confirmed_at:
             signatures.append({
-                "name": names.get(condition.confirmed_by_id, "Research office"),
+                "name": confirmed_by,
                 "at": _utc(condition.confirmed_at),
                 "at_iso": _iso(condition.confirmed_at),
-                "meaning": f"Condition confirmed met — research office: {condition.text[:80]}",
+                "meaning": f"Condition {number} confirmed met — research office: {condition.text}",
             })
+    all_met = (decision.outcome == "approved_with_conditions" and bool(decision.conditions)
+               and all(c.confirmed_at for c in decision.conditions))
     decision_ctx = {
-        "outcome": decision.outcome,
-        "outcome_label": OUTCOMES.get(decision.outcome, decision.outcome),
+        "outcome": "approved" if all_met else decision.outcome,
+        "outcome_label": ALL_CONDITIONS_MET if all_met else OUTCOMES.get(decision.outcome, decision.outcome),
+        "decided_outcome_label": OUTCOMES.get(decision.outcome, decision.outcome),
+        "all_conditions_met": all_met,
+        "conditions_met_at": _utc(max(c.confirmed_at for c in decision.conditions if c.confirmed_at))
+        if all_met else "",
         "summary_html": str(render_markdown(decision.summary)),
         "decided_at": _utc(decision.decided_at),
         "decided_at_iso": _iso(decision.decided_at),
@@ -397,6 +425,7 @@ def _user_names(submission: Submission, decision: Decision | None) -> dict[Any, 
     ids.update(db.session.scalars(select(Comment.author_id).where(Comment.submission_id == submission.id)))
     if decision is not None:
         ids.update(c.confirmed_by_id for c in decision.conditions if c.confirmed_by_id)
+        ids.update(c.reported_by_id for c in decision.conditions if c.reported_by_id)
     emails = set(db.session.scalars(
         select(SubmissionMember.email).where(SubmissionMember.submission_id == submission.id)
     ))

@@ -42,6 +42,9 @@ OUTCOMES = {
     "changes_requested": "Revise and resubmit",
     "rejected": "Rejected",
 }
+# An approval with conditions once the research office has confirmed every condition met: what the assessment
+# issued then, and its archive entry, say.
+ALL_CONDITIONS_MET = "Approved (all conditions met)"
 ROUTES = {"expedited": "Expedited review", "standard": "Standard review", "full_committee": "Full committee"}
 # Routes from the lightest to the most thorough: a resubmission may raise an application's route, never lower it.
 ROUTE_RANK = {route: rank for rank, route in enumerate(ROUTES)}
