@@ -31,7 +31,6 @@ from app.documents.services import document_filename, documents_for, unfinished_
 from app.extensions import csrf, limiter
 from app.submissions.models import Submission
 from app.submissions.services import APPLICATION
-from app.submissions.workflow import OUTCOMES
 
 bp = Blueprint("archive", __name__, template_folder="templates")
 
@@ -59,9 +58,12 @@ def search():
     page, more = archive_services.search_page(filters)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     decisions = archive_services.decisions_for(page.items)
-    rows = [(d, d.submission, d.submission.owner, decisions.get((d.submission_id, d.round_number))) for d in page.items]
+    rows = [(d, d.submission, d.submission.owner,
+             archive_services.document_outcome(d, decisions.get((d.submission_id, d.round_number))))
+            for d in page.items]
     return render_template(
-        "archive/search.html", page=page, more=more, rows=rows, filters=filters, args=args, outcomes=OUTCOMES,
+        "archive/search.html", page=page, more=more, rows=rows, filters=filters, args=args,
+        outcomes=archive_services.DOCUMENT_OUTCOMES,
         kinds=DOCUMENT_KINDS, page_title="Archive",
     )
 
@@ -122,8 +124,12 @@ def download(document: Document):
 @bp.route("/applications/<int:submission_id>/documents")
 @allowed(can_read_documents, load=APPLICATION)
 def application_documents(submission: Submission):
+    documents = documents_for(submission.id)
+    decisions = archive_services.decisions_for(documents)
+    rows = [(d, archive_services.document_outcome(d, decisions.get((d.submission_id, d.round_number))))
+            for d in documents]
     return render_template(
-        "archive/application_documents.html", submission=submission, documents=documents_for(submission.id),
+        "archive/application_documents.html", submission=submission, rows=rows,
         jobs=unfinished_jobs(submission.id), kinds=DOCUMENT_KINDS,
         page_title=f"Signed assessments – {submission.reference or submission.title}",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import socket
 import stat
 import zipfile
@@ -11,11 +12,22 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
+from app.auth.models import User
 from app.core.storage import LocalStorage, S3Storage, StorageError
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Decision
-from tests.helpers import audit_events, flip_byte, login, make_user, restore_document, store_bytes, utc
+from tests.helpers import (
+    UserRef,
+    audit_events,
+    flip_byte,
+    login,
+    make_user,
+    page_text,
+    restore_document,
+    store_bytes,
+    utc,
+)
 
 # ---------------------------------------------------------------- local storage
 
@@ -147,6 +159,53 @@ def test_search_filters(documents_app, coordinator_client):
     assert refs("date_from=2026-02-01&date_to=2026-02-28") == {"ETH-2026-0102"}
     assert refs("title=nothing-like-this") == set()
     assert refs("reference=%25") == set()  # LIKE wildcards are literal
+
+
+def test_each_document_shows_the_outcome_it_states(documents_app, coordinator_client, make_client):
+    """The assessment issued when every condition was met says "Approved (all conditions met)" in the archive, as
+    in the PDF; the decision before it says "Approved with conditions"."""
+    decision_id = _archived(documents_app, 7, utc(2026, 4, 1), "ETH-2026-0107", "approved_with_conditions")
+    met = store_bytes(documents_app, b"%PDF-1.7 conditions met\n" * 50, reference="ETH-2026-0107",
+                      uid="00000008-0000-4000-8000-000000000000")
+    with documents_app.app_context():
+        decision_document = db.session.get(Document, decision_id)
+        db.session.add(Document(uid=met["uid"], submission_id=decision_document.submission_id, round_number=1,
+                                kind="conditions_met", sha256=met["sha256"], size=met["size"],
+                                storage_key=met["storage_key"], signed_by="CN=test", created_at=utc(2026, 4, 2)))
+        submission_id = decision_document.submission_id
+        owner_email = decision_document.submission.owner.email
+        db.session.commit()
+    _archived(documents_app, 9, utc(2026, 4, 3), "ETH-2026-0109", "approved")
+
+    def outcomes(query: str) -> list[tuple[str, str]]:
+        html = coordinator_client.get("/archive?" + query).get_data(as_text=True)
+        rows = re.findall(r"<tr>\s*<td>(ETH-[\d-]+)</td>.*?</tr>", html, flags=re.S)
+        cells = re.findall(r"<tr>\s*<td>ETH-[\d-]+</td>(.*?)</tr>", html, flags=re.S)
+        return [(ref, next(label for label in ("Approved (all conditions met)", "Approved with conditions",
+                                               "Approved") if f"<td>{label}</td>" in cell))
+                for ref, cell in zip(rows, cells, strict=True)]
+
+    assert outcomes("") == [("ETH-2026-0109", "Approved"), ("ETH-2026-0107", "Approved (all conditions met)"),
+                            ("ETH-2026-0107", "Approved with conditions")]
+    assert outcomes("outcome=conditions_met") == [("ETH-2026-0107", "Approved (all conditions met)")]
+    assert outcomes("outcome=approved_with_conditions") == [("ETH-2026-0107", "Approved with conditions")]
+    assert outcomes("outcome=approved") == [("ETH-2026-0109", "Approved")]
+    search = coordinator_client.get("/archive").get_data(as_text=True)
+    assert '<option value="conditions_met">Approved (all conditions met)</option>' in search
+
+    # The application's own list of documents shows each one's outcome too.
+    owner = make_client()
+    with documents_app.app_context():
+        user = db.session.scalar(select(User).where(User.email == owner_email))
+        user.set_password("correct horse battery staple")
+        db.session.commit()
+        owner_id = user.id
+    login(owner, UserRef(owner_id, owner_email, "Archived Owner", "correct horse battery staple"))
+    listing = owner.get(f"/applications/{submission_id}/documents")
+    assert listing.status_code == 200
+    text = page_text(listing)
+    assert "Conditions confirmed met Approved (all conditions met)" in text
+    assert "Decision Approved with conditions" in text
 
 
 def test_bagit_export_of_a_date_range(documents_app, coordinator_client):

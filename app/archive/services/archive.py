@@ -25,13 +25,25 @@ from app.extensions import db
 from app.reviews.models import Decision
 from app.submissions.models import Submission
 from app.submissions.services import PAGE_LOAD_OPTIONS
+from app.submissions.workflow import ALL_CONDITIONS_MET, OUTCOMES
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
-from app.submissions.workflow import OUTCOMES
 
 BAGIT_VERSION = "1.0"
 PER_PAGE = 25
+# The outcome each archived document states, as the archive lists and filters it: the chair's decision, except
+# the assessment issued when the last condition was confirmed met, which says the application is approved.
+CONDITIONS_MET = "conditions_met"
+DOCUMENT_OUTCOMES = {"approved": OUTCOMES["approved"], CONDITIONS_MET: ALL_CONDITIONS_MET,
+                     **{key: label for key, label in OUTCOMES.items() if key != "approved"}}
+
+
+def document_outcome(document: Document, decision: Decision | None) -> str:
+    """What `document` says the outcome is (`decision`: the decision on its round, if any)."""
+    if document.kind == CONDITIONS_MET:
+        return ALL_CONDITIONS_MET
+    return OUTCOMES.get(decision.outcome, decision.outcome) if decision else ""
 
 
 @dataclass
@@ -106,10 +118,13 @@ def _matching(statement: Select, filters: SearchFilters, *, joined: bool) -> Sel
         pattern = _like(filters.applicant)
         statement = statement.where(or_(func.lower(User.name).like(pattern, escape="\\"),
                                         func.lower(User.email).like(pattern, escape="\\")))
-    if filters.outcome in OUTCOMES:
+    if filters.outcome == CONDITIONS_MET:
+        statement = statement.where(Document.kind == CONDITIONS_MET)
+    elif filters.outcome in OUTCOMES:
+        # The assessment of conditions met says "approved", not the decision's "approved with conditions".
         statement = statement.join(Decision, and_(Decision.submission_id == Document.submission_id,
                                                   Decision.round_number == Document.round_number)
-                                   ).where(Decision.outcome == filters.outcome)
+                                   ).where(Decision.outcome == filters.outcome, Document.kind != CONDITIONS_MET)
     statement = _date_range(statement, filters.date_from, filters.date_to)
     return statement.order_by(Document.created_at.desc(), Document.id.desc())
 
