@@ -61,6 +61,8 @@ def _core_settings(env: str, secret_key: str, instance_dir: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "crucible@localhost"),
+        # Where applicants write with questions about their application (shown once they have submitted).
+        "RESEARCH_OFFICE_EMAIL": os.environ.get("RESEARCH_OFFICE_EMAIL") or None,
     }
 
 

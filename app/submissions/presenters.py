@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,7 +12,7 @@ from app.questionnaires import footprint
 from app.questionnaires.answers import required_ids, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import STAGES_TYPE, Questionnaire
-from app.submissions import footprint_presenter, services
+from app.submissions import footprint_presenter, services, workflow
 from app.submissions.models import Answer, Submission
 
 STATUS_LABELS = {
@@ -34,6 +35,26 @@ def task_rows(questionnaire: Questionnaire, rows: Mapping[str, Answer]) -> list[
         }
         for section in questionnaire.sections
     ]
+
+
+def next_steps(submission: Submission, today: date) -> dict[str, Any] | None:
+    """What happens after submitting, for the task list while the application waits for triage or is in review:
+    the route, the reviewers it needs, the days they have (workflow.REVIEW_DAYS) and the date their
+    recommendations are due (the one set at triage, or what it would be if review started today)."""
+    if submission.state not in (workflow.State.SUBMITTED, workflow.State.IN_REVIEW):
+        return None
+    route = submission.route or "standard"
+    days = workflow.REVIEW_DAYS[route]
+    return {
+        "stage": "triage" if submission.state == workflow.State.SUBMITTED else "review",
+        "route": workflow.ROUTES[route],
+        "reviewers": workflow.REVIEWERS_REQUIRED[route],
+        "chair_reviews": route == "full_committee",
+        "security": submission.security_signoff_required,
+        "days": days,
+        "due": submission.due_on,
+        "estimate": today + timedelta(days=days),
+    }
 
 
 def _input_value(question, row: Answer | None, raw: Mapping[str, Any] | None) -> Any:

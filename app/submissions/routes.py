@@ -1,9 +1,10 @@
 """Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -24,7 +25,7 @@ from app.submissions.footprint_presenter import statement_view
 from app.submissions.forms import InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Submission
 from app.submissions.permissions import can_edit_answers, can_read_application, is_owner, team_role
-from app.submissions.presenters import section_context, task_rows
+from app.submissions.presenters import next_steps, section_context, task_rows
 from app.submissions.services import APPLICATION
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
@@ -110,6 +111,8 @@ def task_list(submission: Submission):
         level=team_role(current_user, submission),
         editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
         newer_version=services.newer_questionnaire(submission),
+        next_steps=next_steps(submission, date.today()),
+        office_email=current_app.config["RESEARCH_OFFICE_EMAIL"],
         form=ConfirmForm(),
         page_title=submission.title,
     )

@@ -50,6 +50,8 @@ ROUTES = {"expedited": "Expedited review", "standard": "Standard review", "full_
 ROUTE_RANK = {route: rank for rank, route in enumerate(ROUTES)}
 # Reviewers a route needs before review can start; the full committee also has the chair.
 REVIEWERS_REQUIRED = {"expedited": 1, "standard": 2, "full_committee": 2}
+# Days the reviewers have on each route, from the day they are asked (the due date the coordinator may change).
+REVIEW_DAYS = {"expedited": 10, "standard": 21, "full_committee": 28}
 
 EDITABLE_STATES = frozenset({State.DRAFT, State.CHANGES_REQUESTED})
 OPEN_STATES = frozenset(

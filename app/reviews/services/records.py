@@ -28,7 +28,7 @@ from app.submissions import workflow
 from app.submissions.models import Round, Submission
 from app.submissions.services import PAGE_LOAD_OPTIONS, page_submission
 
-REVIEW_DAYS = {"expedited": 10, "standard": 21, "full_committee": 28}
+REVIEW_DAYS = workflow.REVIEW_DAYS
 
 
 class ReviewRuleError(Exception):
