@@ -263,8 +263,9 @@ def submitted(app, make_client, answers=None) -> tuple[int, Person]:
     return submission_id, owner
 
 
-def assign(c: Committee, submission_id: int, reviewer: Person, kind: str = "reviewer"):
-    data = {"reviewer_id": reviewer.user.id}
+def assign(c: Committee, submission_id: int, reviewer: Person, kind: str = "reviewer", *, confirm_chair=False):
+    """The coordinator assigns `reviewer`; `confirm_chair`: as the confirmation's button does, for the chair."""
+    data = {"reviewer_id": reviewer.user.id, **({"confirm_chair": "yes"} if confirm_chair else {})}
     if kind == "security":
         data = {"security-reviewer_id": reviewer.user.id, "security-kind": "security"}
     return c.coordinator.client.post(f"/review/applications/{submission_id}/assign", data=data)

@@ -55,8 +55,10 @@ def world(app, make_client) -> World:
                              data={"email": people["team_reviewer"].user.email, "role": "editor"}).status_code == 302
     coordinator = people["coordinator"]
     for reviewer in ("assigned_reviewer", "chair_reviewer"):
+        # The chair is assigned as a reviewer once the office confirms it (the confirmation's own button).
         assert coordinator.client.post(f"/review/applications/{submission_id}/assign",
-                                       data={"reviewer_id": people[reviewer].user.id}).status_code == 302
+                                       data={"reviewer_id": people[reviewer].user.id,
+                                             "confirm_chair": "yes"}).status_code == 302
     assert coordinator.client.post(f"/review/applications/{submission_id}/assign", data={
         "security-reviewer_id": people["security_officer"].user.id, "security-kind": "security"}).status_code == 302
     assert coordinator.client.post(f"/review/applications/{submission_id}/start").status_code == 302
@@ -129,6 +131,8 @@ GET_ROUTES = [
     # The draft is the other applicant's alone; the owner of {s} is not told it exists, staff are refused it.
     ("/applications/{o}", _expect({"other_applicant"}, hidden={"owner"})),
     ("/review/queue", _expect(OFFICE)),
+    ("/review/queue.csv", _expect(OFFICE)),
+    ("/review/queue.csv?state=decided&flag=overdue", _expect(OFFICE)),
     ("/review/applications/{s}/triage", _expect(OFFICE, hidden=NOT_STAFF_NOR_TEAM)),
     ("/review/applications/{s}", _expect(COMMITTEE_READERS, hidden=NOT_STAFF_NOR_TEAM)),
     ("/review/applications/{s}/history", _expect(COMMITTEE_READERS, hidden=NOT_STAFF_NOR_TEAM)),
@@ -183,6 +187,7 @@ POST_ROUTES = [
     ("/applications/{s}/team", {"email": "new@example.ac.uk", "role": "viewer"}, {"owner"}, NOT_STAFF_NOR_TEAM),
     ("/applications/{s}/feedback/reply", {"body": "an answer", "parent_id": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/assign", {"reviewer_id": "1"}, OFFICE, NOT_STAFF_NOR_TEAM),
+    ("/account/expertise", {"expertise": "DFT"}, set(SIGNED_IN), set()),
     ("/review/applications/{s}/route", {"route": "standard", "reason": "r"}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/comments", {"body": "hello", "question_id": "B2", "visibility": "committee"},
      COMMITTEE_READERS, NOT_STAFF_NOR_TEAM),

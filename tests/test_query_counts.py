@@ -127,8 +127,9 @@ def test_coordinator_queue(app, make_client):
         _clone(app, template_id, size - done["n"], owner_id=owner.id)
         done["n"] = size
 
-    for url in ("/review/queue", "/review/queue?per_page=100&sort=tier", "/review/queue?state=triage&sort=due"):
-        counts = _counts(app, functools.partial(client.get, url), rows_for)
+    for url in ("/review/queue", "/review/queue?per_page=100&sort=tier", "/review/queue?state=triage&sort=due",
+                "/review/queue?flag=overdue", "/review/queue.csv", "/review/queue.csv?flag=recusal&sort=title"):
+        counts = _counts(app, functools.partial(client.get, url, buffered=True), rows_for)
         _assert_flat(counts)
         done["n"] = MANY  # the next URL sees MANY twice; still compared like for like
 
@@ -243,3 +244,24 @@ def test_archive_search(app, make_client):
     for url in ("/archive", "/archive?outcome=approved&title=a"):
         _assert_flat(_counts(app, lambda url=url: client.get(url), rows_for))
         done["n"] = MANY
+
+
+def test_triage_page(app, make_client):
+    """The people offered at triage, each with their roles and open reviews, in a constant number of statements."""
+    owner, _, template_id = _template_submission(app, make_client)
+    client = person(app, make_client, "coordinator").client
+    done = {"n": 0}
+
+    def rows_for(size):
+        # Each new reviewer (every third also a chair) carries one open review of another application.
+        reviewers = [make_user(app, "reviewer", *(("chair",) if n % 3 == 0 else ()))
+                     for n in range(size - done["n"])]
+        ids = _clone(app, template_id, len(reviewers), owner_id=owner.id, state="in_review")
+        with app.app_context():
+            db.session.add_all([Assignment(submission_id=i, round_number=1, reviewer_id=r.id, kind="reviewer",
+                                           coi_status="none", due_on=date.today())
+                                for i, r in zip(ids, reviewers, strict=True)])
+            db.session.commit()
+        done["n"] = size
+
+    _assert_flat(_counts(app, lambda: client.get(f"/review/applications/{template_id}/triage"), rows_for))

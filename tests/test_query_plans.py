@@ -79,6 +79,8 @@ PAGES = {
                                                        "withdrawn")),
         "/review/queue?tier=High", "/review/queue?route=expedited&sort=due", "/review/queue?search=zeolite",
         "/review/queue?search=ETH-2026-012345", "/review/queue?page=40",
+        *(f"/review/queue?flag={flag}" for flag in ("overdue", "recusal", "conditions_reported")),
+        "/review/queue?flag=recusal&state=in_review&sort=title&dir=desc",
         "/archive", "/archive?reference=ETH-2026-012345", "/archive?title=zeolite",
         "/archive?date_from=2024-06-01&date_to=2024-06-30", "/archive?applicant=owner@", "/archive?outcome=approved",
         "/reports/footprint", "/reports/footprint?page=30",

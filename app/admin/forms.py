@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
+from app.auth.forms import expertise_field
 from app.core.permissions import GRANTABLE_ROLES, ROLES
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class UserAccessForm(FlaskForm):
     """Roles (one checkbox per grantable role) and whether the account may sign in."""
 
     active = BooleanField("Account active: the person can sign in")
+    expertise = expertise_field()
     submit = SubmitField("Save changes")
 
     def role_fields(self) -> list[Any]:
@@ -37,8 +39,9 @@ class UserAccessForm(FlaskForm):
     @classmethod
     def for_user(cls, user: User, **kwargs: Any) -> UserAccessForm:
         """A form preset to the user's current access (request data, when posted, takes precedence)."""
-        data = {_role_field_name(role): user.has_role(role) for role in GRANTABLE_ROLES}
+        data: dict[str, Any] = {_role_field_name(role): user.has_role(role) for role in GRANTABLE_ROLES}
         data["active"] = user.active
+        data["expertise"] = user.expertise or ""
         return cls(data=data, **kwargs)
 
 

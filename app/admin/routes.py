@@ -30,6 +30,8 @@ def user(user_id: int):
             changes = update_user_access(
                 target, actor=current_user._get_current_object(), roles=form.selected_roles(),
                 active=form.active.data,
+                # A form posted without the field leaves the expertise as it was.
+                expertise=(form.expertise.data or "") if "expertise" in request.form else None,
             )
         except AccessRuleError as error:
             if error.field in form:

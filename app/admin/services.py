@@ -54,8 +54,10 @@ class AccessRuleError(Exception):
         self.message = message
 
 
-def update_user_access(user: User, *, actor: User, roles: set[str], active: bool) -> list[str]:
-    """Set the user's roles and active flag; return what changed ('roles', 'activated', 'deactivated').
+def update_user_access(user: User, *, actor: User, roles: set[str], active: bool,
+                       expertise: str | None = None) -> list[str]:
+    """Set the user's roles, active flag and (when given) areas of expertise; return what changed ('roles',
+    'activated', 'deactivated', 'expertise').
 
     An administrator cannot take away their own admin role or deactivate themselves, so there is always
     someone left who can undo a mistake.
@@ -94,6 +96,9 @@ def update_user_access(user: User, *, actor: User, roles: set[str], active: bool
             record("user.deactivated", actor=actor, object_type="user", object_id=user.id,
                    data={"sessions_revoked": revoked})
             changes.append("deactivated")
+
+    if expertise is not None and auth_services.update_expertise(user, actor, expertise):
+        changes.append("expertise")
 
     if changes:
         db.session.commit()

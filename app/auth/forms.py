@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import MAX_LENGTH, password_problem
@@ -123,6 +123,20 @@ def _code_field(label: str, missing: str) -> StringField:
     """A one-time code: digits on a phone's keypad, never spell-checked (the template adds one-time-code)."""
     return StringField(label, validators=[DataRequired(missing), Length(max=32)],
                        render_kw={"inputmode": "numeric", "spellcheck": "false"})
+
+
+EXPERTISE_HINT = ("What you can review, separated by commas, e.g. DFT, graph neural networks, export control. "
+                  "The research office sees it when choosing reviewers.")
+
+
+def expertise_field() -> TextAreaField:
+    """Areas of expertise (User.expertise): on the account page and the administrator's page of a user."""
+    return TextAreaField("Areas of expertise", description=EXPERTISE_HINT,
+                         validators=[Length(max=500, message="Enter 500 characters or fewer")])
+
+
+class ExpertiseForm(FlaskForm):
+    expertise = expertise_field()
 
 
 class TwoStepForm(FlaskForm):

@@ -25,6 +25,8 @@ class User(UserMixin, TimestampMixin, Model):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
+    # Areas of expertise, as the person describes them (the research office matches reviewers by them).
+    expertise: Mapped[str | None] = mapped_column(String(500))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from app.auth.forms import (
     ConfirmRegistrationForm,
     DisableTwoStepForm,
     EnrolForm,
+    ExpertiseForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -275,14 +276,32 @@ def account():
             message += f" {revoked} other session{'s' if revoked != 1 else ''} signed out."
         flash(message, "success")
         return redirect(url_for("auth.account"))
+    return _render_account(user, form=form)
+
+
+def _render_account(user, form=None, expertise_form=None, status=200):
     return render_template(
         "auth/account.html",
-        form=form,
+        form=form or ChangePasswordForm(user=user),
+        expertise_form=expertise_form or ExpertiseForm(expertise=user.expertise),
         user=user,
         sessions=services.active_sessions(user),
         two_step=mfa.enrolled(user),
         page_title="Your account",
-    )
+    ), status
+
+
+@bp.post("/account/expertise")
+@allowed(signed_in)
+def expertise():
+    user = current_user._get_current_object()
+    form = ExpertiseForm()
+    if not form.validate_on_submit():
+        return _render_account(user, expertise_form=form, status=422)
+    changed = services.set_expertise(user, form.expertise.data or "")
+    flash("Your areas of expertise have been saved." if changed else "Nothing was changed.",
+          "success" if changed else "info")
+    return redirect(url_for("auth.account", _anchor="expertise-heading"))
 
 
 @bp.post("/account/mail")

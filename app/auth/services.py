@@ -498,6 +498,26 @@ def _queue_password_changed_notice(user: User) -> None:
     )
 
 
+def update_expertise(user: User, actor: User, expertise: str) -> bool:
+    """Set the user's areas of expertise (whitespace collapsed; empty clears them), with the audit event; the
+    caller commits. Whether anything changed."""
+    text = " ".join(expertise.split()) or None
+    if text == user.expertise:
+        return False
+    record("user.expertise_changed", actor=actor, object_type="user", object_id=user.id,
+           data={"before": user.expertise, "after": text})
+    user.expertise = text
+    return True
+
+
+def set_expertise(user: User, expertise: str) -> bool:
+    """The user's own change of their areas of expertise (the account page)."""
+    changed = update_expertise(user, user, expertise)
+    if changed:
+        db.session.commit()
+    return changed
+
+
 def set_mail_digest(user: User, digest: bool) -> None:
     if user.mail_digest != digest:
         user.mail_digest = digest

@@ -27,6 +27,15 @@ DEMO_USERS = [
     ("admin@example.ac.uk", "Research Systems Admin", ["admin"], "demo-admin-crucible"),
 ]
 
+# What the committee's demo members review (User.expertise), shown when the office assigns reviewers.
+DEMO_EXPERTISE = {
+    "reviewer@example.ac.uk": "Crystal structure prediction, DFT, halide perovskites",
+    "reviewer2@example.ac.uk": "Graph neural networks, active learning, materials databases",
+    "chair@example.ac.uk": "Research ethics, energetic materials, dual-use research of concern",
+    "deputy@example.ac.uk": "Self-driving laboratories, robotics safety, data protection",
+    "security@example.ac.uk": "Export control, Trusted Research, UK Strategic Export Control Lists",
+}
+
 LOW_RISK_ANSWERS = {
     "A": {"A1b": ["We train a graph neural network on public DFT data to predict band gaps of halide perovskites."],
           "A2": ["property_prediction"], "A3": ["ukri"], "A4": ["no"]},
@@ -75,7 +84,7 @@ def seed() -> Iterator[str]:
     for email, name, roles, password in DEMO_USERS:
         user = find_user_by_email(email)
         if user is None:
-            user = User(email=email, name=name)
+            user = User(email=email, name=name, expertise=DEMO_EXPERTISE.get(email))
             user.set_password(password)
             user.role_grants = [UserRole(role=role) for role in roles]
             db.session.add(user)

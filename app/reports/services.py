@@ -15,8 +15,6 @@ every counted statement in batches.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.csvfile import stream_csv
 from app.extensions import db
 from app.reports.models import FootprintTally
 from app.reports.tally import APPROVED_STATES, UNASSIGNED, latest_statements
@@ -154,30 +153,18 @@ CSV_COLUMNS = ["reference", "title", "department", "state", "submitted_at", "yea
                "co2e_kg", "tier", "data_version"]
 
 
-def _cell(value: Any) -> Any:
-    # A spreadsheet runs text that starts like a formula: keep titles from being read as one.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def footprint_csv() -> Iterator[str]:
-    """The CSV of every counted statement, a few hundred rows at a time: never the whole list in memory."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The CSV of every counted statement, a few hundred rows at a time: never the whole list in memory. A
+    generator: the statement runs as the response is sent, after the request's own commits, which would close
+    the server-side cursor it reads from."""
     rows = db.session.execute(_projects().order_by(Round.submitted_at, Submission.id)
                               .execution_options(yield_per=CSV_BATCH))
-    for batch in rows.partitions():
-        for p in map(_figure, batch):
-            writer.writerow([_cell(v) for v in (
-                p.reference, p.title, p.department, p.state, p.submitted_at.strftime("%Y-%m-%d %H:%M"), p.year,
-                p.quarter, f"{p.energy_kwh:.6f}", f"{p.co2e_kg:.6f}", p.tier, p.data_version,
-            )])
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
-    yield out.getvalue()
+    yield from stream_csv(CSV_COLUMNS, ([_csv_row(p) for p in map(_figure, batch)] for batch in rows.partitions()))
+
+
+def _csv_row(p: ProjectFigure) -> list[Any]:
+    return [p.reference, p.title, p.department, p.state, p.submitted_at.strftime("%Y-%m-%d %H:%M"), p.year,
+            p.quarter, f"{p.energy_kwh:.6f}", f"{p.co2e_kg:.6f}", p.tier, p.data_version]
 
 
 CSV_BATCH = 500

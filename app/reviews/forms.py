@@ -121,3 +121,6 @@ class QueueFilterForm(FlaskForm):
     tier = SelectField("Tier", choices=choices([("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"),
                                                 ("High", "High")]), default="")
     route = SelectField("Route", choices=choices([("", "Any route"), *ROUTES.items()]), default="")
+    flag = SelectField("Flag", choices=choices([("", "Any flag"), ("overdue", "Overdue"),
+                                                ("recusal", "Recusal to replace"),
+                                                ("conditions_reported", "Conditions reported met")]), default="")

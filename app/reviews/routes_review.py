@@ -62,6 +62,7 @@ def assignment(assignment: Assignment):
         if message:
             form.statement.errors = [message]
         return render_template("reviews/interest.html", assignment=assignment, submission=submission, form=form,
+                               facts=services.conflict_facts(submission),
                                page_title="Declare any conflict of interest"), status
 
     if request.method == "POST" and assignment.coi_status == "pending" and form.validate_on_submit():

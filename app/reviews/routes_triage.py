@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from app.core import lists
@@ -23,19 +24,43 @@ from app.submissions.services import APPLICATION
 @bp.route("/review/queue")
 @allowed(can_open_queue)
 def queue():
+    form, table, filters = _queue_filters()
+    today = date.today()
+    rows, total, more = services.coordinator_queue(filters, today)
+    pages = lists.page_count(total, more, filters.per_page, filters.page)
+    template = "reviews/_queue_results.html" if wants_fragment() else "reviews/queue.html"
+    counts = [] if wants_fragment() else services.work_counts(today)
+    return render_template(template, form=form, rows=rows, total=total, more=more, page=filters.page, pages=pages,
+                           table=table, today=today, counts=counts, flags=services.QUEUE_FLAGS,
+                           csv_url=_csv_url(),
+                           page_title="Applications queue")
+
+
+def _csv_url() -> str:
+    """The CSV of the list as filtered and sorted on the page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if v and k != "page"}
+    return url_for(".queue_csv", **args)
+
+
+@bp.route("/review/queue.csv")
+@allowed(can_open_queue)
+def queue_csv():
+    """The queue as filtered and sorted, every matching application (not one page)."""
+    _form, _table, filters = _queue_filters()
+    return Response(stream_with_context(services.queue_csv(filters, date.today())), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="crucible-queue.csv"'})
+
+
+def _queue_filters():
+    """The queue's filter form, sort and page from the query string, and the filters they make."""
     form = QueueFilterForm(request.args)
     table = table_state(services.QUEUE_SORTS, "waiting")
     filters = services.QueueFilters(
         state=form.state.data or "open", tier=form.tier.data or "", route=form.route.data or "",
-        search=(form.search.data or "")[:200], page=table["page"], sort=table["sort"],
+        flag=form.flag.data or "", search=(form.search.data or "")[:200], page=table["page"], sort=table["sort"],
         direction=table["direction"],
     )
-    rows, total, more = services.coordinator_queue(filters)
-    pages = lists.page_count(total, more, filters.per_page, filters.page)
-    template = "reviews/_queue_results.html" if wants_fragment() else "reviews/queue.html"
-    counts = [] if wants_fragment() else services.work_counts(date.today())
-    return render_template(template, form=form, rows=rows, total=total, more=more, page=filters.page, pages=pages,
-                           table=table, today=date.today(), counts=counts, page_title="Applications queue")
+    return form, table, filters
 
 
 @bp.route("/review/applications/<int:submission_id>/triage")
@@ -45,18 +70,22 @@ def triage(submission: Submission):
 
 
 def render_triage(submission, route_form=None, assign_form=None, security_form=None, send_back_form=None,
-                  send_back_id=None, status=200):
+                  send_back_id=None, status=200, chair=None):
     """The page; a refused form is drawn again with what was typed and the message beside the field (a refused
-    sending back: `send_back_form`, for condition `send_back_id`)."""
+    sending back: `send_back_form`, for condition `send_back_id`); `chair`: the chair about to be assigned as a
+    reviewer, whose assignment is confirmed first."""
     route_form = route_form or RouteForm(route=submission.route)
     assign_form = assign_form or AssignForm(kind="reviewer")
-    assign_form.reviewer_id.choices = _pool_choices(submission, "reviewer")
+    candidates = services.reviewer_candidates(submission, "reviewer")
+    assign_form.reviewer_id.choices = _pool_choices(candidates, "reviewer")
     security_form = security_form or AssignForm(kind="security", prefix="security")
-    security_form.reviewer_id.choices = _pool_choices(submission, "security")
+    security_candidates = services.reviewer_candidates(submission, "security")
+    security_form.reviewer_id.choices = _pool_choices(security_candidates, "security")
     return render_template(
         "reviews/triage.html", submission=submission, review=services.under_review_of(submission),
-        route_form=route_form, assign_form=assign_form,
-        security_form=security_form, assignments=services.assignments_of(submission),
+        route_form=route_form, assign_form=assign_form, candidates=candidates, chair=chair,
+        security_form=security_form, security_candidates=security_candidates,
+        assignments=services.assignments_of(submission),
         conditions=services.conditions_of(submission),
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
         confirm=ConfirmForm(), send_back_form=send_back_form or ConditionSendBackForm(), send_back_id=send_back_id,
@@ -64,11 +93,11 @@ def render_triage(submission, route_form=None, assign_form=None, security_form=N
     ), status
 
 
-def _pool_choices(submission: Submission, kind: str):
+def _pool_choices(candidates: list[services.Candidate], kind: str):
     """The people who may be assigned, after a placeholder: without one, pressing Assign without choosing would
     assign whoever happens to be listed first."""
     placeholder = "Choose a security officer" if kind == "security" else "Choose a reviewer"
-    return choices([("", placeholder), *((u.id, u.name) for u in services.reviewer_pool(submission, kind))])
+    return choices([("", placeholder), *((c.user.id, c.user.name) for c in candidates)])
 
 
 def _back_to_triage(submission: Submission):
@@ -97,7 +126,7 @@ def override_route(submission: Submission):
 def assign(submission: Submission):
     kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
     form = AssignForm(prefix="security") if kind == "security" else AssignForm()
-    form.reviewer_id.choices = _pool_choices(submission, kind)
+    form.reviewer_id.choices = _pool_choices(services.reviewer_candidates(submission, kind), kind)
 
     def show_form():
         return render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
@@ -110,8 +139,14 @@ def assign(submission: Submission):
         form.reviewer_id.errors = [message]
         return show_form()
 
+    # Sent only by the confirmation's own button: never carried over into the form drawn again.
+    confirmed = request.form.get("confirm_chair") == "yes"
+    chair = None if confirmed else services.chair_to_confirm(form.reviewer_id.data, kind)
+    if chair is not None:
+        return render_triage(submission, assign_form=form, chair=chair)
     if_rule_broken(show)
-    assignment = services.assign(submission, current_user, form.reviewer_id.data, kind=kind, due_on=form.due_on.data)
+    assignment = services.assign(submission, current_user, form.reviewer_id.data, kind=kind, due_on=form.due_on.data,
+                                 chair_confirmed=confirmed)
     flash(f"{assignment.reviewer.name} assigned.", "success")
     return redirect(url_for(".triage", submission_id=submission.id))
 

@@ -68,5 +68,6 @@ def test_the_queue_opens_with_what_is_waiting(app, make_client, application_in):
     assert "To triage" in page
     # Each count with a list of its own links to the queue filtered to it.
     html = c.coordinator.client.get("/review/queue").get_data(as_text=True)
-    assert 'href="/review/queue?state=in_review&amp;sort=due"' in html
+    assert 'href="/review/queue?state=in_review&amp;flag=overdue"' in html
+    assert 'href="/review/queue?flag=recusal"' in html and 'href="/review/queue?flag=conditions_reported"' in html
     assert 'href="/review/queue?state=triage"' in html

@@ -55,15 +55,15 @@ def test_the_filters_show_what_is_chosen_and_filter(app, make_client):
     coordinator = person(app, make_client, "coordinator")
     _fill_queue(app, coordinator.user.id)
     html = coordinator.client.get("/review/queue?state=triage&tier=High&route=").get_data(as_text=True)
-    for field, label in (("state", "State"), ("tier", "Tier"), ("route", "Route")):
+    for field, label in (("state", "State"), ("tier", "Tier"), ("route", "Route"), ("flag", "Flag")):
         assert f'<label class="form-label" for="{field}">{label}</label>' in html
         assert f'<select class="form-select" id="{field}" name="{field}">' in html
-    assert re.findall(r'<option value="([^"]*)" selected>', html) == ["triage", "High", ""]
+    assert re.findall(r'<option value="([^"]*)" selected>', html) == ["triage", "High", "", ""]
     assert '<option value="in_review">In review</option>' in html
     # No application of the filler has a tier, so none is High.
     assert "No applications match." in html
     everything = coordinator.client.get("/review/queue?state=triage").get_data(as_text=True)
-    assert re.findall(r'<option value="([^"]*)" selected>', everything) == ["triage", "", ""]
+    assert re.findall(r'<option value="([^"]*)" selected>', everything) == ["triage", "", "", ""]
     assert "Queued application 0<" in everything
 
 

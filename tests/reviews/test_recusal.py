@@ -36,7 +36,7 @@ def test_a_conflicted_chair_reads_nothing_and_the_deputy_decides(app, make_clien
         db.session.commit()
         assert db.session.get(User, c.chair.user.id).has_role("reviewer")
     for reviewer in (c.reviewer1, c.chair):
-        assert assign(c, submission_id, reviewer).status_code == 302
+        assert assign(c, submission_id, reviewer, confirm_chair=reviewer is c.chair).status_code == 302
     assert c.coordinator.client.post(f"/review/applications/{submission_id}/start").status_code == 302
     # Assigned, the chair declares before reading, like any reviewer.
     for url in _committee_pages(submission_id):

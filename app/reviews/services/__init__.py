@@ -41,7 +41,9 @@ from app.reviews.services.reviewing import (
     MINE_FILTERS,
     MINE_PER_PAGE,
     MINE_SORTS,
+    ConflictFacts,
     add_comment,
+    conflict_facts,
     declare_interest,
     my_reviews,
     recommend,
@@ -49,12 +51,17 @@ from app.reviews.services.reviewing import (
     sign_off,
 )
 from app.reviews.services.triage import (
+    QUEUE_FLAGS,
     QUEUE_SORTS,
+    Candidate,
     QueueFilters,
     assign,
+    chair_to_confirm,
     coordinator_queue,
     override_route,
+    queue_csv,
     review_requirements,
+    reviewer_candidates,
     reviewer_pool,
     start_review,
     unassign,
@@ -71,4 +78,8 @@ __all__ = [
     "review_requirements", "reviewer_pool", "round_diff", "round_of", "send_back_condition", "send_reminders",
     "sign_off",
     "start_review", "unassign", "under_review", "under_review_of", "work_counts",
+    # The queue's flags and CSV, and the people offered at triage.
+    "QUEUE_FLAGS", "Candidate", "chair_to_confirm", "queue_csv", "reviewer_candidates",
+    # What a conflict of interest is judged on.
+    "ConflictFacts", "conflict_facts",
 ]

@@ -2,6 +2,7 @@
 their carrying over to a resubmitted round."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +27,13 @@ from app.reviews.permissions import (
     holds_assignment,
 )
 from app.reviews.services.notifications import link, notify, users_with_role
-from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments, under_review_of
+from app.reviews.services.records import (
+    REVIEW_DAYS,
+    ReviewRuleError,
+    _display,
+    active_assignments,
+    under_review_of,
+)
 from app.submissions import services as submission_services
 from app.submissions import workflow
 from app.submissions.models import Round, Submission
@@ -72,6 +79,38 @@ def my_reviews(user: User, *, show: str, search: str, sort: str, direction: str,
     submissions = {s.id: s for s in db.session.scalars(
         select(Submission).where(Submission.id.in_([a.submission_id for a in assignments])))} if assignments else {}
     return assignments, submissions, total, more
+
+
+# The answers a conflict of interest is judged on (who leads the project, who works on it, with which partners,
+# paid by whom), by question id; a version of the questionnaire without one of them leaves it out.
+CONFLICT_QUESTIONS = ("A8", "A9a", "G2", "A4a", "A3", "A3a")
+
+
+@dataclass
+class ConflictFacts:
+    """What a reviewer declares a conflict of interest against, before seeing the rest of the application."""
+    applicant: User
+    # The team on the application: the applicant, then each invited member (their name once they have an
+    # account, the address they were invited at until then) with their role.
+    team: list[tuple[str, str]]
+    # (question, its answer as submitted in the current round, as text), in questionnaire order.
+    answers: list[tuple[Any, str]]
+
+
+def conflict_facts(submission: Submission) -> ConflictFacts:
+    """The facts of the current round a reviewer judges a conflict by, and only those: the applicant and team,
+    and the answers naming the PI, team members, partner institutions and funders (CONFLICT_QUESTIONS)."""
+    questionnaire = submission_services.questionnaire_for(submission)
+    round_ = db.session.scalar(select(Round).where(Round.submission_id == submission.id,
+                                                   Round.number == submission.round_number))
+    submitted = round_.answers if round_ is not None else {}
+    answers = [(q, _display(q, submitted[q.id])) for q in questionnaire.questions
+               if q.id in CONFLICT_QUESTIONS and submitted.get(q.id) not in (None, "", [])]
+    emails = [m.email for m in submission.members]
+    names = dict(db.session.execute(select(User.email, User.name).where(User.email.in_(emails))).tuples().all()) \
+        if emails else {}
+    team = [(names.get(m.email, m.email), m.role) for m in submission.members]
+    return ConflictFacts(submission.owner, team, answers)
 
 
 def declare_interest(assignment: Assignment, actor: User, *, has_conflict: bool, statement: str) -> None:

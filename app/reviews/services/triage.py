@@ -1,15 +1,17 @@
 """The research office's work: the queue, the route, assigning reviewers and starting the review."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import User, UserRole
 from app.core import audit, lists
+from app.core.csvfile import stream_csv
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.extensions import db
@@ -32,6 +34,7 @@ class QueueFilters:
     state: str = "open"
     tier: str = ""
     route: str = ""
+    flag: str = ""  # a key of QUEUE_FLAGS
     search: str = ""
     page: int = 1
     per_page: int = 25
@@ -49,27 +52,102 @@ QUEUE_STATES = {
     "withdrawn": (State.WITHDRAWN,),
 }
 
+# Triage and review: the states in which reviewers are assigned, replaced and waited for.
+_BEING_REVIEWED = (State.SUBMITTED.value, State.IN_REVIEW.value)
 
-def coordinator_queue(filters: QueueFilters) -> tuple[Sequence[Row[Any]], int, bool]:
-    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS), how many match (counted up
-    to lists.COUNT_LIMIT) and whether more than that do."""
+
+def _overdue(today: date):
+    return and_(Submission.state == State.IN_REVIEW.value, Submission.due_on < today)
+
+
+def _unreplaced(recused: Any):
+    """`recused` (an alias of Assignment) is a declared conflict (ix_assignment_declared) nobody of the same kind
+    has been assigned in place of since."""
+    since = select(Assignment.id).where(
+        Assignment.submission_id == recused.submission_id, Assignment.round_number == recused.round_number,
+        Assignment.kind == recused.kind, Assignment.active.is_(True), Assignment.coi_status != COI_DECLARED,
+        Assignment.assigned_at > recused.coi_declared_at)
+    return and_(recused.coi_status == COI_DECLARED, ~since.exists())
+
+
+def _recusal_to_replace():
+    """Someone declared a conflict on the current round of an application in triage or review, and nobody has
+    been assigned in their place since: the office finds someone else."""
+    recused = aliased(Assignment)
+    declared = select(recused.id).where(recused.submission_id == Submission.id,
+                                        recused.round_number == Submission.round_number, _unreplaced(recused))
+    return and_(Submission.state.in_(_BEING_REVIEWED), declared.exists())
+
+
+def _conditions_reported():
+    """A condition reported met waits for the office's confirmation (ix_condition_awaiting_confirmation)."""
+    waiting = select(Condition.id).where(Condition.submission_id == Submission.id,
+                                         Condition.reported_met_at.is_not(None), Condition.confirmed_at.is_(None))
+    return waiting.exists()
+
+
+# What a row can be flagged with, each also a filter: (label, condition given today's date).
+QUEUE_FLAGS = {
+    "overdue": ("Overdue", _overdue),
+    "recusal": ("Recusal to replace", lambda today: _recusal_to_replace()),
+    "conditions_reported": ("Conditions reported met", lambda today: _conditions_reported()),
+}
+
+
+def _queue_query(filters: QueueFilters, today: date, *columns: Any) -> Select[Any]:
+    """The queue's rows matching the filters, in the chosen order, as `columns`."""
     states = QUEUE_STATES.get(filters.state, QUEUE_STATES["open"])
-    query = select(*QUEUE_COLUMNS).where(Submission.state.in_([s.value for s in states]))
+    query = select(*columns).select_from(Submission).where(Submission.state.in_([s.value for s in states]))
     if filters.tier:
         query = query.where(Submission.overall_tier == filters.tier)
     if filters.route:
         query = query.where(Submission.route == filters.route)
+    if filters.flag in QUEUE_FLAGS:
+        query = query.where(QUEUE_FLAGS[filters.flag][1](today))
     if filters.search:
         like = f"%{filters.search.strip().lower()}%"
         query = query.where(or_(func.lower(Submission.reference).like(like), func.lower(Submission.title).like(like)))
     column, nullable = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["waiting"])
-    query = query.order_by(*lists.order(column, Submission.id, descending=filters.direction == "desc",
-                                        nullable=nullable))
+    return query.order_by(*lists.order(column, Submission.id, descending=filters.direction == "desc",
+                                       nullable=nullable))
+
+
+def _queue_rows(filters: QueueFilters, today: date) -> Select[Any]:
+    """What a row shows (QUEUE_COLUMNS, the owner's name and department, the flags), the owner joined by key."""
+    flags = [condition(today).label(key) for key, (_label, condition) in QUEUE_FLAGS.items()]
+    return _queue_query(filters, today, *QUEUE_COLUMNS, User.name.label("pi"), User.department, *flags).join(
+        User, User.id == Submission.owner_id)
+
+
+def coordinator_queue(filters: QueueFilters, today: date) -> tuple[Sequence[Row[Any]], int, bool]:
+    """One page of the queue: rows with the columns a row shows (QUEUE_COLUMNS, pi, department and a true/false
+    column per QUEUE_FLAGS key), how many match (counted up to lists.COUNT_LIMIT) and whether more than that do."""
     limit = lists.search_count_limit(filters.page, filters.per_page) if filters.search else None
-    total, more = lists.capped_count(query, limit)
-    rows = db.session.execute(
-        query.limit(filters.per_page).offset((max(filters.page, 1) - 1) * filters.per_page)).all()
+    total, more = lists.capped_count(_queue_query(filters, today, Submission.id), limit)
+    rows = db.session.execute(_queue_rows(filters, today).limit(filters.per_page)
+                              .offset((max(filters.page, 1) - 1) * filters.per_page)).all()
     return rows, total, more
+
+
+QUEUE_CSV_COLUMNS = ["reference", "title", "pi", "department", "tier", "route", "state", "submitted_on", "due_on",
+                     "flags"]
+QUEUE_CSV_BATCH = 500
+
+
+def queue_csv(filters: QueueFilters, today: date) -> Iterator[str]:
+    """Every application the filters match (not one page), in the queue's order, as CSV: streamed a batch at a
+    time, each row what the queue's row shows. A generator: the statement runs as the response is sent, after the
+    request's own commits, which would close the server-side cursor it reads from."""
+    rows = db.session.execute(_queue_rows(filters, today).execution_options(yield_per=QUEUE_CSV_BATCH))
+    yield from stream_csv(QUEUE_CSV_COLUMNS, ([_csv_row(row) for row in batch] for batch in rows.partitions()))
+
+
+def _csv_row(row: Row[Any]) -> list[Any]:
+    flags = "; ".join(label for key, (label, _condition) in QUEUE_FLAGS.items() if getattr(row, key))
+    return [row.reference or "", row.title, row.pi, row.department or "", row.overall_tier or "",
+            workflow.ROUTES.get(row.route or "", ""), workflow.STATE_LABELS.get(State(row.state), row.state),
+            row.submitted_at.date().isoformat() if row.submitted_at else "",
+            row.due_on.isoformat() if row.due_on else "", flags]
 
 
 @dataclass
@@ -85,17 +163,16 @@ def work_counts(today: date) -> list[WorkCount]:
     """What waits for the research office, each counted from an index up to lists.COUNT_LIMIT: applications to
     triage, in review, overdue, conditions reported met and waiting for confirmation, and recusals (a conflict
     declared on the current round of an application in triage or review) whose reviewer needs replacing."""
-    open_now = (State.SUBMITTED.value, State.IN_REVIEW.value)
+    recused = aliased(Assignment)
     counts = [
         ("To triage", select(Submission.id).where(Submission.state == State.SUBMITTED.value), {"state": "triage"}),
         ("In review", select(Submission.id).where(Submission.state == State.IN_REVIEW.value), {"state": "in_review"}),
-        ("Overdue", select(Submission.id).where(Submission.state == State.IN_REVIEW.value, Submission.due_on < today),
-         {"state": "in_review", "sort": "due"}),
+        ("Overdue", select(Submission.id).where(_overdue(today)), {"state": "in_review", "flag": "overdue"}),
         ("Conditions reported met", select(Condition.id).where(
-            Condition.reported_met_at.is_not(None), Condition.confirmed_at.is_(None)), {"state": "conditions"}),
-        ("Recusals to replace", select(Assignment.id).join(Submission, and_(
-            Submission.id == Assignment.submission_id, Submission.round_number == Assignment.round_number)).where(
-            Assignment.coi_status == COI_DECLARED, Submission.state.in_(open_now)), {}),
+            Condition.reported_met_at.is_not(None), Condition.confirmed_at.is_(None)), {"flag": "conditions_reported"}),
+        ("Recusals to replace", select(recused.id).join(Submission, and_(
+            Submission.id == recused.submission_id, Submission.round_number == recused.round_number)).where(
+            _unreplaced(recused), Submission.state.in_(_BEING_REVIEWED)), {"flag": "recusal"}),
     ]
     return [WorkCount(label, *lists.capped_count(query), link) for label, query, link in counts]
 
@@ -116,6 +193,46 @@ QUEUE_SORTS = {
 }
 
 
+class Candidate(NamedTuple):
+    """Someone the office may assign, with what it chooses by: their committee roles, how many reviews they
+    have open (assigned, not recused, no recommendation yet, on an application in triage or review) and their
+    areas of expertise (User.expertise)."""
+    user: User
+    roles: list[str]
+    load: int
+
+    @property
+    def is_chair(self) -> bool:
+        return "chair" in self.user.roles
+
+
+# The roles a candidate is described by, in this order.
+_CANDIDATE_ROLES = {"chair": "Chair", "deputy_chair": "Deputy chair", "reviewer": "Reviewer",
+                    "security_officer": "Security officer"}
+
+
+def reviewer_candidates(submission: Submission, kind: str = "reviewer") -> list[Candidate]:
+    """The pool (reviewer_pool) with each person's roles and open reviews: two statements whatever its size."""
+    pool = reviewer_pool(submission, kind)
+    open_reviews = dict(db.session.execute(
+        select(Assignment.reviewer_id, func.count(Assignment.id))
+        .join(Submission, and_(Submission.id == Assignment.submission_id,
+                               Submission.round_number == Assignment.round_number))
+        .where(Assignment.reviewer_id.in_([u.id for u in pool]), Assignment.active.is_(True),
+               Assignment.recommendation.is_(None), Assignment.coi_status != COI_DECLARED,
+               Submission.state.in_(_BEING_REVIEWED))
+        .group_by(Assignment.reviewer_id)).tuples().all()) if pool else {}
+    return [Candidate(u, [label for role, label in _CANDIDATE_ROLES.items() if role in u.roles],
+                      open_reviews.get(u.id, 0)) for u in pool]
+
+
+def chair_to_confirm(reviewer_id: int | None, kind: str) -> User | None:
+    """The person about to be assigned as a reviewer when they chair the committee: the office confirms that
+    first (the chair decides on the application, so reviewing it too takes away an independent view)."""
+    reviewer = db.session.get(User, reviewer_id) if reviewer_id and kind == "reviewer" else None
+    return reviewer if reviewer is not None and reviewer.has_role("chair") else None
+
+
 def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
     """Active users who could review this application: holders of the role, minus its own team and minus those
     already asked in this round (assigned, or recused for a conflict of interest), who cannot be asked again."""
@@ -128,7 +245,7 @@ def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
     users = db.session.scalars(
         select(User).join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role.in_(roles), User.active.is_(True), ~already_asked.exists())
-        .distinct().order_by(User.name)
+        .distinct().order_by(User.name).options(selectinload(User.role_grants))
     ).all()
     return [u for u in users if not is_team_member(u, submission)]
 
@@ -150,7 +267,9 @@ def override_route(submission: Submission, actor: User, route: str, reason: str)
 
 
 def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str = "reviewer",
-           due_on: date | None = None) -> Assignment:
+           due_on: date | None = None, chair_confirmed: bool = False) -> Assignment:
+    """Ask someone to review (or, kind "security", to give the security sign-off) in the current round. The chair
+    is assigned as a reviewer only once the office has confirmed it (`chair_confirmed`; see chair_to_confirm)."""
     require(can_triage, actor, submission)
     lock(submission)
     workflow.require("assign", submission.state)
@@ -164,6 +283,8 @@ def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str =
         raise ReviewRuleError(f"{reviewer.name} is not a security officer.")
     if kind == "reviewer" and not reviewer.has_any_role("reviewer", "chair"):
         raise ReviewRuleError(f"{reviewer.name} is not in the reviewer pool.")
+    if kind == "reviewer" and reviewer.has_role("chair") and not chair_confirmed:
+        raise ReviewRuleError(f"{reviewer.name} chairs the committee: confirm before assigning them as a reviewer.")
     existing = db.session.scalar(select(Assignment).where(
         Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
         Assignment.reviewer_id == reviewer.id, Assignment.kind == kind))
