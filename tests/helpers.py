@@ -336,7 +336,8 @@ def application_in_state(app, make_client, wanted: str, *, answers: dict | None 
 
     A draft has every section answered (`answers={}`: none); a submitted one waits for triage; in review it has
     two reviewers who declared no conflict; a decided one has both reviewers' recommendations and the chair's
-    signed decision (with CONDITION when approved with conditions); a withdrawn one was a draft.
+    signed decision (with CONDITION when approved with conditions); a withdrawn one was withdrawn while waiting for
+    triage (a draft is deleted, not withdrawn).
     """
     if wanted not in BUILDABLE_STATES:
         raise ValueError(f"application_in builds one of {BUILDABLE_STATES}, not {wanted!r}")
@@ -346,6 +347,7 @@ def application_in_state(app, make_client, wanted: str, *, answers: dict | None 
     if answers != {}:
         fill_application(owner.client, submission_id, answers)
     if wanted == "withdrawn":
+        assert owner.client.post(f"/applications/{submission_id}/submit").status_code == 302
         response = owner.client.post(f"/applications/{submission_id}/withdraw", data={"reason": "Not needed."})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     elif wanted == "submitted":

@@ -126,6 +126,9 @@ GET_ROUTES = [
     ("/applications/{s}/sections/A", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM, ok=302)),
     ("/applications/{s}/team", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
     ("/applications/{s}/withdraw", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM)),
+    # Only a draft never submitted can be deleted: {s} is in review, so its owner meets 409.
+    ("/applications/{s}/delete", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM, ok=409)),
+    ("/applications/{o}/delete", _expect({"other_applicant"}, hidden={"owner"})),
     ("/applications/{s}/feedback", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
     ("/applications/{s}/documents", _expect(TEAM | OFFICE, hidden=NOT_STAFF_NOR_TEAM)),
     # The draft is the other applicant's alone; the owner of {s} is not told it exists, staff are refused it.
@@ -185,6 +188,8 @@ POST_ROUTES = [
     ("/applications/{s}/sections/A/autosave", {"A1": "changed"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/applications/{s}/sections/A", {"A1": "changed", "save": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/applications/{s}/team", {"email": "new@example.ac.uk", "role": "viewer"}, {"owner"}, NOT_STAFF_NOR_TEAM),
+    # In review: the owner meets 409 (only a draft never submitted is deleted).
+    ("/applications/{s}/delete", {}, {"owner"}, NOT_STAFF_NOR_TEAM),
     ("/applications/{s}/feedback/reply", {"body": "an answer", "parent_id": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/assign", {"reviewer_id": "1"}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/account/expertise", {"expertise": "DFT"}, set(SIGNED_IN), set()),
@@ -242,7 +247,8 @@ def test_other_applications_ids_in_urls_are_refused(world):
 
 
 PROBED = ["/applications/{id}", "/applications/{id}/check", "/applications/{id}/sections/A",
-          "/applications/{id}/team", "/applications/{id}/withdraw", "/applications/{id}/feedback",
+          "/applications/{id}/team", "/applications/{id}/withdraw", "/applications/{id}/delete",
+          "/applications/{id}/feedback",
           "/applications/{id}/documents", "/review/applications/{id}", "/review/applications/{id}/triage",
           "/review/applications/{id}/history", "/review/applications/{id}/decide"]
 

@@ -75,7 +75,7 @@ DEMO_APPLICATIONS = [
     ("Generative design of energetic co-crystals", high_risk_answers(), True, False),
     ("Autonomous synthesis of solid electrolytes", {"A": LOW_RISK_ANSWERS["A"], "B": {"B1": ["own_experiments"]}},
      False, False),
-    ("Text mining of legacy alloy datasheets", {"A": LOW_RISK_ANSWERS["A"]}, False, True),
+    ("Text mining of legacy alloy datasheets", LOW_RISK_ANSWERS, True, True),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw."""
+"""Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw, and
+deleting a draft never submitted."""
 from __future__ import annotations
 
 from datetime import date
@@ -331,16 +332,20 @@ def submit(submission: Submission):
     except services.IncompleteSubmission as incomplete:
         flash(f"{len(incomplete.problems)} answers need attention before you can submit.", "error")
         return redirect(url_for(".check_answers", submission_id=submission.id))
-    flash(f"Application submitted as {submission.reference} (round {round_.number}). "
-          "You will get an email when the review starts.", "success")
+    if round_.number > 1:
+        flash(f"Round {round_.number} of {submission.reference} submitted. It is back in review now: the "
+              "reviewers of the last round have been told and see what you changed, question by question. You "
+              "will get an email when the committee decides.", "success")
+    else:
+        flash(f"Application submitted as {submission.reference} (round {round_.number}). The research office "
+              "checks it and assigns reviewers; you will get an email when the review starts.", "success")
     return redirect(url_for(".task_list", submission_id=submission.id))
 
 
 @bp.route("/applications/<int:submission_id>/withdraw", methods=["GET", "POST"])
 @allowed(is_owner, load=APPLICATION)
 def withdraw(submission: Submission):
-    if not workflow.can("withdraw", submission.state):
-        raise workflow.TransitionError("withdraw", submission.state)
+    workflow.require("withdraw", submission.state)
     form = WithdrawForm()
     if form.validate_on_submit():
         services.withdraw(submission, current_user, form.reason.data or "")
@@ -348,6 +353,20 @@ def withdraw(submission: Submission):
         return redirect(url_for(".dashboard"))
     return render_template("submissions/withdraw.html", submission=submission, form=form,
                            page_title="Withdraw this application")
+
+
+@bp.route("/applications/<int:submission_id>/delete", methods=["GET", "POST"])
+@allowed(is_owner, load=APPLICATION)
+def delete_draft(submission: Submission):
+    workflow.require("delete", submission.state)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = submission.title
+        services.delete_draft(submission, current_user)
+        flash(f"The draft “{title}” has been deleted.", "success")
+        return redirect(url_for(".dashboard"))
+    return render_template("submissions/delete.html", submission=submission, form=form,
+                           page_title="Delete this draft")
 
 
 @bp.get("/applications/<int:submission_id>/team")

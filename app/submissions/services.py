@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import CursorResult, bindparam, delete, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -628,6 +628,24 @@ def withdraw(submission: Submission, actor: User, reason: str) -> None:
     _mail_team(submission, f"Application withdrawn: {submission.title}",
                f"{actor.name} withdrew the ethics application \"{submission.title}\".\n"
                f"Reason: {reason or 'none given'}")
+    db.session.commit()
+
+
+def delete_draft(submission: Submission, actor: User) -> None:
+    """Delete a draft that was never submitted, with its answers and team: it never reached the committee, so
+    nothing of it is kept but the audit event (its title, and how many answers it had)."""
+    require(is_owner, actor, submission)
+    lock(submission)
+    workflow.require("delete", submission.state)
+    # Deleted here rather than left to the foreign key's cascade, which SQLite does not enforce by default.
+    # A DELETE's result is a CursorResult, which counts the rows.
+    answers = cast(CursorResult[Any], db.session.execute(delete(Answer).where(Answer.submission_id == submission.id)))
+    answers_deleted = answers.rowcount
+    audit.record("submission.deleted", actor=actor, object_type="submission", object_id=submission.id,
+                 submission_id=submission.id,
+                 data={"title": submission.title, "answers": answers_deleted,
+                       "members": [member.email for member in submission.members]})
+    db.session.delete(submission)
     db.session.commit()
 
 

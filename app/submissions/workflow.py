@@ -3,7 +3,7 @@
     draft -> submitted -> in_review -> changes_requested -> (resubmitted) in_review, round + 1
                                     -> approved | approved_with_conditions -> (conditions met) approved
                                     -> rejected
-    withdrawn from any open state.
+    withdrawn from any open state once submitted; a draft never submitted is deleted by its owner instead.
 
 Services ask this module whether an action is allowed in the current state; the same tables back the
 database CHECK constraints, so the rules live in one place.
@@ -72,12 +72,14 @@ TRANSITIONS: dict[tuple[str, State], State] = {
     ("decide:changes_requested", State.IN_REVIEW): State.CHANGES_REQUESTED,
     ("decide:rejected", State.IN_REVIEW): State.REJECTED,
     ("conditions_met", State.APPROVED_WITH_CONDITIONS): State.APPROVED,
-    **{("withdraw", state): State.WITHDRAWN for state in OPEN_STATES},
+    # A draft is the team's alone: there is no review to end, so it is deleted ("delete" below), not withdrawn.
+    **{("withdraw", state): State.WITHDRAWN for state in OPEN_STATES - {State.DRAFT}},
 }
 
 # Actions that change records but not the state, and the states they are allowed in.
 ACTIVITIES: dict[str, frozenset[State]] = {
     "edit": EDITABLE_STATES,
+    "delete": frozenset({State.DRAFT}),
     "assign": frozenset({State.SUBMITTED, State.IN_REVIEW}),
     "override_route": frozenset({State.SUBMITTED, State.IN_REVIEW}),
     "declare_interest": frozenset({State.SUBMITTED, State.IN_REVIEW}),
@@ -96,6 +98,7 @@ ACTION_DESCRIPTIONS = {
     "conditions_met": "marked as meeting its conditions",
     "withdraw": "withdrawn",
     "edit": "changed",
+    "delete": "deleted",
     "assign": "given new reviewers",
     "override_route": "re-routed",
     "declare_interest": "given a conflict-of-interest declaration",

@@ -32,7 +32,8 @@ def test_a_draft_withdrawn_before_submission_is_not_the_committees(app, make_cli
     coordinator, admin = person(app, make_client, "coordinator"), person(app, make_client, "admin")
     owner = person(app, make_client)
     draft_id = create_application(owner.client, "Never submitted")
-    assert owner.client.post(f"/applications/{draft_id}/withdraw", data={"reason": ""}).status_code == 302
+    # A draft is deleted, not withdrawn; drafts withdrawn before that rule stay the team's alone.
+    assert owner.client.post(f"/applications/{draft_id}/withdraw", data={"reason": ""}).status_code == 409
     for staff in (coordinator, admin):
         assert staff.client.get(f"/review/applications/{draft_id}/triage").status_code == 403
         assert staff.client.post(f"/review/applications/{draft_id}/route",

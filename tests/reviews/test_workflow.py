@@ -40,7 +40,7 @@ EXPECTED_SOURCES = {
     "decide:changes_requested": {"in_review"},
     "decide:rejected": {"in_review"},
     "conditions_met": {"approved_with_conditions"},
-    "withdraw": {"draft", "submitted", "in_review", "changes_requested", "approved_with_conditions"},
+    "withdraw": {"submitted", "in_review", "changes_requested", "approved_with_conditions"},
 }
 
 

@@ -326,6 +326,8 @@ def test_high_dual_use_goes_to_full_committee_with_security_signoff(app, login_a
 def test_withdraw_by_owner(app, login_as):
     client = login_as().client
     submission_id = create_application(client)
+    fill_application(client, submission_id)
+    assert client.post(f"/applications/{submission_id}/submit").status_code == 302
     response = client.post(f"/applications/{submission_id}/withdraw", data={"reason": "Project cancelled"})
     assert response.status_code == 302
     with app.app_context():
