@@ -31,6 +31,7 @@ __all__ = [
     "FieldError",
     "PRESENT_FIELD",
     "SectionParse",
+    "answer_view",
     "display_value",
     "incomplete_problems",
     "is_required_error",
@@ -413,6 +414,29 @@ def display_value(question: Question, value: Any) -> str:
     if question.type == "number":
         return _display_number(question, value)
     return str(value)
+
+
+NO_ANSWER = "(no answer)"
+
+
+def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> dict[str, Any]:
+    """How a page shows an answer, for the one macro that draws answers (templates/answers.html):
+    {"kind": "blank" | "markdown" | "text", "text": str}.
+
+    Markdown answers keep their source (the page renders and sanitises it, as the PDF does). `as_typed` shows a
+    text value as it was typed (an input that did not parse, on the applicant's check page), not read as typed.
+    """
+    if value is None or value == "" or value == []:
+        return {"kind": "blank", "text": NO_ANSWER}
+    if question.type == "markdown" and isinstance(value, str):
+        return {"kind": "markdown", "text": value}
+    if as_typed and isinstance(value, str) and question.type not in ("choice", "multi"):
+        return {"kind": "text", "text": value}
+    try:
+        text = display_value(question, value)
+    except (KeyError, TypeError, ValueError):
+        text = str(value)
+    return {"kind": "text", "text": text}
 
 
 def _label(question: Question, value: Any) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.questionnaires.answers import answer_view
 from app.questionnaires.schema import Questionnaire
-from app.reviews.services import _display
 from app.submissions.models import Round
 
 
-def round_answers(questionnaire: Questionnaire, round_: Round) -> tuple[dict[str, str], dict[str, Any] | None]:
-    """Each answered question's answer as submitted in the round, as text (question id -> text), and the
-    round's risk profile."""
+def round_answers(questionnaire: Questionnaire,
+                  round_: Round) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    """Each answered question's answer as submitted in the round, as answers.answer_view shows it (question id ->
+    view), and the round's risk profile."""
     answers = round_.answers
-    shown = {q.id: _display(q, answers[q.id]) for q in questionnaire.questions if q.id in answers}
+    shown = {q.id: answer_view(q, answers[q.id]) for q in questionnaire.questions if q.id in answers}
     return shown, round_.risk_profile

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.core.permissions import allowed
-from app.reviews import services
+from app.reviews import presenters, services
 from app.reviews.forms import ConditionReportForm, ReplyForm
 from app.reviews.permissions import can_answer_committee
 from app.reviews.web import bp, comment_threads, if_rule_broken
@@ -28,10 +28,14 @@ def render_feedback(submission, reply_form=None, reply_parent=None, report_form=
     """The page; a refused answer (`reply_form`, under thread `reply_parent`) or report of a condition
     (`report_form`, condition `report_id`) is drawn again with what was typed and the message beside it."""
     level = team_role(current_user, submission)
+    questionnaire = submission_services.questionnaire_for(submission)
+    # Each comment is shown under the answer it is about, as that answer stands in the latest round.
+    round_ = services.round_of(submission, submission.round_number)
+    answers = presenters.round_answers(questionnaire, round_)[0] if round_ is not None else {}
     return render_template(
         "reviews/feedback.html", submission=submission, decisions=services.decisions_of(submission),
         conditions=services.conditions_of(submission), threads=comment_threads(submission, committee=False),
-        questionnaire=submission_services.questionnaire_for(submission), level=level,
+        questionnaire=questionnaire, answers=answers, round_number=submission.round_number, level=level,
         reply_form=reply_form or ReplyForm(), reply_parent=reply_parent,
         report_form=report_form or ConditionReportForm(), report_id=report_id,
         can_reply=level != "viewer" and workflow.can("applicant_reply", submission.state),

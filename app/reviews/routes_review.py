@@ -79,7 +79,7 @@ def assignment(assignment: Assignment):
 
 class QuestionOnPage(NamedTuple):
     question: Any
-    answer: str  # the answer as submitted, as text
+    answer: dict[str, Any]  # the answer as submitted, as answers.answer_view shows it
     threads: list[Thread]
 
 

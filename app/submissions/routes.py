@@ -17,7 +17,7 @@ from app.core.forms import ConfirmForm
 from app.core.models import utcnow
 from app.core.permissions import allowed, signed_in
 from app.extensions import db
-from app.questionnaires.answers import display_value, section_status
+from app.questionnaires.answers import answer_view, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
 from app.questionnaires.scoring import score
@@ -241,14 +241,7 @@ def _render_conflict(submission, questionnaire, section_id, form, result: servic
 
 
 def _display(question, value) -> str:
-    if value is None or value == "" or value == []:
-        return "(no answer)"
-    if isinstance(value, str) and question.type not in ("choice", "multi"):
-        return value
-    try:
-        return display_value(question, value)
-    except (KeyError, TypeError, ValueError):
-        return str(value)
+    return str(answer_view(question, value, as_typed=True)["text"])
 
 
 def _next_section(questionnaire, section_id: str) -> str | None:
@@ -288,7 +281,8 @@ def check_answers(submission: Submission):
             raw_invalid = row.invalid_input if (editable and row is not None) else None
             items.append({
                 "question": question,
-                "display": _display(question, raw_invalid if raw_invalid is not None else values.get(question.id)),
+                "answer": answer_view(question, raw_invalid if raw_invalid is not None else values.get(question.id),
+                                      as_typed=True),
                 "problem": problems.get(question.id),
             })
         sections.append({"section": section, "items": items})

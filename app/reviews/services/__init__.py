@@ -23,7 +23,6 @@ from app.reviews.services.records import (
     CONDITION,
     REVIEW,
     ReviewRuleError,
-    _display,
     active_assignments,
     assignments_of,
     comments_of,
@@ -71,7 +70,7 @@ from app.reviews.services.triage import (
 __all__ = [
     "ASSIGNMENT", "CHAIR_PER_PAGE", "CHAIR_SORTS", "COMMENT", "CONDITION", "MINE_FILTERS", "MINE_PER_PAGE",
     "MINE_SORTS", "QUEUE_SORTS", "REVIEW",
-    "Decided", "QueueFilters", "ReviewRuleError", "_display", "active_assignments", "add_comment", "assign",
+    "Decided", "QueueFilters", "ReviewRuleError", "active_assignments", "add_comment", "assign",
     "assignments_of", "awaiting_decision", "comments_of", "conditions_of", "confirm_condition", "coordinator_queue",
     "current_decision", "decide", "decision_blockers", "decisions_of", "declare_interest", "history_of",
     "my_assignment", "my_reviews", "notify", "override_route", "recommend", "report_condition", "resolve_thread",

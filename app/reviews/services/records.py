@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.permissions import Resource
 from app.extensions import db
-from app.questionnaires.answers import display_value
+from app.questionnaires.answers import answer_view
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.reviews.permissions import (
     CommentUnderReview,
@@ -184,7 +184,8 @@ def comments_of(submission: Submission) -> Sequence[Row[Any]]:
 
 
 def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:
-    """Per-question comparison of two rounds, changed questions first, each in questionnaire order."""
+    """Per-question comparison of two rounds, changed questions first, each in questionnaire order; each side
+    as answers.answer_view shows it."""
     questionnaire = submission_services.questionnaire_for(submission)
     old, new = round_answers(submission, old_number), round_answers(submission, new_number)
     if old is None or new is None:
@@ -196,17 +197,14 @@ def round_diff(submission: Submission, old_number: int, new_number: int) -> list
             continue
         rows.append({
             "question": question,
-            "before": _display(question, before),
-            "after": _display(question, after),
+            "before": answer_view(question, before),
+            "after": answer_view(question, after),
             "changed": before != after,
         })
     return sorted(rows, key=lambda row: not row["changed"])
 
 
+
 def _display(question, value) -> str:
-    if value is None or value == "" or value == []:
-        return "(no answer)"
-    try:
-        return display_value(question, value)
-    except (KeyError, TypeError, ValueError):
-        return str(value)
+    """An answer as one line of text (answers.answer_view's text), for forms that quote it."""
+    return str(answer_view(question, value)["text"])
