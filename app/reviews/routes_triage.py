@@ -126,7 +126,8 @@ def override_route(submission: Submission):
 def assign(submission: Submission):
     kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
     form = AssignForm(prefix="security") if kind == "security" else AssignForm()
-    form.reviewer_id.choices = _pool_choices(services.reviewer_candidates(submission, kind), kind)
+    candidates = services.reviewer_candidates(submission, kind)
+    form.reviewer_id.choices = _pool_choices(candidates, kind)
 
     def show_form():
         return render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
@@ -141,7 +142,9 @@ def assign(submission: Submission):
 
     # Sent only by the confirmation's own button: never carried over into the form drawn again.
     confirmed = request.form.get("confirm_chair") == "yes"
-    chair = None if confirmed else services.chair_to_confirm(form.reviewer_id.data, kind)
+    # Someone outside the pool (on the team, already asked) is refused by the service's rule below, not asked about.
+    in_pool = any(c.user.id == form.reviewer_id.data for c in candidates)
+    chair = None if confirmed or not in_pool else services.chair_to_confirm(form.reviewer_id.data, kind)
     if chair is not None:
         return render_triage(submission, assign_form=form, chair=chair)
     if_rule_broken(show)

@@ -153,11 +153,15 @@ def world(app, make_client):
         posted = reviewer1.client.post(f"/review/applications/{s}/comments", data={
             "body": corpus(start=start), "question_id": question_id, "visibility": visibility})
         assert posted.status_code == 302, posted.get_data(as_text=True)[:2000]
-    for reviewer, start in ((reviewer1, 1), (reviewer2, 6), (security, 12)):
+    for reviewer, start in ((reviewer1, 1), (reviewer2, 6)):
         aid = assignment_id(app, s, reviewer)
         recommended = reviewer.client.post(f"/review/assignments/{aid}/recommend", data={
             "recommendation": "changes_requested", "summary": corpus(start=start)})
         assert recommended.status_code == 302, recommended.get_data(as_text=True)[:2000]
+    signed = security.client.post(f"/review/assignments/{assignment_id(app, s, security)}/sign-off", data={
+        "classification": "not_listed", "basis": corpus(start=12), "licence": "no",
+        "trusted_research": "concerns_mitigated", "conditions": corpus(start=14)})
+    assert signed.status_code == 302, signed.get_data(as_text=True)[:2000]
     pages.get(chair, "decide (round 1)", f"/review/applications/{s}/decide")
     decided = chair.client.post(f"/review/applications/{s}/decide", data={
         "outcome": "changes_requested", "summary": corpus(start=4), "conditions": "",
@@ -185,6 +189,8 @@ def world(app, make_client):
     for reviewer in (reviewer1, reviewer2, security):
         aid = assignment_id(app, s, reviewer)
         reviewer.client.post(f"/review/assignments/{aid}", data={"has_conflict": "no", "statement": ""})
+        if reviewer is security:
+            continue  # the round-1 sign-off carries over, as a recommendation does
         recommended = reviewer.client.post(f"/review/assignments/{aid}/recommend", data={
             "recommendation": "approve_with_conditions", "summary": corpus(start=8)})
         assert recommended.status_code == 302, recommended.get_data(as_text=True)[:2000]
@@ -208,8 +214,8 @@ def world(app, make_client):
     pages.get(owner, "feedback (decided)", f"/applications/{s}/feedback")
     pages.get(owner, "team", f"/applications/{s}/team")
     pages.get(owner, "account", "/account")
-    for person, label in ((reviewer1, "reviewer"), (chair, "chair"), (coordinator, "coordinator"),
-                          (admin, "admin")):
+    for person, label in ((reviewer1, "reviewer"), (security, "security officer"), (chair, "chair"),
+                          (coordinator, "coordinator"), (admin, "admin")):
         pages.get(person, f"review page ({label})", f"/review/applications/{s}")
         pages.get(person, f"history ({label})", f"/review/applications/{s}/history")
     pages.get(reviewer1, "my reviews", "/review/mine")

@@ -14,6 +14,7 @@ from app.core.errors import Forbidden
 from app.core.models import utcnow
 from app.core.permissions import require
 from app.extensions import db
+from app.questionnaires.answers import answer_view
 from app.reviews import export_control
 from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, SecuritySignoff
 from app.reviews.permissions import (
@@ -30,7 +31,6 @@ from app.reviews.services.notifications import link, notify, users_with_role
 from app.reviews.services.records import (
     REVIEW_DAYS,
     ReviewRuleError,
-    _display,
     active_assignments,
     under_review_of,
 )
@@ -93,8 +93,9 @@ class ConflictFacts:
     # The team on the application: the applicant, then each invited member (their name once they have an
     # account, the address they were invited at until then) with their role.
     team: list[tuple[str, str]]
-    # (question, its answer as submitted in the current round, as text), in questionnaire order.
-    answers: list[tuple[Any, str]]
+    # (question, its answer as submitted in the current round, as answers.answer_view shows it), in questionnaire
+    # order.
+    answers: list[tuple[Any, dict[str, Any]]]
 
 
 def conflict_facts(submission: Submission) -> ConflictFacts:
@@ -104,7 +105,7 @@ def conflict_facts(submission: Submission) -> ConflictFacts:
     round_ = db.session.scalar(select(Round).where(Round.submission_id == submission.id,
                                                    Round.number == submission.round_number))
     submitted = round_.answers if round_ is not None else {}
-    answers = [(q, _display(q, submitted[q.id])) for q in questionnaire.questions
+    answers = [(q, answer_view(q, submitted[q.id])) for q in questionnaire.questions
                if q.id in CONFLICT_QUESTIONS and submitted.get(q.id) not in (None, "", [])]
     emails = [m.email for m in submission.members]
     names = dict(db.session.execute(select(User.email, User.name).where(User.email.in_(emails))).tuples().all()) \
