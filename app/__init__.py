@@ -36,6 +36,7 @@ from app.reports.tally import keep_sums
 from app.reviews.assessment import register_snapshot
 from app.reviews.cli import register_review_cli
 from app.reviews.routes import bp as reviews_bp
+from app.reviews.web import register_comment_reader
 from app.submissions.routes import bp as submissions_bp
 
 
@@ -77,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Documents renders the snapshot reviews builds; a render worker builds its own app with this factory.
     register_snapshot()
+    # The applicant's pages show the comments reviews keeps.
+    register_comment_reader()
     jobs.use_app_factory(create_app)
 
     register_core_cli(app)

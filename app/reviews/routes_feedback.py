@@ -39,6 +39,7 @@ def render_feedback(submission, reply_form=None, reply_parent=None, report_form=
         reply_form=reply_form or ReplyForm(), reply_parent=reply_parent,
         report_form=report_form or ConditionReportForm(), report_id=report_id,
         can_reply=level != "viewer" and workflow.can("applicant_reply", submission.state),
+        revising=level != "viewer" and workflow.can("edit", submission.state),
         can_report=level in ("owner", "editor") and workflow.can("report_condition", submission.state),
         outcomes=OUTCOMES, page_title="Decision and comments",
     ), status

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from app.core.errors import render_error
 from app.extensions import db
 from app.reviews import services
-from app.submissions import workflow
+from app.submissions import committee_comments, workflow
 from app.submissions.models import Submission
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
@@ -108,3 +108,9 @@ def comment_threads(submission: Submission, *, committee: bool) -> dict[str | No
         if comment.parent_id is None:
             threads[comment.question_id].append(Thread(comment, replies[comment.id]))
     return threads
+
+
+def register_comment_reader() -> None:
+    """The applicant's task list and section pages show the threads released to the team; submissions asks
+    for them through its registry, as it may not import reviews."""
+    committee_comments.register(lambda submission: comment_threads(submission, committee=False))

@@ -21,7 +21,7 @@ from app.questionnaires.answers import answer_view, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
 from app.questionnaires.scoring import score
-from app.submissions import services, workflow
+from app.submissions import committee_comments, services, workflow
 from app.submissions.footprint_presenter import statement_view
 from app.submissions.forms import InviteForm, NewSubmissionForm, WithdrawForm
 from app.submissions.models import Submission
@@ -109,6 +109,8 @@ def task_list(submission: Submission):
         submission=submission,
         tasks=tasks,
         completed=completed,
+        open_comments=committee_comments.open_per_section(questionnaire,
+                                                          committee_comments.while_revising(submission)),
         level=team_role(current_user, submission),
         editable=workflow.State(submission.state) in workflow.EDITABLE_STATES,
         newer_version=services.newer_questionnaire(submission),
@@ -207,6 +209,7 @@ def _render_section(submission, questionnaire, section_id, result: services.Save
     context = section_context(submission, questionnaire, section_id, services.stored_answers(submission), result,
                               add_stage=add_stage)
     return render_template("submissions/section.html", submission=submission, **context,
+                           threads=committee_comments.while_revising(submission),
                            page_title=context["section"].title)
 
 
