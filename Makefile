@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Each target first installs the Debian packages it needs and lacks; the lists live in that one script.
 PACKAGES := PYTHON=$(PYTHON) scripts/system-packages.sh
 
-.PHONY: run test e2e lint setup db demo worker bench security load faults mutation
+.PHONY: run test e2e audit lint setup db demo worker bench security load faults mutation
 
 # packages-TARGET: the Debian packages TARGET needs (scripts/system-packages.sh --list TARGET).
 packages-%:
@@ -40,8 +40,9 @@ worker: packages-worker setup
 	scripts/services.sh redis
 	$(FLASK) documents worker
 
-# The browser suite (tests/e2e) runs in Debian's chromium with axe-core from npm; both are installed by the
-# targets that run it. Screenshots land in test-artifacts/screenshots/.
+# The browser suite (tests/e2e) runs in Debian's chromium with axe-core and Lighthouse from npm; both are
+# installed by the targets that run it. Screenshots land in test-artifacts/screenshots/, Lighthouse's reports in
+# test-artifacts/lighthouse/.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
 $(AXE): tests/e2e/package.json
@@ -55,6 +56,11 @@ test: packages-test setup $(AXE)
 
 e2e: packages-e2e setup $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e $(PYTEST_ARGS)
+
+# Lighthouse alone (`make e2e` runs it too): each role's landing page, failing under 100 for accessibility or 95
+# for best practices.
+audit: packages-e2e setup $(AXE)
+	$(BIN)/python -m pytest -q tests/e2e/test_lighthouse.py $(PYTEST_ARGS)
 
 # 50 simulated users for 5 minutes against gunicorn on PostgreSQL; fails on any 5xx or lost answer.
 load: packages-load setup

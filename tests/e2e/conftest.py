@@ -42,11 +42,17 @@ STAFF = {
     "reviewer": ("reviewer@e2e.example.ac.uk", "Rhys Reviewer", ("reviewer",)),
     "reviewer2": ("reviewer2@e2e.example.ac.uk", "Rosa Reviewer", ("reviewer",)),
     "chair": ("chair@e2e.example.ac.uk", "Chen Chair", ("chair", "reviewer")),
+    "security": ("security@e2e.example.ac.uk", "Sami Security", ("security_officer",)),
+    "admin": ("admin@e2e.example.ac.uk", "Alex Admin", ("admin",)),
     "applicant2": ("applicant2@e2e.example.ac.uk", "Ada Applicant", ()),
     "colleague": ("colleague@e2e.example.ac.uk", "Cole Colleague", ()),
     # Sets up two-step sign-in, so no other test signs in as this person.
     "coordinator2": ("coordinator2@e2e.example.ac.uk", "Tove Twostep", ("coordinator",)),
 }
+
+# Each role and the account that signs in with it (the applicant's has no role, only its own applications).
+ROLE_ACCOUNTS = {"applicant": "applicant2", "reviewer": "reviewer", "security-officer": "security", "chair": "chair",
+                 "coordinator": "coordinator", "admin": "admin"}
 
 
 def _missing() -> str | None:
