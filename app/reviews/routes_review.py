@@ -240,7 +240,7 @@ def diff(review: UnderReview):
 @allowed(can_read_review, load=REVIEW)
 def history(review: UnderReview):
     submission = review.submission
-    events, actors = services.history_of(
+    lines = services.history_of(
         submission, recommendations_of=None if sees_recommendations(current_user, review) else current_user.id)
-    return render_template("reviews/history.html", submission=submission, review=review, events=events, actors=actors,
+    return render_template("reviews/history.html", submission=submission, review=review, lines=lines,
                            page_title=f"History of {submission.reference}")

@@ -426,7 +426,8 @@ def test_history_page_lists_every_event_for_the_committee_only(app, make_client)
     submission_id, owner, c = in_review(app, make_client)
     history = c.coordinator.client.get(f"/review/applications/{submission_id}/history")
     text = page_text(history)
-    for action in ("submission created", "submission submitted", "reviewer assigned", "review started"):
+    for action in ("started the application", "submitted the application", "to review as reviewer",
+                   "started the review"):
         assert action in text
     assert owner.client.get(f"/review/applications/{submission_id}/history").status_code == 403
 

@@ -14,6 +14,7 @@ from app.core.audit import AuditEvent
 from app.core.permissions import Resource
 from app.extensions import db
 from app.questionnaires.answers import answer_view
+from app.reviews.history import HistoryLine, history_lines
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.reviews.permissions import (
     CommentUnderReview,
@@ -163,9 +164,8 @@ RECOMMENDATION_EVENTS = ("recommendation.recorded", "recommendation.changed", "s
                          "security_signoff.changed")
 
 
-def history_of(submission: Submission, *, recommendations_of: int | None = None
-               ) -> tuple[list[AuditEvent], dict[int, User]]:
-    """The application's audit events in order, and the users who acted, by id. Given `recommendations_of` (a
+def history_of(submission: Submission, *, recommendations_of: int | None = None) -> list[HistoryLine]:
+    """The application's audit events in order, in words (reviews.history). Given `recommendations_of` (a
     reviewer who may not yet see the others', permissions.sees_recommendations), only that user's
     recommendation events are kept."""
     query = select(AuditEvent).where(AuditEvent.submission_id == submission.id)
@@ -173,9 +173,21 @@ def history_of(submission: Submission, *, recommendations_of: int | None = None
         query = query.where(or_(AuditEvent.action.not_in(RECOMMENDATION_EVENTS),
                                 AuditEvent.actor_id == recommendations_of))
     events = list(db.session.scalars(query.order_by(AuditEvent.id)))
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    return events, actors
+    return history_lines(events, _names_in(events))
+
+
+def _names_in(events: list[AuditEvent]) -> dict[int | str, str]:
+    """The names of those who acted, and of the reviewers an event names by id or email, by both."""
+    ids = {e.actor_id for e in events if e.actor_id} | {
+        e.data["reviewer_id"] for e in events if isinstance((e.data or {}).get("reviewer_id"), int)}
+    emails = {e.data["reviewer"] for e in events if isinstance((e.data or {}).get("reviewer"), str)}
+    if not ids and not emails:
+        return {}
+    names: dict[int | str, str] = {}
+    for user_id, email, name in db.session.execute(
+            select(User.id, User.email, User.name).where(or_(User.id.in_(ids), User.email.in_(emails)))):
+        names[user_id] = names[email] = name
+    return names
 
 
 def comments_of(submission: Submission) -> Sequence[Row[Any]]:
