@@ -228,11 +228,12 @@ class Browse:
             self.check(name, axe=axe)
         return response
 
-    def check(self, name: str, *, axe: bool = True) -> None:
-        """Axe (WCAG 2.2 A/AA) on the page as it is now, no sideways scrolling at 320 px, and a screenshot."""
+    def check(self, name: str, *, axe: bool = True, file: str | None = None) -> None:
+        """Axe (WCAG 2.2 A/AA) on the page as it is now, no sideways scrolling at 320 px, and a screenshot (named
+        after the test and the step, or `file` in the screenshots folder)."""
         self.page.wait_for_load_state("load")
         started = time.monotonic()
-        self.screenshot(name)
+        self.screenshot(name, file)
         TIMINGS["screenshot"] += time.monotonic() - started
         if axe:
             started = time.monotonic()
@@ -246,10 +247,10 @@ class Browse:
         assert not self.problems, "\n".join(self.problems)
         self.checked.append(name)
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, file: str | None = None) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", f"{self.test_name}-{len(self.checked) + 1:02d}-{self.label}-{name}".lower())
-        self.page.screenshot(path=str(SCREENSHOTS / f"{slug.strip('-')}.png"), full_page=True)
+        self.page.screenshot(path=str(SCREENSHOTS / (file or f"{slug.strip('-')}.png")), full_page=True)
 
     def reflow(self) -> str:
         """What makes the page wider than REFLOW_WIDTH, or "" when it fits. A wide table or chart may scroll
