@@ -57,4 +57,7 @@ def tier_chart(categories: list[dict[str, Any]]) -> dict[str, Any]:
         "bar_height": bar_height,
         "bars": bars,
         "thresholds": thresholds,
+        # The chart's text alternative in the tagged PDF: what a reader who cannot see the bars needs.
+        "description": "Risk points per category (Medium from 2 points, High from 5): "
+                       + "; ".join(f"{bar['label']}: {bar['value']}" for bar in bars),
     }

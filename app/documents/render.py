@@ -1,4 +1,4 @@
-"""HTML -> PDF/A-3b with WeasyPrint, reproducibly and without reaching outside the app.
+"""HTML -> tagged PDF/A-3a with WeasyPrint, reproducibly and without reaching outside the app.
 
 - Only the app's own static files can be fetched (`StaticOnlyFetcher`); anything else is refused and
   recorded, so a URL typed into an answer can never make the renderer open a file or a connection.
@@ -7,6 +7,9 @@
 - A glyph missing from those fonts is an error (`MissingGlyphError`), not a silent .notdef box.
 - The finisher removes WeasyPrint's duplicate /AF entry and the Info /Producer, which pyHanko's XMP
   update would otherwise contradict.
+- The PDF is tagged (PDF/A-3a): WeasyPrint builds the structure tree from the HTML (headings, tables with
+  their header cells, the chart as a Figure with its SVG <title> as alternative text) and sets /Lang from
+  <html lang>, so a screen reader can read the signed document.
 - Each rendering thread keeps one FontConfiguration for all its documents (`_font_config`).
 """
 from __future__ import annotations
@@ -145,7 +148,7 @@ def html_for(context: dict[str, Any]) -> str:
 
 
 def render_pdf(context: dict[str, Any]) -> bytes:
-    """The unsigned PDF/A-3b of an assessment context, with its data attached as assessment.json."""
+    """The unsigned, tagged PDF/A-3a of an assessment context, with its data attached as assessment.json."""
     from weasyprint import HTML, Attachment
     from weasyprint.logger import LOGGER
 
@@ -157,7 +160,7 @@ def render_pdf(context: dict[str, Any]) -> bytes:
     LOGGER.addHandler(watch)
     try:
         pdf = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-            pdf_variant="pdf/a-3b",
+            pdf_variant="pdf/a-3a",
             attachments=[Attachment(
                 string=payload,
                 name=ATTACHMENT_NAME,

@@ -215,7 +215,7 @@ def test_pdfa_identification_output_intent_and_associated_file(rendered):
     assert af[0].get_object()["/AFRelationship"] == "/Data"
     metadata = root["/Metadata"].get_object().get_data().decode()
     assert re.search(r"pdfaid:part(>|=\")3", metadata)
-    assert re.search(r"pdfaid:conformance(>|=\")B", metadata)
+    assert re.search(r"pdfaid:conformance(>|=\")A", metadata)  # level A: tagged, for screen readers
     info = reader.trailer.get("/Info")
     producer = info.get_object().get("/Producer") if info else None
     if producer is not None:  # Info and XMP must agree for PDF/A
@@ -226,6 +226,56 @@ def test_pdfa_identification_output_intent_and_associated_file(rendered):
     require_tool("qpdf", "qpdf")
     check = subprocess.run(["qpdf", "--check", str(rendered["path"])], capture_output=True, text=True)
     assert check.returncode in (0, 3), check.stdout + check.stderr  # 3: warnings only
+
+
+def _structure(node, found: list) -> list:
+    """The structure elements under node in reading order, as plain dicts (type, alternative text, attributes)."""
+    node = node.get_object()
+    kids = node.get("/K")
+    if kids is None:
+        return found
+    if not isinstance(kids, list):
+        kids = [kids]
+    for kid in kids:
+        if isinstance(kid, int):
+            continue  # marked content on the page
+        kid = kid.get_object()
+        if kid.get("/Type") in ("/MCR", "/OBJR"):
+            continue
+        attributes = kid.get("/A")
+        found.append({"type": str(kid["/S"]).lstrip("/"), "alt": str(kid.get("/Alt", "")),
+                      "id": str(kid.get("/ID", "")),
+                      "headers": [str(h) for h in attributes.get_object().get("/Headers", [])] if attributes else []})
+        _structure(kid, found)
+    return found
+
+
+def test_signed_pdf_is_tagged_for_screen_readers(rendered):
+    from pypdf import PdfReader
+
+    root = PdfReader(io.BytesIO(rendered["pdf"])).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert str(root["/Lang"]) == "en-GB"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    elements = _structure(root["/StructTreeRoot"], [])
+    types = [element["type"] for element in elements]
+    assert types[0] == "Document"
+    # One title heading, before the chapters' headings, then the answers' sections.
+    assert types.count("H1") == 1 and types.index("H1") < types.index("H2") < types.index("H3")
+    for expected in ("Table", "THead", "TBody", "TR", "TH", "TD", "L", "LI", "P", "Figure"):
+        assert expected in types, expected
+    # Data cells name their header cells (from <th scope>), so a reader announces the column or question.
+    header_ids = {element["id"] for element in elements if element["type"] == "TH"}
+    cells = [element for element in elements if element["type"] == "TD"]
+    assert all(element["id"] for element in elements if element["type"] == "TH")
+    assert all(cell["headers"] and set(cell["headers"]) <= header_ids for cell in cells)
+    (chart,) = [element for element in elements if element["type"] == "Figure"]
+    assert chart["alt"].startswith("Risk points per category")
+    assert re.search(r"\w[^:;]*: \d+ pt · (Low|Medium|High)", chart["alt"]), chart["alt"]
+
+    require_tool("pdfinfo", "poppler-utils")
+    info = subprocess.run(["pdfinfo", str(rendered["path"])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE), info
 
 
 def test_fonts_are_the_shipped_ones_and_embedded(rendered):
