@@ -421,7 +421,8 @@ NO_ANSWER = "(no answer)"
 
 def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> dict[str, Any]:
     """How a page shows an answer, for the one macro that draws answers (templates/answers.html):
-    {"kind": "blank" | "markdown" | "text", "text": str}.
+    {"kind": "blank" | "markdown" | "text" | "footprint", "text": str}; a footprint answer also carries its stages
+    as a table: "columns" (footprint.TABLE_COLUMNS) and "rows" (footprint.stage_table).
 
     Markdown answers keep their source (the page renders and sanitises it, as the PDF does). `as_typed` shows a
     text value as it was typed (an input that did not parse, on the applicant's check page), not read as typed.
@@ -430,6 +431,9 @@ def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> di
         return {"kind": "blank", "text": NO_ANSWER}
     if question.type == "markdown" and isinstance(value, str):
         return {"kind": "markdown", "text": value}
+    if question.type == STAGES_TYPE and isinstance(value, list):
+        return {"kind": "footprint", "text": display_value(question, value), "columns": footprint.TABLE_COLUMNS,
+                "rows": footprint.stage_table(value)}
     if as_typed and isinstance(value, str) and question.type not in ("choice", "multi"):
         return {"kind": "text", "text": value}
     try:

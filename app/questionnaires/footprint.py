@@ -812,14 +812,18 @@ def format_carbon(kg: float) -> str:
     return f"{format_number(kg)} kg CO2e"
 
 
+def _hardware_name(stage: Mapping[str, Any], data: FootprintData) -> str:
+    hardware = str(stage.get("hardware") or "")
+    if hardware == OTHER_HARDWARE:
+        return "other hardware"
+    return str(data.devices.get(hardware, {}).get("name", hardware or "hardware not given"))
+
+
 def describe_stage(stage: Mapping[str, Any], data: FootprintData | None = None) -> str:
     """One line for a stored (or raw) stage: what was entered, for the answers list."""
     data = data or current_data()
     hardware = str(stage.get("hardware") or "")
-    if hardware == OTHER_HARDWARE:
-        hardware_name = "other hardware"
-    else:
-        hardware_name = data.devices.get(hardware, {}).get("name", hardware or "hardware not given")
+    hardware_name = _hardware_name(stage, data)
     cores = data.device_kind(hardware) == "cpu"
     parts = [f"{stage.get('count') or '?'} × {hardware_name}" + (" (cores)" if cores else "")]
     if not _blank(stage.get("power_w")):
@@ -850,3 +854,61 @@ def describe_stages(value: Any, data: FootprintData | None = None) -> str:
             name = stage.get("name") or f"Stage {index + 1}"
             lines.append(f"{name}: {describe_stage(stage, data)}")
     return "; ".join(lines)
+
+
+# The columns of a footprint answer drawn as a table (answers.answer_view), in order, with their headings.
+TABLE_COLUMNS = {"stage": "Stage", "hardware": "Hardware", "hours": "Hours per run", "runs": "Runs",
+                 "region": "Region", "energy": "Energy", "co2e": "CO2e"}
+NOT_COMPUTED = "not computed (stage incomplete)"
+
+
+def stage_table(value: Any, data: FootprintData | None = None) -> list[dict[str, str]]:
+    """Each stored stage as a row of TABLE_COLUMNS texts, with its energy and CO2e computed from the data."""
+    data = data or current_data()
+    if not isinstance(value, list):
+        return []
+    return [_table_row(index, stage, data) for index, stage in enumerate(value) if isinstance(stage, Mapping)]
+
+
+def _table_row(index: int, stage: Mapping[str, Any], data: FootprintData) -> dict[str, str]:
+    try:
+        figures: dict[str, Any] | None = compute_stage(stage, data)
+    except (FootprintError, KeyError, TypeError, ValueError):
+        figures = None
+    cores = " cores" if data.device_kind(str(stage.get("hardware") or "")) == "cpu" else ""
+    return {
+        "stage": str(stage.get("name") or f"Stage {index + 1}"),
+        "hardware": f"{stage.get('count') or '?'}{cores} × {_hardware_name(stage, data)}",
+        "hours": f"{_plain(figures['hours']) if figures else stage.get('hours') or '?'} h",
+        "runs": _plain(figures["runs"]) if figures else str(stage.get("runs") or 1),
+        "region": figures["location_name"] if figures else str(stage.get("location") or "not given"),
+        "energy": format_energy(figures["energy_kwh"]) if figures else NOT_COMPUTED,
+        "co2e": format_carbon(figures["co2e_kg"]) if figures else NOT_COMPUTED,
+    }
+
+
+def _old_partner(index: int, row: Mapping[str, str], old: Sequence[Mapping[str, str]], used: set[int]) -> int | None:
+    """The earlier round's stage a stage is compared with: the one of the same name, else the one in its place."""
+    for old_index, old_row in enumerate(old):
+        if old_index not in used and old_row["stage"] == row["stage"]:
+            return old_index
+    return index if index < len(old) and index not in used else None
+
+
+def stage_table_diff(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Two rounds' stage tables compared stage by stage and cell by cell: the new round's stages, each "added"
+    or with every cell's earlier text in `was` where it changed, then the earlier stages no longer there."""
+    used: set[int] = set()
+    rows = []
+    for index, row in enumerate(new):
+        partner = _old_partner(index, row, old, used)
+        if partner is None:
+            rows.append({"status": "added", "cells": [{"text": row[key], "was": None} for key in TABLE_COLUMNS]})
+            continue
+        used.add(partner)
+        cells = [{"text": row[key], "was": old[partner][key] if old[partner][key] != row[key] else None}
+                 for key in TABLE_COLUMNS]
+        rows.append({"status": "changed" if any(c["was"] is not None for c in cells) else "same", "cells": cells})
+    rows += [{"status": "removed", "cells": [{"text": row[key], "was": None} for key in TABLE_COLUMNS]}
+             for index, row in enumerate(old) if index not in used]
+    return rows

@@ -128,11 +128,14 @@ def test_check_page_shows_the_statement_and_blocks_incomplete_stages(app, client
     # LOW_RISK_ANSWERS: 1 x A100 80GB, 10 h, 16 GB, PUE 1.56, GB, 3 runs = 14.3 kWh, 3.31 kg CO2e.
     assert "Environmental impact statement" in text
     assert "Energy 14.3 kWh" in text and "Carbon footprint 3.31 kg CO2e" in text
-    assert "D1. Which computing will the project use? Fine-tuning: 1 × NVIDIA A100 80GB PCIe" in text
+    assert ("D1. Which computing will the project use? Stage Hardware Hours per run Runs Region Energy CO2e "
+            "Fine-tuning 1 × NVIDIA A100 80GB PCIe 10 h 3 United Kingdom 14.3 kWh 3.31 kg CO2e") in text
     assert re.search(r"Environment Low 0 D1: estimated footprint 3.31 kg CO2e", text)
     post_section(client, submission_id, "D", {**LOW_RISK_ANSWERS["D"], "D1-0-hours": ""}, button="save")
     text = page_text(client.get(f"/applications/{submission_id}/check"))
     assert "D1: Complete stage 1 (hours per run)" in text
+    assert ("Fine-tuning 1 × NVIDIA A100 80GB PCIe ? h 3 GB not computed (stage incomplete) "
+            "not computed (stage incomplete)") in text
 
 
 def _submit(client, submission_id):
