@@ -124,6 +124,14 @@ def _answered(item: dict[str, Any]) -> bool:
     return bool(item["values"]) and item["values"] != [""]
 
 
+# Guidance longer than about four lines of the page starts folded, so the first question is in view.
+GUIDANCE_FOLDED_OVER = 300
+
+
+def guidance_view(guidance: str) -> SimpleNamespace:
+    return SimpleNamespace(html=render_markdown(guidance), folded=len(guidance) > GUIDANCE_FOLDED_OVER)
+
+
 def section_context(
     submission: Submission,
     questionnaire: Questionnaire,
@@ -172,7 +180,7 @@ def section_context(
         "questions": [SimpleNamespace(**question) for question in questions],
         "errors": {qid: msg for qid, msg in errors.items()
                    if any(q["q"].id == qid and q["visible"] for q in questions)},
-        "guidance_html": render_markdown(section.guidance),
+        "guidance": guidance_view(section.guidance),
         "answered": answered, "visible_count": total,
         "context_answers": context_answers,
         "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows), visible),

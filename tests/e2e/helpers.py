@@ -55,3 +55,19 @@ def mailed_link(server: dict, recipient: str, path: str) -> str:
             return match.group(1)
         assert time.monotonic() < deadline, f"no mail to {recipient} with a {path} link"
         time.sleep(0.1)
+
+
+def new_application(person, title: str) -> str:
+    """Start an application from "Start a new application"; the URL of its task list."""
+    page = person.page
+    person.visit("/applications/new")
+    page.get_by_label("Project title").fill(title)
+    page.get_by_role("button", name="Start application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    return page.url
+
+
+def signed_in_new_application(person, email: str, title: str) -> str:
+    """`person` signs in as `email` and starts an application; the URL of its task list."""
+    person.login(email)
+    return new_application(person, title)

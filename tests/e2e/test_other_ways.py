@@ -6,23 +6,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.helpers import answer, wait_saved
-
-
-def _new_application(person, title: str) -> str:
-    page = person.page
-    person.visit("/applications/new")
-    page.get_by_label("Project title").fill(title)
-    page.get_by_role("button", name="Start application").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    return page.url
+from tests.e2e.helpers import answer, new_application, signed_in_new_application, wait_saved
 
 
 def test_two_windows_editing_the_same_section(people, staff):
     first, second = people("window-1"), people("window-2")
     for person in (first, second):
         person.login(staff["applicant2"]["email"])
-    task_list = _new_application(first, "Two windows on one application")
+    task_list = new_application(first, "Two windows on one application")
     section = task_list + "/sections/A"
     first.visit(section)
     second.visit(section)
@@ -57,7 +48,7 @@ def test_forms_work_without_javascript(people, staff):
     person = people("no-js", java_script_enabled=False)
     page = person.page
     person.login(staff["applicant2"]["email"], check=True)
-    task_list = _new_application(person, "An application without JavaScript")
+    task_list = new_application(person, "An application without JavaScript")
     person.visit(task_list + "/sections/A", "section-a")
     other = page.get_by_label(re.compile("Describe the role of machine learning"))
     expect(other).to_be_hidden()
@@ -102,7 +93,7 @@ def test_narrow_mobile_screen(people, staff):
                     has_touch=True)
     page = person.page
     person.login(staff["applicant2"]["email"])
-    task_list = _new_application(person, "Application on a phone")
+    task_list = new_application(person, "Application on a phone")
 
     def fits() -> None:
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
@@ -170,8 +161,7 @@ def test_two_step_sign_in_set_up_and_used(people, staff):
 def test_labels_and_progress_follow_the_answers_as_they_are_typed(people, staff):
     person = people("live")
     page = person.page
-    person.login(staff["applicant2"]["email"])
-    task_list = _new_application(person, "Labels that follow the answers")
+    task_list = signed_in_new_application(person, staff["applicant2"]["email"], "Labels that follow the answers")
     person.visit(task_list + "/sections/A", "section-a-live")
     progress = page.locator("label[for='section-progress']")
     total = int(re.search(r"of (\d+) questions", progress.inner_text()).group(1))

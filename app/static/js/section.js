@@ -123,7 +123,7 @@
 
   function say(message, kind) {
     status.textContent = message;
-    status.className = "save-status small mb-2 " + (kind === "error" ? "text-danger fw-semibold" : "text-body-secondary");
+    status.className = "save-status small " + (kind === "error" ? "text-danger fw-semibold" : "text-body-secondary");
   }
 
   function showFieldError(qid, message) {
