@@ -41,7 +41,8 @@ def test_contrast_is_computed_as_wcag_defines_it():
 
 
 def _check_control_borders(page) -> None:
-    for selector in ('[name="A2"][type="radio"]', '[name="A3"][type="checkbox"]'):
+    for selector in ('[name="A2"][type="radio"]', '[name="A3"][type="checkbox"]', '#section-form textarea',
+                     '#section-form input.form-control'):
         control = page.locator(selector).first
         expect(control).to_be_visible()
         border = control.evaluate("el => getComputedStyle(el).borderTopColor")
