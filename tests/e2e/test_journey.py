@@ -1,7 +1,11 @@
-"""The whole journey in a real browser: an applicant registers, answers every section and submits; the
-coordinator triages and assigns; reviewers declare no conflict, comment and recommend; the chair asks for
-changes; the applicant answers, revises and resubmits; the reviewer sees the diff; the chair approves with a
-condition; the condition is met; the signed PDF is downloaded and verified. axe runs on every page visited."""
+"""The whole journey in a real browser: an applicant registers, answers every section (dual use High: energetic
+materials under a control-list entry) and submits; the coordinator triages, assigns two reviewers and the
+security officer; reviewers declare no conflict, comment and recommend; the security officer signs off on the
+sign-off form (classification, licence, Trusted Research outcome); the chair, held back until then, reads the
+sign-off and asks for changes; the applicant answers, revises and resubmits; the reviewer sees the diff and the
+security officer signs off the new round; the chair approves with a condition; the condition is met with
+evidence; the signed PDF is downloaded and verified by its owner and by someone without an account. axe runs on
+every page visited."""
 from __future__ import annotations
 
 import re
@@ -70,8 +74,11 @@ def test_whole_journey(people, staff, server, tmp_path):
     answer(page, LOW_RISK_ANSWERS["B"])
     applicant.check("section-b")
     continue_to(page, "Dual use and security")
-    # Partners abroad (A4) make the Trusted Research question (C10) required.
-    answer(page, {**LOW_RISK_ANSWERS["C"], "C10": "yes"})
+    # Partners abroad (A4) make the Trusted Research question (C10) required; energetic materials (C1) with a
+    # self-classified control-list entry (C6) make dual use High, which asks for the security sign-off.
+    answer(page, {**LOW_RISK_ANSWERS["C"], "C1": ["energetic"], "C6": "yes",
+                  "C6a": "Self-classified under UK Military List ML8 with the export control office.",
+                  "C10": "yes", "C11": "Generated candidates are screened and never released; access is logged."})
     continue_to(page, "Environmental cost")
 
     # ---- section D: footprint stages, live figures, a validation error recovered without losing text
@@ -114,6 +121,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     expect(page.get_by_role("status").filter(has_text="Application submitted as")).to_be_visible()
     reference = re.search(r"ETH-\d{4}-\d{4}", page.get_by_role("status").first.inner_text()).group(0)
     expect(page.locator("#overall-progress")).to_have_attribute("value", "7")
+    expect(page.get_by_text("with a security sign-off (export control and Trusted Research)")).to_be_visible()
     applicant.check("task-list-submitted")
 
     # ---- coordinator: queue (filter without reload), triage, assign two reviewers, start
@@ -138,6 +146,9 @@ def test_whole_journey(people, staff, server, tmp_path):
         cpage.get_by_label("Reviewer", exact=True).select_option(label=staff[person]["name"])
         cpage.get_by_role("button", name="Assign", exact=True).click()
         expect(cpage.get_by_role("status").filter(has_text=f"{staff[person]['name']} assigned")).to_be_visible()
+    cpage.get_by_label("Security officer", exact=True).select_option(label=staff["security"]["name"])
+    cpage.get_by_role("button", name="Assign security officer").click()
+    expect(cpage.get_by_role("status").filter(has_text=f"{staff['security']['name']} assigned")).to_be_visible()
     cpage.get_by_role("button", name="Start review").click()
     expect(cpage.get_by_role("status").filter(has_text="Review has started")).to_be_visible()
     coordinator.check("triage-started")
@@ -169,11 +180,41 @@ def test_whole_journey(people, staff, server, tmp_path):
         expect(who.page.get_by_role("status").filter(has_text="recommendation has been recorded")).to_be_visible()
     reviewer.check("review-recommended")
 
-    # ---- chair: changes requested, signed with the password
+    # ---- chair: held back until the security officer has signed off
     chair = people("chair")
     chair.login(staff["chair"]["email"])
     chair.visit("/review/chair", "chair-queue")
     chair.page.get_by_role("link", name=reference).click()
+    expect(chair.page.get_by_role("status").filter(has_text="the security officer must sign off")).to_be_visible()
+    chair.check("decide-waiting-for-sign-off")
+
+    # ---- security officer: no conflict, then the sign-off; a missing condition is refused beside its field
+    security = people("security")
+    security.login(staff["security"]["email"])
+    security.visit("/review/mine", "security-my-reviews")
+    expect(security.page.get_by_role("row").filter(has_text=reference)).to_contain_text("Security sign-off")
+    security.page.get_by_role("link", name=reference).click()
+    security.page.get_by_label("No, I have no conflict of interest").check()
+    security.page.get_by_role("button", name="Confirm declaration").click()
+    expect(security.page.get_by_role("heading", name="Your security sign-off")).to_be_visible()
+    security.check("sign-off-form")
+    security_conditions = "Candidate structures stay on the university's secure research server."
+    _sign_off(security.page, entry="ml8", trusted_research="Concerns mitigated by the conditions")
+    expect(security.page.locator("#conditions-error")).to_contain_text("List the conditions")
+    expect(security.page.get_by_label("Control-list entry (when listed)")).to_have_value("ml8")
+    security.check("sign-off-refused")
+    security.page.get_by_label("Conditions", exact=True).fill(security_conditions)
+    security.page.get_by_role("button", name="Record sign-off").click()
+    expect(security.page.get_by_role("status").filter(has_text="security sign-off has been recorded")).to_be_visible()
+    expect(security.page.get_by_label("Control-list entry (when listed)")).to_have_value("ML8")
+    security.check("signed-off")
+
+    # ---- chair: reads the sign-off beside the recommendations; changes requested, signed with the password
+    chair.visit(f"/review/applications/{submission_id}/decide")
+    signoff = chair.page.get_by_role("region", name=f"Security sign-off by {staff['security']['name']}")
+    for fact in ("ML8", "Not needed", "Concerns mitigated by the conditions", security_conditions):
+        expect(signoff).to_contain_text(fact)
+    expect(chair.page.get_by_role("status").filter(has_text="Not ready for a decision")).to_have_count(0)
     chair.check("decide")
     _decide(chair.page, "Revise and resubmit", "Answer the reviewers' comment on the data provenance.")
     chair.check("decided-changes")
@@ -213,6 +254,19 @@ def test_whole_journey(people, staff, server, tmp_path):
     reviewer.page.get_by_label("Summary of your reasons").fill("Provenance is now complete.")
     reviewer.page.get_by_role("button", name=re.compile("(Record|Update) recommendation")).click()
     expect(reviewer.page.get_by_role("status").filter(has_text="recommendation has been recorded")).to_be_visible()
+    # A High tier goes to the full committee, which needs both reviewers' recommendations in each round.
+    reviewer2.visit("/review/mine")
+    reviewer2.page.get_by_role("link", name=reference).click()
+    reviewer2.page.get_by_label("Approve", exact=True).check()
+    reviewer2.page.get_by_label("Summary of your reasons").fill("The revised provenance answers my concern.")
+    reviewer2.page.get_by_role("button", name=re.compile("(Record|Update) recommendation")).click()
+    expect(reviewer2.page.get_by_role("status").filter(has_text="recommendation has been recorded")).to_be_visible()
+    # The security officer signs off the new round (their declaration stands): no concerns left.
+    security.visit("/review/mine")
+    security.page.get_by_role("link", name=reference).click()
+    _sign_off(security.page, entry="ML8", trusted_research="No concerns")
+    expect(security.page.get_by_role("status").filter(has_text="security sign-off has been recorded")).to_be_visible()
+    security.check("signed-off-round-2")
 
     # ---- chair approves with a condition
     chair.visit(f"/review/applications/{submission_id}/decide")
@@ -261,11 +315,28 @@ def test_whole_journey(people, staff, server, tmp_path):
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name=re.compile("Authentic"))).to_be_visible()
     applicant.check("verified")
+    # ---- public verification: someone without an account (a funder) checks the same PDF
+    funder = people("funder")
+    funder.visit("/verify", "verify-anonymous")
+    funder.page.get_by_label("PDF file").set_input_files(str(pdf))
+    funder.page.get_by_role("button", name="Verify").click()
+    expect(funder.page.get_by_role("heading", name=re.compile("Authentic"))).to_be_visible()
+    assert "/login" not in funder.page.url
+    funder.check("verified-anonymous")
 
     # ---- the office's archive of signed assessments and the footprint report (each checked at 320 px too)
     coordinator.visit("/archive", "archive")
     expect(cpage.get_by_role("link", name=re.compile(f"Download {reference}")).first).to_be_visible()
     coordinator.visit("/reports/footprint", "footprint-report")
+
+
+def _sign_off(page, *, entry: str, trusted_research: str) -> None:
+    """The security officer's form: listed under `entry`, no export licence, the Trusted Research outcome."""
+    page.get_by_label("On a control list").check()
+    page.get_by_label("Control-list entry (when listed)").fill(entry)
+    page.get_by_label("No licence is needed").check()
+    page.get_by_label(trusted_research, exact=True).check()
+    page.get_by_role("button", name=re.compile("(Record|Update) sign-off")).click()
 
 
 def _decide(page, outcome: str, reasons: str, conditions: str = "") -> None:
