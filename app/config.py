@@ -63,6 +63,8 @@ def _core_settings(env: str, secret_key: str, instance_dir: Path) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "crucible@localhost"),
         # Where applicants write with questions about their application (shown once they have submitted).
         "RESEARCH_OFFICE_EMAIL": os.environ.get("RESEARCH_OFFICE_EMAIL") or None,
+        # Whether the applicant's team reads reviewers' names beside "Reviewer 1", ... (app/reviews/anonymity.py).
+        "REVIEWERS_NAMED_TO_APPLICANT": _bool("REVIEWERS_NAMED_TO_APPLICANT", False),
     }
 
 

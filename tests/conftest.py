@@ -191,3 +191,11 @@ def documents_app(app, pki, archive_dir):
     """The app set up to render, sign and archive assessments."""
     configure_documents(app, pki, archive_dir)
     return app
+
+
+@pytest.fixture
+def rendering_app(documents_app):
+    """documents_app rendering each assessment as the decision is recorded."""
+    documents_app.config["ASSESSMENT_AUTO_RENDER"] = True
+    yield documents_app
+    documents_app.config["ASSESSMENT_AUTO_RENDER"] = False

@@ -470,6 +470,21 @@ def decided_application(app, make_client, *, answers=None, title="Graph networks
         return Decided(submission_id, submission.reference, number, owner, chair, reviewer)
 
 
+def assessment_text(app, client, submission_id: int, tmp_path: Path) -> str:
+    """The text of the application's signed assessment as `client` downloads it (pdftotext, spaces squashed)."""
+    from tests.tools import require_tool
+
+    with app.app_context():
+        document_id = db.session.scalar(select(Document.id).where(Document.submission_id == submission_id))
+    download = client.get(f"/archive/documents/{document_id}/download")
+    assert download.status_code == 200
+    pdf = tmp_path / "assessment.pdf"
+    pdf.write_bytes(download.data)
+    require_tool("pdftotext", "poppler-utils")
+    return " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+
+
 def restore_document(app, meta: dict, *, created_at: datetime | None = None, owner_email: str | None = None,
                      reference: str | None = None) -> int:
     """Recreate the rows a rendered PDF refers to (after the per-test table cleanup) and return the Document id.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -24,6 +24,7 @@ from app.extensions import db
 from app.questionnaires.answers import display_value
 from app.questionnaires.loader import get_questionnaire
 from app.questionnaires.schema import CATEGORIES, CATEGORY_LABELS, Questionnaire
+from app.reviews.anonymity import SECURITY_OFFICER, as_team_sees, committee_roles, reviewers_named
 from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, Decision, SecuritySignoff
 from app.submissions.models import Round, Submission, SubmissionMember
 from app.submissions.workflow import ALL_CONDITIONS_MET, OUTCOMES, ROUTES
@@ -85,7 +86,8 @@ def register_snapshot() -> None:
 
 
 def assessment_snapshot(submission_id: int, round_number: int, *, audience: str) -> dict[str, Any]:
-    """What the assessment of a round prints, for `audience` ("applicant": reviewers unnamed; "archive")."""
+    """What the assessment of a round prints, for `audience` ("applicant": the committee as the team sees it,
+    app/reviews/anonymity.py; "archive": named)."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
     submission, round_, decision = _assessed_round(submission_id, round_number)
@@ -94,6 +96,7 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
     answers: dict[str, Any] = dict(round_.answers or {})
     profile: dict[str, Any] = dict(round_.risk_profile or {})
     names = _user_names(submission, decision)
+    people = _People(names, committee_roles(submission_id), audience == "archive" or reviewers_named())
     decision_ctx, conditions, signatures = _decision_parts(decision, names)
     return {
         "audience": audience,
@@ -113,10 +116,10 @@ def assessment_snapshot(submission_id: int, round_number: int, *, audience: str)
         },
         "footprint": _footprint(getattr(round_, "footprint", None)),
         "sections": _answer_sections(questionnaire, answers),
-        "recommendations": _recommendations(submission_id, round_number, audience, names),
-        "security_signoffs": _security_signoffs(submission_id, round_number, audience, names),
-        "recusals": _recusals(submission_id, round_number, audience),
-        "threads": _applicant_threads(submission_id, round_number, questionnaire, audience, names),
+        "recommendations": _recommendations(submission_id, round_number, people),
+        "security_signoffs": _security_signoffs(submission_id, round_number, people),
+        "recusals": _recusals(submission_id, round_number, people),
+        "threads": _applicant_threads(submission_id, round_number, questionnaire, people),
         "history": _history(submission_id),
         "data": _attached_data(submission, round_, decision, signatures),
     }
@@ -249,8 +252,18 @@ def _risk_reason(questionnaire: Questionnaire, answers: dict[str, Any], reason: 
     }
 
 
-def _recommendations(submission_id: int, round_number: int, audience: str,
-                     names: dict[Any, str]) -> list[dict[str, Any]]:
+class _People(NamedTuple):
+    """Who may be printed: names by user id, the committee's roles as the team knows them, and whether the
+    copy names the committee's people beside their roles."""
+    names: dict[Any, str]
+    roles: dict[int, str]
+    named: bool
+
+    def committee_member(self, user_id: int | None, role: str | None = None) -> str:
+        return as_team_sees(role or self.roles.get(user_id or 0), self.names.get(user_id, ""), named=self.named)
+
+
+def _recommendations(submission_id: int, round_number: int, people: _People) -> list[dict[str, Any]]:
     """Reviewers' recommendations (ordinary reviews and the security sign-off)."""
     assignments = db.session.scalars(
         select(Assignment)
@@ -259,10 +272,9 @@ def _recommendations(submission_id: int, round_number: int, audience: str,
         .order_by(Assignment.kind, Assignment.completed_at, Assignment.id)
     ).all()
     recommendations = []
-    for index, assignment in enumerate(assignments, start=1):
-        who = "Security officer" if assignment.kind == "security" else f"Reviewer {index}"
-        if audience == "archive":
-            who = f"{who}: {names.get(assignment.reviewer_id, '')}"
+    for assignment in assignments:
+        who = people.committee_member(assignment.reviewer_id,
+                                      SECURITY_OFFICER if assignment.kind == "security" else None)
         recommendation = assignment.recommendation or ""  # the query selects only those given
         recommendations.append({
             "reviewer": who,
@@ -273,16 +285,15 @@ def _recommendations(submission_id: int, round_number: int, audience: str,
     return recommendations
 
 
-def _security_signoffs(submission_id: int, round_number: int, audience: str,
-                       names: dict[Any, str]) -> list[dict[str, Any]]:
-    """The security officer's findings on the round (named in the archive's copy only, as the reviewers are)."""
+def _security_signoffs(submission_id: int, round_number: int, people: _People) -> list[dict[str, Any]]:
+    """The security officer's findings on the round (named where the reviewers are)."""
     signoffs = db.session.scalars(
         select(SecuritySignoff)
         .where(SecuritySignoff.submission_id == submission_id, SecuritySignoff.round_number == round_number)
         .order_by(SecuritySignoff.signed_at, SecuritySignoff.id)
     ).all()
     return [{
-        "officer": "Security officer" + (f": {names.get(s.signed_by_id, '')}" if audience == "archive" else ""),
+        "officer": people.committee_member(s.signed_by_id, SECURITY_OFFICER),
         "classification": s.control_entry or "Not listed",
         "basis": s.basis,
         "licence": "Needed" if s.licence_required else "Not needed",
@@ -292,9 +303,9 @@ def _security_signoffs(submission_id: int, round_number: int, audience: str,
     } for s in signoffs]
 
 
-def _recusals(submission_id: int, round_number: int, audience: str) -> list[dict[str, Any]]:
-    """Who declared a conflict of interest up to this round, by role (named in the archive's copy only, as the
-    reviewers are); a recused chair's decision was a deputy chair's."""
+def _recusals(submission_id: int, round_number: int, people: _People) -> list[dict[str, Any]]:
+    """Who declared a conflict of interest up to this round, by role (named where the reviewers are); a recused
+    chair's decision was a deputy chair's."""
     declared = db.session.scalars(
         select(Assignment)
         .where(Assignment.submission_id == submission_id, Assignment.round_number <= round_number,
@@ -305,17 +316,18 @@ def _recusals(submission_id: int, round_number: int, audience: str) -> list[dict
     recusals = []
     for assignment in declared:
         chair = assignment.reviewer.has_role("chair")
-        role = "Committee chair" if chair else "Security officer" if assignment.kind == "security" else "Reviewer"
+        role = "Committee chair" if chair else people.roles.get(assignment.reviewer_id)
         recusals.append({
             "role": role, "chair": chair, "round": assignment.round_number, "at": _utc(assignment.coi_declared_at),
-            "name": assignment.reviewer.name if audience == "archive" else None,
-            "who": f"{role}: {assignment.reviewer.name}" if audience == "archive" else f"The {role.lower()}",
+            "name": assignment.reviewer.name if people.named else None,
+            "who": people.committee_member(assignment.reviewer_id, role)
+            if people.named or not chair else "The committee chair",
         })
     return recusals
 
 
-def _applicant_threads(submission_id: int, round_number: int, questionnaire: Questionnaire, audience: str,
-                       names: dict[Any, str]) -> list[dict[str, Any]]:
+def _applicant_threads(submission_id: int, round_number: int, questionnaire: Questionnaire,
+                       people: _People) -> list[dict[str, Any]]:
     """Comments addressed to the applicant, threads in order; committee-only comments are never selected."""
     comments = db.session.scalars(
         select(Comment)
@@ -329,7 +341,7 @@ def _applicant_threads(submission_id: int, round_number: int, questionnaire: Que
         if comment.parent_id is not None and comment.parent_id not in applicant_ids:
             continue  # a reply in a committee-only thread
         item = {
-            "author": _comment_author(comment, names, audience),
+            "author": _comment_author(comment, people),
             "at": _utc(comment.created_at),
             "body_html": str(render_markdown(comment.body)),
         }
@@ -440,11 +452,10 @@ def _user_names(submission: Submission, decision: Decision | None) -> dict[Any, 
     return names
 
 
-def _comment_author(comment: Comment, names: dict[Any, str], audience: str) -> str:
-    name = names.get(comment.author_id, "")
-    if comment.author_id in names.get("team", set()):
-        return name or "Applicant"
-    return f"Committee: {name}" if audience == "archive" else "Committee"
+def _comment_author(comment: Comment, people: _People) -> str:
+    if comment.author_id in people.names.get("team", set()):
+        return people.names.get(comment.author_id) or "Applicant"
+    return people.committee_member(comment.author_id)
 
 
 def _footprint(raw: Any) -> dict[str, Any] | None:

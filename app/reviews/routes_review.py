@@ -12,6 +12,7 @@ from app.core import lists
 from app.core.forms import ConfirmForm
 from app.core.permissions import allowed
 from app.reviews import presenters, services
+from app.reviews.anonymity import as_team_sees_user
 from app.reviews.forms import CommentForm, InterestForm, RecommendationForm, SignoffForm
 from app.reviews.models import RECOMMENDATIONS, Assignment
 from app.reviews.permissions import (
@@ -143,7 +144,7 @@ def _render_application(review: UnderReview, recommendation_form=None, comment_e
         can_comment=workflow.can("review_comment", submission.state),
         can_recommend=mine is not None and workflow.can("recommend", submission.state),
         decision=decision, comment_error=comment_error, open_question=open_question, open_parent=open_parent,
-        draft=draft, recommendations=RECOMMENDATIONS,
+        draft=draft, recommendations=RECOMMENDATIONS, team_view=as_team_sees_user(current_user, submission.id),
         outcomes=OUTCOMES,
         page_title=f"Review {submission.reference}",
     ), status

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from app.core.errors import render_error
 from app.extensions import db
 from app.reviews import services
+from app.reviews.anonymity import as_team_reads
 from app.submissions import committee_comments, workflow
 from app.submissions.models import Submission
 
@@ -95,10 +96,12 @@ class Thread(NamedTuple):
 
 
 def comment_threads(submission: Submission, *, committee: bool) -> dict[str | None, list[Thread]]:
-    """Question id (None: the whole application) -> its threads; for the applicant, only those released."""
+    """Question id (None: the whole application) -> its threads; for the applicant, only those released, with
+    the committee's authors as the team knows them."""
     comments = services.comments_of(submission)
     if not committee:
-        comments = [c for c in comments if c.visibility == "applicant" and c.released_at is not None]
+        comments = as_team_reads(
+            submission, [c for c in comments if c.visibility == "applicant" and c.released_at is not None])
     replies = defaultdict(list)
     for comment in comments:
         if comment.parent_id:

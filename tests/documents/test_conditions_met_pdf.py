@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import subprocess
 
-import pytest
 from sqlalchemy import select
 
 from app.documents.models import Document
@@ -29,13 +28,6 @@ def _pdf_text(path, *options: str) -> str:
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text)
-
-
-@pytest.fixture
-def rendering_app(documents_app):
-    documents_app.config["ASSESSMENT_AUTO_RENDER"] = True
-    yield documents_app
-    documents_app.config["ASSESSMENT_AUTO_RENDER"] = False
 
 
 def test_the_assessment_issued_when_every_condition_is_met(rendering_app, make_client, tmp_path):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from sqlalchemy import select
 
 from app.documents.models import Document, RenderJob
@@ -11,14 +10,6 @@ from app.extensions import db
 from app.reviews.models import Condition
 from tests.helpers import decide, in_review, medium_risk_answers, page_text, person, recommend, state
 from tests.tools import redis_connection, redis_url_for_tests
-
-
-@pytest.fixture
-def rendering_app(documents_app):
-    app = documents_app
-    app.config["ASSESSMENT_AUTO_RENDER"] = True
-    yield app
-    app.config["ASSESSMENT_AUTO_RENDER"] = False
 
 
 def test_decision_and_conditions_met_produce_signed_documents(rendering_app, make_client):

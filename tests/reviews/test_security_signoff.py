@@ -3,16 +3,14 @@ outcome, conditions), recorded and audited, shown to the committee and the chair
 decides when the route asks for it, and printed in the signed assessment."""
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from sqlalchemy import select
 
-from app.documents.models import Document
 from app.extensions import db
 from app.reviews import export_control
 from app.reviews.models import Assignment, SecuritySignoff
 from tests.helpers import (
+    assessment_text,
     assign,
     assignment_id,
     audit_events,
@@ -26,7 +24,6 @@ from tests.helpers import (
     state,
     submitted,
 )
-from tests.tools import require_tool
 
 
 @pytest.mark.parametrize(("typed", "entry"), [
@@ -192,13 +189,6 @@ def test_a_low_risk_route_is_decided_without_a_sign_off(app, make_client):
     assert decide(c, submission_id, "approved").status_code == 302
 
 
-@pytest.fixture
-def rendering_app(documents_app):
-    documents_app.config["ASSESSMENT_AUTO_RENDER"] = True
-    yield documents_app
-    documents_app.config["ASSESSMENT_AUTO_RENDER"] = False
-
-
 def test_the_signed_assessment_prints_the_sign_off(rendering_app, make_client, tmp_path):
     app = rendering_app
     submission_id, owner, c = _high_risk_in_review(app, make_client)
@@ -206,15 +196,7 @@ def test_the_signed_assessment_prints_the_sign_off(rendering_app, make_client, t
                     trusted_research="concerns_mitigated",
                     conditions="Keep the **candidate list** on the restricted server.").status_code == 302
     assert decide(c, submission_id, "approved_with_conditions", conditions="Follow the sign-off.").status_code == 302
-    with app.app_context():
-        document_id = db.session.scalar(select(Document.id).where(Document.submission_id == submission_id))
-    download = owner.client.get(f"/archive/documents/{document_id}/download")
-    assert download.status_code == 200
-    pdf = tmp_path / "assessment.pdf"
-    pdf.write_bytes(download.data)
-    require_tool("pdftotext", "poppler-utils")
-    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = assessment_text(app, owner.client, submission_id, tmp_path)
     assert "Security sign-off" in text
     assert "Export-control classification ML8" in text
     assert "Export licence Needed" in text

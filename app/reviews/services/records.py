@@ -64,7 +64,7 @@ _DECISION = select(Decision).where(Decision.submission_id == bindparam("submissi
 # Comments are shown, never changed, by the pages that list them: plain rows with their author's name.
 _COMMENTS = (select(Comment.id, Comment.parent_id, Comment.question_id, Comment.round_number, Comment.body,
                     Comment.visibility, Comment.created_at, Comment.resolved_at, Comment.released_at,
-                    User.name.label("author_name"))
+                    Comment.author_id, User.name.label("author_name"))
              .join(User, User.id == Comment.author_id)
              .where(Comment.submission_id == bindparam("submission_id")).order_by(Comment.id))
 

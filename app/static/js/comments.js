@@ -7,7 +7,9 @@ document.querySelectorAll("a.comment-opener").forEach((link) => {
   link.addEventListener("click", (event) => {
     const question = link.dataset.commentQuestion || "";
     const parent = link.dataset.commentParent || "";
-    const template = document.getElementById(parent ? "reply-form-template" : "comment-form-template");
+    // A reply in a thread addressed to the applicant has its own form, which says the team will read it.
+    const template = document.getElementById(
+      link.dataset.commentTemplate || (parent ? "reply-form-template" : "comment-form-template"));
     // Anything unexpected: leave it to the link, which works without this script.
     if (!template || !QUESTION_ID.test(question) || !COMMENT_ID.test(parent)) { return; }
     event.preventDefault();
