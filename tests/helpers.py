@@ -221,6 +221,25 @@ def person(app, make_client, *roles: str, name: str | None = None) -> Person:
     return Person(user, client)
 
 
+def invitation_id(app, submission_id: int, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(SubmissionMember.id).where(SubmissionMember.submission_id == submission_id,
+                                                                   SubmissionMember.email == email))
+
+
+def accept_invitation(app, client, submission_id: int, email: str):
+    """The invitee accepts, confirming the recusal as staff do (the warning page's own button)."""
+    return client.post(f"/invitations/{invitation_id(app, submission_id, email)}/accept",
+                       data={"confirm_recusal": "yes"})
+
+
+def join_team(app, owner_client, member_client, submission_id: int, email: str, role: str = "editor") -> None:
+    """The owner invites someone, who accepts."""
+    assert owner_client.post(f"/applications/{submission_id}/team",
+                             data={"email": email, "role": role}).status_code == 302
+    assert accept_invitation(app, member_client, submission_id, email).status_code == 302
+
+
 @dataclass
 class Committee:
     coordinator: Person
@@ -592,7 +611,8 @@ def unsaved_application(owner: User, *, state: str = "in_review", members: dict[
     if round_number is None:
         round_number = 0 if state == "draft" else 1
     return Submission(id=next(_ids), owner_id=owner.id, state=state, round_number=round_number,
-                      members=[SubmissionMember(email=u.email, role=role) for u, role in (members or {}).items()])
+                      members=[SubmissionMember(email=u.email, role=role, accepted_at=utcnow())
+                               for u, role in (members or {}).items()])
 
 
 def unsaved_assignment(reviewer: User, submission: Submission, *, coi: str = "none", active: bool = True,

@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.models import Assignment
-from tests.helpers import Person, create_application, person, submitted
+from tests.helpers import Person, create_application, invitation_id, join_team, person, submitted
 
 # chair_reviewer: a chair also in the reviewer pool, assigned to the application like the assigned reviewer.
-# team_reviewer: a reviewer the owner invited to the application's team as an editor (team, and staff).
+# team_reviewer: a reviewer the owner invited to the application's team as an editor, who accepted (team, and
+# staff). unassigned_reviewer: also invited (as a viewer), and has not answered: a pending invitation changes
+# nothing of what they may do.
 # deputy_chair: a deputy chair; no chair is recused on the application, so the decision is not theirs.
 ROLES = ["anonymous", "owner", "other_applicant", "assigned_reviewer", "unassigned_reviewer", "chair",
          "chair_reviewer", "deputy_chair", "team_reviewer", "coordinator", "security_officer", "admin"]
@@ -28,6 +30,8 @@ class World:
     security_assignment_id: int
     other_member_id: int
     condition_id: int
+    team_member_id: int
+    invitation_id: int
 
 
 def _declare_no_conflict(app, who: Person, submission_id: int) -> int:
@@ -51,8 +55,9 @@ def world(app, make_client) -> World:
         people[role] = person(app, make_client, *grants)
     submission_id, owner = submitted(app, make_client)
     people["owner"] = owner
-    assert owner.client.post(f"/applications/{submission_id}/team",
-                             data={"email": people["team_reviewer"].user.email, "role": "editor"}).status_code == 302
+    join_team(app, owner.client, people["team_reviewer"].client, submission_id, people["team_reviewer"].user.email)
+    assert owner.client.post(f"/applications/{submission_id}/team", data={
+        "email": people["unassigned_reviewer"].user.email, "role": "viewer"}).status_code == 302
     coordinator = people["coordinator"]
     for reviewer in ("assigned_reviewer", "chair_reviewer"):
         # The chair is assigned as a reviewer once the office confirms it (the confirmation's own button).
@@ -86,7 +91,9 @@ def world(app, make_client) -> World:
         db.session.commit()
         condition_id = condition.id
     return World(people, submission_id, other_submission_id, assignment_id, chair_assignment_id,
-                 security_assignment_id, other_member_id, condition_id)
+                 security_assignment_id, other_member_id, condition_id,
+                 invitation_id(app, submission_id, people["team_reviewer"].user.email),
+                 invitation_id(app, submission_id, people["unassigned_reviewer"].user.email))
 
 
 def _expect(allowed: set[str], *, hidden: set[str] = frozenset(), ok: int = 200) -> dict[str, int]:
@@ -125,6 +132,11 @@ GET_ROUTES = [
     # Submitted: the team is sent to the answers as submitted.
     ("/applications/{s}/sections/A", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM, ok=302)),
     ("/applications/{s}/team", _expect(TEAM, hidden=NOT_STAFF_NOR_TEAM)),
+    # {t}: the team reviewer's membership of {s}; {m}: a member of {o}, known under {o} only.
+    ("/applications/{s}/team/{t}/remove", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM)),
+    ("/applications/{o}/team/{m}/remove", _expect({"other_applicant"}, hidden={"owner"})),
+    ("/applications/{s}/team/{m}/remove", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM, ok=404)),
+    ("/invitations", _expect(set(SIGNED_IN))),
     ("/applications/{s}/withdraw", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM)),
     # Only a draft never submitted can be deleted: {s} is in review, so its owner meets 409.
     ("/applications/{s}/delete", _expect({"owner"}, hidden=NOT_STAFF_NOR_TEAM, ok=409)),
@@ -166,7 +178,7 @@ GET_ROUTES = [
 def _url(pattern: str, world: World) -> str:
     return pattern.format(s=world.submission_id, o=world.other_submission_id, a=world.assignment_id,
                           c=world.chair_assignment_id, k=world.security_assignment_id, m=world.other_member_id,
-                          n=world.condition_id)
+                          n=world.condition_id, t=world.team_member_id, i=world.invitation_id)
 
 
 def test_get_access(world, subtests):
@@ -210,6 +222,13 @@ POST_ROUTES = [
     ("/applications/{s}/conditions/{n}/report", {"note": "Done."}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/review/conditions/{n}/confirm", {}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/review/conditions/{n}/send-back", {"reason": "Not enough."}, OFFICE, NOT_STAFF_NOR_TEAM),
+    # {i}: the unassigned reviewer's pending invitation to {s}, known to them alone. A reviewer accepting is
+    # shown the recusal warning first (200); declining removes it.
+    ("/invitations/{i}/accept", {}, {"unassigned_reviewer"}, set(SIGNED_IN) - {"unassigned_reviewer"}),
+    ("/invitations/{i}/decline", {}, {"unassigned_reviewer"}, set(SIGNED_IN) - {"unassigned_reviewer"}),
+    # An answered invitation is no one's to answer.
+    ("/invitations/{t}/accept", {}, set(), set(SIGNED_IN)),
+    ("/applications/{o}/team/{m}/remove", {}, {"other_applicant"}, {"owner"}),
     # Last: the office's first attempt removes the reviewer.
     ("/review/assignments/{a}/unassign", {}, OFFICE, NOT_ASSIGNMENT_KEEPERS - {"assigned_reviewer"}),
 ]

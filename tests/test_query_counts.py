@@ -78,7 +78,8 @@ def _clone(app, template_id: int, count: int, *, owner_id: int, state: str = "su
             db.session.add_all([Answer(submission_id=clone.id, question_id=a.question_id, value=a.value, version=1,
                                        updated_by_id=owner_id) for a in answers])
             if member_email:
-                db.session.add(SubmissionMember(submission_id=clone.id, email=member_email, role="editor"))
+                db.session.add(SubmissionMember(submission_id=clone.id, email=member_email, role="editor",
+                                                accepted_at=utcnow()))
             ids.append(clone.id)
         db.session.commit()
         return ids

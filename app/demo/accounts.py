@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from app.auth.models import User, UserRole, find_user_by_email
+from app.core.models import utcnow
 from app.extensions import db
 from app.submissions import services
 from app.submissions.models import Submission, SubmissionMember
@@ -100,7 +101,7 @@ def seed() -> Iterator[str]:
             continue
         submission = services.create_submission(owner, title)
         db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk", role="editor",
-                                        invited_by_id=owner.id))
+                                        invited_by_id=owner.id, accepted_at=utcnow()))
         db.session.commit()
         for section_id, values in answers.items():
             form = dict(values)

@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 
 from app.auth.models import User, find_user_by_email
+from app.core.models import utcnow
 from app.demo.accounts import DEMO_USERS, LOW_RISK_ANSWERS
 from app.demo.accounts import seed as seed_basics
 from app.extensions import db
@@ -99,7 +100,7 @@ def seed() -> Iterator[str]:
             continue
         submission = submissions.create_submission(owner, title)
         db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk", role="editor",
-                                        invited_by_id=owner.id))
+                                        invited_by_id=owner.id, accepted_at=utcnow()))
         db.session.commit()
         for section_id, values in answers.items():
             submissions.save_section(submission, section_id, {**values, "__present__": list(values)}, owner,

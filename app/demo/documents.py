@@ -58,7 +58,7 @@ def seed() -> Iterator[str]:
         if submission is None:
             submission = services.create_submission(owner, title)
             db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk",
-                                            role="editor", invited_by_id=owner.id))
+                                            role="editor", invited_by_id=owner.id, accepted_at=utcnow()))
             db.session.commit()
             for section_id, values in _answers_for(title).items():
                 form = dict(values)

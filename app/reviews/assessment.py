@@ -411,7 +411,8 @@ def _decision_parts(decision: Decision | None, names: dict[Any, str]) -> tuple[
 def _team(submission: Submission, names: dict[Any, str]) -> list[dict[str, str]]:
     team = [{"name": submission.owner.name, "role": "Owner"}]
     for member in db.session.scalars(
-        select(SubmissionMember).where(SubmissionMember.submission_id == submission.id).order_by(SubmissionMember.id)
+        select(SubmissionMember).where(SubmissionMember.submission_id == submission.id,
+                                       SubmissionMember.accepted_at.is_not(None)).order_by(SubmissionMember.id)
     ):
         team.append({"name": names.get(("email", member.email), member.email), "role": member.role.capitalize()})
     return team
@@ -439,7 +440,8 @@ def _user_names(submission: Submission, decision: Decision | None) -> dict[Any, 
         ids.update(c.confirmed_by_id for c in decision.conditions if c.confirmed_by_id)
         ids.update(c.reported_by_id for c in decision.conditions if c.reported_by_id)
     emails = set(db.session.scalars(
-        select(SubmissionMember.email).where(SubmissionMember.submission_id == submission.id)
+        select(SubmissionMember.email).where(SubmissionMember.submission_id == submission.id,
+                                            SubmissionMember.accepted_at.is_not(None))
     ))
     names: dict[Any, Any] = {}
     team: set[int] = {submission.owner_id}

@@ -85,7 +85,7 @@ def render_triage(submission, route_form=None, assign_form=None, security_form=N
         "reviews/triage.html", submission=submission, review=services.under_review_of(submission),
         route_form=route_form, assign_form=assign_form, candidates=candidates, chair=chair,
         security_form=security_form, security_candidates=security_candidates,
-        assignments=services.assignments_of(submission),
+        assignments=services.assignments_of(submission), recused_members=services.recused_team_members(submission),
         conditions=services.conditions_of(submission),
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
         confirm=ConfirmForm(), send_back_form=send_back_form or ConditionSendBackForm(), send_back_id=send_back_id,

@@ -82,6 +82,11 @@ class Submission(TimestampMixin, Model):
         back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionMember.id"
     )
 
+    @property
+    def joined_members(self) -> list[SubmissionMember]:
+        """The team beyond its owner: those who accepted. A pending invitation gives nothing and takes nothing."""
+        return [member for member in self.members if member.joined]
+
 
 # The tier as a number, Low first: what the queue sorts by, and the expression its index is built on.
 TIER_RANK = case({"Low": 1, "Medium": 2, "High": 3}, value=Submission.overall_tier)
@@ -132,8 +137,10 @@ event.listen(Submission.__table__, "before_create",
 
 
 class SubmissionMember(Model):
-    """A collaborator invited by email. Membership is matched on the address, so an invitation to someone
-    without an account takes effect as soon as they register with it."""
+    """A collaborator invited by email. Membership is matched on the address, and takes effect only once the
+    invitee accepts (`accepted_at`): being on a team recuses committee members and office staff from the
+    application, so nobody is put on one without saying yes. Someone without an account accepts after
+    registering with the address."""
 
     __tablename__ = "submission_member"
     __table_args__ = (
@@ -147,8 +154,16 @@ class SubmissionMember(Model):
     role: Mapped[str] = mapped_column(String(16))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None while the invitation is pending.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The committee or office roles the member held on accepting: the ones joining recused them in.
+    recused_as: Mapped[list[str] | None] = mapped_column(JSON)
 
     submission: Mapped[Submission] = relationship(back_populates="members")
+
+    @property
+    def joined(self) -> bool:
+        return self.accepted_at is not None
 
 
 class Answer(Model):

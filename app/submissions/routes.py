@@ -1,11 +1,11 @@
-"""Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw, and
-deleting a draft never submitted."""
+"""Applicant pages: dashboard, task list, sections (with autosave), team, check answers, submit, withdraw,
+deleting a draft never submitted, and answering invitations to a team."""
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -15,17 +15,26 @@ from app.core.charts import chart
 from app.core.errors import render_error
 from app.core.forms import ConfirmForm
 from app.core.models import utcnow
-from app.core.permissions import allowed, signed_in
+from app.core.permissions import ROLES, allowed, signed_in
 from app.extensions import db
 from app.questionnaires.answers import answer_view, section_status
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.schema import CATEGORY_LABELS
 from app.questionnaires.scoring import score
 from app.submissions import committee_comments, services, workflow
+from app.submissions import invitations as invitation_services
 from app.submissions.footprint_presenter import statement_view
 from app.submissions.forms import InviteForm, NewSubmissionForm, WithdrawForm
-from app.submissions.models import Submission
-from app.submissions.permissions import can_edit_answers, can_read_application, is_owner, team_role
+from app.submissions.invitations import INVITATION, RecusalNotConfirmed
+from app.submissions.models import Submission, SubmissionMember
+from app.submissions.permissions import (
+    can_answer_invitation,
+    can_edit_answers,
+    can_read_application,
+    is_owner,
+    recusing_roles,
+    team_role,
+)
 from app.submissions.presenters import next_steps, section_context, task_rows
 from app.submissions.services import APPLICATION
 
@@ -39,6 +48,17 @@ def _template_globals(state: BlueprintSetupState) -> None:
     # see them too.
     state.app.jinja_env.globals["state_labels"] = workflow.STATE_LABELS
     state.app.jinja_env.globals["routes"] = workflow.ROUTES
+
+
+@bp.app_context_processor
+def _invitations_waiting() -> dict[str, Any]:
+    """The nav and the dashboard say when invitations wait; asked only by a page that shows it."""
+    def count() -> int:
+        if "invitations_waiting" not in g:  # the nav and the dashboard both ask: one query per request
+            g.invitations_waiting = (invitation_services.pending_invitation_count(current_user)
+                                     if current_user.is_authenticated else 0)
+        return int(g.invitations_waiting)
+    return {"invitations_waiting": count}
 
 
 def _editable(submission: Submission) -> bool:
@@ -389,21 +409,65 @@ def invite(submission: Submission):
 
 def _render_team(submission: Submission, form: InviteForm):
     return render_template("submissions/team.html", submission=submission, form=form,
-                           level=team_role(current_user, submission), remove_form=ConfirmForm(),
+                           level=team_role(current_user, submission),
                            page_title="Project team")
 
 
-@bp.post("/applications/<int:submission_id>/team/<int:member_id>/remove")
+@bp.route("/applications/<int:submission_id>/team/<int:member_id>/remove", methods=["GET", "POST"])
 @allowed(is_owner, load=APPLICATION)
 def remove_member(submission: Submission, member_id: int):
+    """Asks first: removing someone takes their access away at once."""
+    member = next((m for m in submission.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.remove_member(submission, current_user, member_id)
+        flash(f"{member.email} has been removed from the team.", "success")
+        return redirect(url_for(".team", submission_id=submission.id))
+    return render_template("submissions/remove_member.html", submission=submission, member=member, form=form,
+                           page_title="Remove a team member")
+
+
+# ---------------------------------------------------------------- invitations
+
+
+@bp.get("/invitations")
+@allowed(signed_in)
+def invitations():
+    return render_template("submissions/invitations.html",
+                           invitations=invitation_services.pending_invitations(current_user),
+                           recusing=[ROLES[role] for role in recusing_roles(current_user)], form=ConfirmForm(),
+                           page_title="Invitations")
+
+
+@bp.post("/invitations/<int:member_id>/accept")
+@allowed(can_answer_invitation, load=INVITATION)
+def accept_invitation(invitation: SubmissionMember):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # Sent only by the warning page's own button.
+    confirmed = request.form.get("confirm_recusal") == "yes"
+    try:
+        invitation_services.accept(invitation, current_user, recusal_confirmed=confirmed)
+    except RecusalNotConfirmed as unconfirmed:
+        return render_template("submissions/invitation_recusal.html", invitation=invitation, form=form,
+                               roles=[ROLES[role] for role in unconfirmed.roles],
+                               page_title="Joining this team recuses you")
+    flash(f"You have joined the team of “{invitation.submission.title}”.", "success")
+    return redirect(url_for(".task_list", submission_id=invitation.submission_id))
+
+
+@bp.post("/invitations/<int:member_id>/decline")
+@allowed(can_answer_invitation, load=INVITATION)
+def decline_invitation(invitation: SubmissionMember):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_member(submission, current_user, member_id)
-    except LookupError:
-        abort(404)
-    flash("Team member removed.", "success")
-    return redirect(url_for(".team", submission_id=submission.id))
+    title = invitation.submission.title
+    invitation_services.decline(invitation, current_user)
+    flash(f"You have declined the invitation to “{title}”.", "success")
+    return redirect(url_for(".invitations"))
 
 
 def risk_chart(profile: dict) -> dict:

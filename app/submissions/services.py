@@ -91,7 +91,8 @@ def submissions_for(user: User, page: int = 1) -> tuple[list[tuple[Submission, s
     # The user's ids first (owned, through the owner index; shared, through the email index), then the page
     # of them: an OR of the two would have the database walk every application newest first to find them.
     mine = union_all(select(Submission.id).where(Submission.owner_id == user.id),
-                     select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email))
+                     select(SubmissionMember.submission_id).where(SubmissionMember.email == user.email,
+                                                                  SubmissionMember.accepted_at.is_not(None)))
     query = select(Submission).where(Submission.id.in_(mine))
     total, more = lists.capped_count(query)
     rows = db.session.scalars(
@@ -445,15 +446,15 @@ def invite_member(submission: Submission, actor: User, email: str, role: str) ->
     audit.record("member.invited", actor=actor, object_type="submission", object_id=submission.id,
                  submission_id=submission.id, data={"email": email, "role": role})
     existing = find_user_by_email(email)
-    link = external_url("submissions.task_list", submission_id=submission.id)
-    if existing is None:
-        link = external_url("auth.register")
+    invitations = external_url("submissions.invitations")
+    how = (f"Accept or decline it here: {invitations}" if existing else
+           f"Create an account with this email address ({external_url('auth.register')}), then accept or "
+           f"decline it here: {invitations}")
     queue_mail(
         email,
         f"You have been invited to an ethics application: {submission.title}",
-        f"{actor.name} has invited you to the ethics application \"{submission.title}\" as {role}.\n\n"
-        + ("Open it here: " if existing else "Create an account with this email address to open it: ")
-        + link,
+        f"{actor.name} has invited you to the ethics application \"{submission.title}\" as {role}. You join its "
+        "team only if you accept; until then it gives you no access.\n\n" + how,
         user_id=existing.id if existing else None,
     )
     db.session.commit()
@@ -674,7 +675,7 @@ def value_fingerprint_full(value: Any) -> str:
 
 def _mail_team(submission: Submission, subject: str, body: str) -> None:
     recipients: dict[str, int | None] = {submission.owner.email: submission.owner.id}
-    for member in submission.members:
+    for member in submission.joined_members:
         recipients.setdefault(member.email, None)
     for email, user_id in recipients.items():
         queue_mail(email, subject, body, user_id=user_id)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.core.models import utcnow
 from app.documents.models import RenderJob
 from app.extensions import db
 from app.submissions.models import Submission, SubmissionMember
@@ -36,8 +37,10 @@ def world(documents_app, make_client) -> World:
         submission = db.session.get(Submission, document.submission_id)
         submission.owner_id = owner.id
         db.session.add_all([
-            SubmissionMember(submission_id=submission.id, email="editor@example.ac.uk", role="editor"),
-            SubmissionMember(submission_id=submission.id, email="viewer@example.ac.uk", role="viewer"),
+            SubmissionMember(submission_id=submission.id, email="editor@example.ac.uk", role="editor",
+                             accepted_at=utcnow()),
+            SubmissionMember(submission_id=submission.id, email="viewer@example.ac.uk", role="viewer",
+                             accepted_at=utcnow()),
         ])
         job = RenderJob(submission_id=submission.id, round_number=1, kind="decision", status="done",
                         document_uid=document.uid, document_id=document.id, attempts=1)

@@ -10,6 +10,7 @@ from tests.helpers import (
     audit_events,
     create_application,
     fill_application,
+    join_team,
     page_text,
     person,
     post_section,
@@ -55,7 +56,7 @@ def test_the_owner_deletes_a_draft_after_confirming(app, make_client):
 def test_only_the_owner_deletes_and_only_a_draft(app, make_client):
     owner, editor = person(app, make_client), person(app, make_client)
     submission_id = create_application(owner.client)
-    owner.client.post(f"/applications/{submission_id}/team", data={"email": editor.user.email, "role": "editor"})
+    join_team(app, owner.client, editor.client, submission_id, editor.user.email)
     assert "Delete this draft" not in page_text(editor.client.get(f"/applications/{submission_id}"))
     assert editor.client.post(f"/applications/{submission_id}/delete").status_code == 403
     fill_application(owner.client, submission_id)

@@ -11,6 +11,7 @@ from tests.helpers import (
     LOW_RISK_ANSWERS,
     create_application,
     fill_application,
+    join_team,
     login,
     make_user,
     page_text,
@@ -83,10 +84,9 @@ def test_a_draft_already_on_the_latest_version_cannot_move(app, client):
 def test_only_the_owner_moves_a_draft(app, client, make_client):
     submission_id = _v1_draft(app, client)
     editor = make_user(app)
-    assert client.post(f"/applications/{submission_id}/team",
-                       data={"email": editor.email, "role": "editor"}).status_code == 302
     other = make_client()
     login(other, editor)
+    join_team(app, client, other, submission_id, editor.email)
     assert "Move this draft" not in page_text(other.get(f"/applications/{submission_id}"))
     assert other.post(f"/applications/{submission_id}/move-questionnaire").status_code == 403
     assert _version(app, submission_id) == 1

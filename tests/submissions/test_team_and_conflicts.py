@@ -11,8 +11,10 @@ from app.extensions import db
 from app.submissions.models import Answer, Submission
 from tests.helpers import (
     LOW_RISK_ANSWERS,
+    accept_invitation,
     create_application,
     fill_application,
+    join_team,
     login,
     make_user,
     page_text,
@@ -27,8 +29,7 @@ def _team(app, make_client, role="editor"):
     login(owner_client, owner)
     login(member_client, member)
     submission_id = create_application(owner_client)
-    response = owner_client.post(f"/applications/{submission_id}/team", data={"email": member.email, "role": role})
-    assert response.status_code == 302
+    join_team(app, owner_client, member_client, submission_id, member.email, role)
     return submission_id, owner_client, member_client, member
 
 
@@ -50,7 +51,7 @@ def test_invited_editor_can_edit_but_not_submit_or_withdraw(app, make_client):
     with app.app_context():
         mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == member.email))
         assert "invited" in mail.subject
-        assert f"/applications/{submission_id}" in mail.body
+        assert "/invitations" in mail.body
     assert "Graph networks" in page_text(member_client.get("/"))
     assert post_section(member_client, submission_id, "A", LOW_RISK_ANSWERS["A"]).status_code == 302
     fill_application(member_client, submission_id)
@@ -74,7 +75,7 @@ def test_viewer_can_read_but_not_change(app, make_client):
     assert _value(app, submission_id, "A1") != "Viewer edit"
 
 
-def test_invitation_to_someone_without_an_account_takes_effect_when_they_register(app, client, make_client):
+def test_invitation_to_someone_without_an_account_waits_for_them_to_register_and_accept(app, client, make_client):
     owner = make_user(app)
     login(client, owner)
     submission_id = create_application(client)
@@ -82,6 +83,9 @@ def test_invitation_to_someone_without_an_account_takes_effect_when_they_registe
     newcomer = make_user(app, email="new.person@example.ac.uk")
     other = make_client()
     login(other, newcomer)
+    assert other.get(f"/applications/{submission_id}").status_code == 404
+    assert "1 invitation to join a team waits" in page_text(other.get("/"))
+    assert accept_invitation(app, other, submission_id, newcomer.email).status_code == 302
     assert other.get(f"/applications/{submission_id}").status_code == 200
 
 

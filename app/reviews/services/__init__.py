@@ -54,11 +54,13 @@ from app.reviews.services.triage import (
     QUEUE_SORTS,
     Candidate,
     QueueFilters,
+    RecusedMember,
     assign,
     chair_to_confirm,
     coordinator_queue,
     override_route,
     queue_csv,
+    recused_team_members,
     review_requirements,
     reviewer_candidates,
     reviewer_pool,
@@ -79,6 +81,8 @@ __all__ = [
     "start_review", "unassign", "under_review", "under_review_of", "work_counts",
     # The queue's flags and CSV, and the people offered at triage.
     "QUEUE_FLAGS", "Candidate", "chair_to_confirm", "queue_csv", "reviewer_candidates",
+    # Committee members on the team, recused.
+    "RecusedMember", "recused_team_members",
     # What a conflict of interest is judged on.
     "ConflictFacts", "conflict_facts",
 ]

@@ -48,7 +48,8 @@ def awaiting_decision(chair: User, *, sort: str, direction: str, page: int
     whether there are more."""
     # The chair's own team is left out in the query (as is_team_member would), so that a page is one LIMIT
     # whatever the number in review.
-    own_team = select(SubmissionMember.submission_id).where(SubmissionMember.email == chair.email)
+    own_team = select(SubmissionMember.submission_id).where(SubmissionMember.email == chair.email,
+                                                             SubmissionMember.accepted_at.is_not(None))
     # Nor those they declared a conflict on; a deputy chair (who is not also chair) sees only those a chair did.
     recused = select(Assignment.submission_id).where(Assignment.reviewer_id == chair.id,
                                                      Assignment.coi_status == "declared")

@@ -57,7 +57,7 @@ def notify(user: User, subject: str, body: str, *, immediate: bool = False) -> N
 
 def notify_team(submission: Submission, subject: str, body: str) -> None:
     notify(submission.owner, subject, body)
-    emails = [m.email for m in submission.members]
+    emails = [m.email for m in submission.joined_members]
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     for email in emails:
         if email in users:

@@ -107,10 +107,10 @@ def conflict_facts(submission: Submission) -> ConflictFacts:
     submitted = round_.answers if round_ is not None else {}
     answers = [(q, answer_view(q, submitted[q.id])) for q in questionnaire.questions
                if q.id in CONFLICT_QUESTIONS and submitted.get(q.id) not in (None, "", [])]
-    emails = [m.email for m in submission.members]
+    emails = [m.email for m in submission.joined_members]
     names = dict(db.session.execute(select(User.email, User.name).where(User.email.in_(emails))).tuples().all()) \
         if emails else {}
-    team = [(names.get(m.email, m.email), m.role) for m in submission.members]
+    team = [(names.get(m.email, m.email), m.role) for m in submission.joined_members]
     return ConflictFacts(submission.owner, team, answers)
 
 

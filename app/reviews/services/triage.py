@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, and_, func, or_, select
@@ -13,7 +13,7 @@ from app.auth.models import User, UserRole
 from app.core import audit, lists
 from app.core.csvfile import stream_csv
 from app.core.models import utcnow
-from app.core.permissions import require
+from app.core.permissions import ROLES, require
 from app.extensions import db
 from app.reviews.models import COI_DECLARED, Assignment, Condition
 from app.reviews.permissions import (
@@ -24,7 +24,7 @@ from app.reviews.services.notifications import link, notify, notify_team
 from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments
 from app.submissions import workflow
 from app.submissions.models import TIER_RANK, Submission
-from app.submissions.permissions import is_team_member
+from app.submissions.permissions import is_team_member, recusing_roles
 from app.submissions.services import lock
 from app.submissions.workflow import State
 
@@ -209,6 +209,30 @@ class Candidate(NamedTuple):
 # The roles a candidate is described by, in this order.
 _CANDIDATE_ROLES = {"chair": "Chair", "deputy_chair": "Deputy chair", "reviewer": "Reviewer",
                     "security_officer": "Security officer"}
+
+
+class RecusedMember(NamedTuple):
+    """A committee member or office staff on the application's team: recused since `joined_at`, in `roles`
+    (those they held on accepting, and any granted since)."""
+    name: str
+    email: str
+    roles: list[str]
+    joined_at: datetime
+
+
+def recused_team_members(submission: Submission) -> list[RecusedMember]:
+    """The team members who hold, or held on joining, a committee or office role: the office sees who of the
+    committee cannot take part, and since when."""
+    joined = {member.email: member for member in submission.joined_members}
+    users: Sequence[User] = db.session.scalars(
+        select(User).where(User.email.in_(joined)).options(selectinload(User.role_grants))).all() if joined else []
+    recused = []
+    for user in users:
+        member = joined[user.email]
+        roles = sorted(set(member.recused_as or ()) | set(recusing_roles(user)))
+        if roles and member.accepted_at is not None:
+            recused.append(RecusedMember(user.name, user.email, [ROLES[role] for role in roles], member.accepted_at))
+    return sorted(recused, key=lambda row: row.joined_at)
 
 
 def reviewer_candidates(submission: Submission, kind: str = "reviewer") -> list[Candidate]:
