@@ -309,6 +309,9 @@ class Browse:
         if not page.evaluate("() => typeof window.axe === 'object'"):
             # Evaluated rather than added as a <script>, so the app's Content-Security-Policy stays as it is.
             page.evaluate(self.axe_source + "\n;undefined")
+        # From the top of the page: axe's target-size treats a sticky bar (the section page's) as if it sat where
+        # it is drawn, so controls scrolled under it count as covered (dequelabs/axe-core#3720).
+        scrolled = page.evaluate("() => { const y = window.scrollY; window.scrollTo(0, 0); return y; }")
         result = page.evaluate(
             "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
             ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
@@ -316,6 +319,7 @@ class Browse:
             " + n.failureSummary.replace(/\\n/g, ' '))})))",
             AXE_TAGS,
         )
+        page.evaluate("(y) => window.scrollTo(0, y)", scrolled)
         return [f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in result]
 
     # -- people
