@@ -65,7 +65,7 @@ def as_team_reads(submission: Submission, comments: Sequence[Any]) -> list[Any]:
 
 
 def _team_user_ids(submission: Submission) -> set[int]:
-    emails = [member.email for member in submission.members]
+    emails = [member.email for member in submission.joined_members]
     team = {submission.owner_id}
     if emails:
         team.update(db.session.scalars(select(User.id).where(User.email.in_(emails))))
