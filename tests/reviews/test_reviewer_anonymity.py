@@ -96,3 +96,12 @@ def test_the_signed_assessment_numbers_reviewers_as_the_page_does(rendering_app,
     assert (first in text) is named and (second in text) is named
     # The chair signs the decision by name whatever the setting.
     assert c.chair.user.name in text
+
+
+def test_a_reviewer_only_invited_to_the_team_stays_anonymous_to_it(app, make_client):
+    submission_id, owner, c, _thread = _changes_requested(app, make_client)
+    assert owner.client.post(f"/applications/{submission_id}/team",
+                             data={"email": c.reviewer1.user.email, "role": "viewer"}).status_code == 302
+    text = page_text(owner.client.get(f"/applications/{submission_id}/feedback"))
+    assert _who(text, FIRST) == "Reviewer 1"
+    assert c.reviewer1.user.name not in text.split("People with access", 1)[0]

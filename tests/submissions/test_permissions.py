@@ -1,11 +1,15 @@
 """The applicant side's access predicates, directly, on the cases the access matrix does not spell out."""
 from __future__ import annotations
 
+from app.core.models import utcnow
+from app.submissions.models import SubmissionMember
 from app.submissions.permissions import (
+    can_answer_invitation,
     can_edit_answers,
     can_read_application,
     can_see_application,
     is_owner,
+    recusing_roles,
     team_role,
 )
 from tests.helpers import unsaved_application, unsaved_user
@@ -44,7 +48,30 @@ def test_a_team_member_who_is_also_staff_reads_it_as_their_team_role_allows():
     assert not is_owner(chair_viewer, submission)
 
 
-def test_membership_is_by_address_so_an_invitation_counts_before_the_account_is_made():
+def test_membership_is_by_address_so_an_account_made_after_joining_counts():
     invited = unsaved_user()
     submission = unsaved_application(unsaved_user(), members={invited: "editor"})
     assert can_edit_answers(invited, submission)
+
+
+def test_a_pending_invitation_grants_nothing_and_is_answered_by_its_invitee_alone():
+    invitee, reviewer, stranger, owner = unsaved_user(), unsaved_user("reviewer"), unsaved_user(), unsaved_user()
+    submission = unsaved_application(owner)
+    submission.members = [SubmissionMember(email=u.email, role="editor") for u in (invitee, reviewer)]
+    for pending in (invitee, reviewer):
+        assert team_role(pending, submission) is None
+        assert not can_read_application(pending, submission)
+        assert not can_edit_answers(pending, submission)
+    assert not can_see_application(invitee, submission)
+    invitation = submission.members[0]
+    assert can_answer_invitation(invitee, invitation)
+    assert not any(can_answer_invitation(u, invitation) for u in (reviewer, stranger, owner))
+    invitation.accepted_at = utcnow()
+    assert team_role(invitee, submission) == "editor"
+    assert not can_answer_invitation(invitee, invitation)
+
+
+def test_joining_recuses_in_the_committee_and_office_roles_only():
+    assert recusing_roles(unsaved_user()) == []
+    assert recusing_roles(unsaved_user("chair", "reviewer")) == ["chair", "reviewer"]
+    assert recusing_roles(unsaved_user("admin")) == ["admin"]
