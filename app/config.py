@@ -116,7 +116,7 @@ def _web_settings(production: bool) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "BOOTSTRAP_SERVE_LOCAL": True,
-        # Decisions produce their signed assessment straight away (queued with Redis, inline without).
+        # Decisions produce their signed assessment straight away (queued with Redis, after the response without).
         "ASSESSMENT_AUTO_RENDER": _bool("ASSESSMENT_AUTO_RENDER", True),
         "TESTING": False,
     }

@@ -3,7 +3,8 @@
 Used where the work itself would tell the client something through the response time: a password-reset
 request for a known address writes a mail and an audit row, one for an unknown address writes nothing, so
 doing that work in the request made known addresses measurably slower. The request only names the work; the
-same few statements run on both paths, and the answer goes out before the work starts.
+same few statements run on both paths, and the answer goes out before the work starts. Also used for work that
+would keep a person waiting: without a queue, a decision's signed assessment is produced after its response.
 
 The work runs from the WSGI response's close(), which servers call once the body is written (gunicorn, the
 development server, the test client). It gets a fresh app context, so its own database session; outgoing

@@ -9,6 +9,7 @@ from app.documents import services
 from app.documents.models import DOCUMENT_KINDS
 from app.documents.permissions import JobOfApplication, can_follow_job, can_retry_job
 from app.documents.services import JOB
+from app.submissions.permissions import is_team_member
 
 bp = Blueprint("documents", __name__, url_prefix="/documents", template_folder="templates")
 
@@ -17,10 +18,13 @@ bp = Blueprint("documents", __name__, url_prefix="/documents", template_folder="
 @allowed(can_follow_job, load=JOB)
 def job(target: JobOfApplication):
     render_job = target.job
+    submission = target.submission
+    # The team goes back to its task list; the chair and the office to the committee's page.
+    back = "submissions.task_list" if is_team_member(current_user, submission) else "reviews.application"
     return render_template(
-        "documents/job.html", job=render_job, status=services.job_status(render_job), submission=target.submission,
+        "documents/job.html", job=render_job, status=services.job_status(render_job), submission=submission,
         kind_label=DOCUMENT_KINDS[render_job.kind], can_retry=can_retry_job(current_user, target),
-        page_title="Signed assessment",
+        back_url=url_for(back, submission_id=submission.id), page_title="Signed assessment",
     )
 
 
@@ -42,6 +46,6 @@ def job_status(target: JobOfApplication):
 def retry(target: JobOfApplication):
     render_job = target.job
     if services.job_status(render_job)["retryable"]:
-        services.retry_job(render_job.id, current_user.id)
+        services.retry_job(render_job.id, current_user.id, deferred=True)
         flash("The document is being produced again.", "info")
     return redirect(url_for(".job", job_id=render_job.id))

@@ -4,7 +4,9 @@
 
 is called after the decision (or the last condition's confirmation) is committed. It commits a RenderJob
 and then renders on RQ when REDIS_URL is set (a `make worker` process picks it up, with up to three
-retries), or inline otherwise (one immediate retry). Every failure is kept on the job with its error and
+retries), or in this process otherwise (one immediate retry): with `deferred=True`, as a request asks, once
+its response has been sent (core.deferred), so a person never waits seconds for the PDF; their page follows
+the job instead (documents/job.html). Every failure is kept on the job with its error and
 an audit event `document.failed`; success adds a Document row and `document.created`. A failed job can be
 retried with `retry_job` (a button on the job page, or `flask documents retry JOB_ID`). A job whose worker was
 killed is retried by RQ, and once RQ has given up, enqueued again by the worker's sweep (`requeue_stale`).
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, jobs
+from app.core.deferred import after_response
 from app.core.models import utcnow
 from app.core.permissions import Resource
 from app.core.storage import get_storage, sha256_of
@@ -103,18 +106,19 @@ def _render(context: dict) -> bytes:
 
 
 def request_assessment(submission_id: int, round_number: int, kind: str, actor_id: int | None, *,
-                       inline: bool = False) -> RenderJob:
+                       inline: bool = False, deferred: bool = False) -> RenderJob:
     """Ask for the signed assessment of a round; call after the decision is committed. Commits.
 
     kind: "decision" or "conditions_met". Idempotent: asking again for the same (application, round, kind)
     returns the existing job, and retries it when it had failed. inline=True renders in this process even
-    when a queue is configured (the CLI).
+    when a queue is configured (the CLI). deferred=True (in a request): without a queue, render once the
+    response has been sent, not before it.
     """
     if kind not in DOCUMENT_KINDS:
         raise DocumentError(f"unknown document kind {kind!r}")
     existing = _job_for(submission_id, round_number, kind)
     if existing is not None:
-        return retry_job(existing.id, actor_id, inline=inline) if _retryable(existing) else existing
+        return retry_job(existing.id, actor_id, inline=inline, deferred=deferred) if _retryable(existing) else existing
     job = RenderJob(submission_id=submission_id, round_number=round_number, kind=kind, status="queued",
                     document_uid=str(uuid.uuid4()), requested_by_id=actor_id, attempts=0)
     db.session.add(job)
@@ -127,12 +131,14 @@ def request_assessment(submission_id: int, round_number: int, kind: str, actor_i
         if existing is None:
             raise
         return existing
-    _dispatch(job, inline=inline)
+    _dispatch(job, inline=inline, deferred=deferred)
     return job
 
 
-def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False, swept: bool = False) -> RenderJob:
-    """Run a failed (or stalled) job again. Commits. swept: asked by the worker's sweep, not by a person."""
+def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False, deferred: bool = False,
+              swept: bool = False) -> RenderJob:
+    """Run a failed (or stalled) job again. Commits. swept: asked by the worker's sweep, not by a person;
+    deferred: as in request_assessment."""
     job = db.session.get(RenderJob, job_id)
     if job is None:
         raise LookupError(job_id)
@@ -147,7 +153,7 @@ def retry_job(job_id: int, actor_id: int | None = None, *, inline: bool = False,
     audit.record("document.retry_requested", actor=actor_id, object_type="render_job", object_id=job.id,
                  submission_id=job.submission_id, data=data)
     db.session.commit()
-    _dispatch(job, inline=inline)
+    _dispatch(job, inline=inline, deferred=deferred)
     return job
 
 
@@ -226,18 +232,26 @@ def _job_for(submission_id: int, round_number: int, kind: str) -> RenderJob | No
         RenderJob.submission_id == submission_id, RenderJob.round_number == round_number, RenderJob.kind == kind))
 
 
-def _dispatch(job: RenderJob, *, inline: bool = False) -> None:
+def _dispatch(job: RenderJob, *, inline: bool = False, deferred: bool = False) -> None:
     url = current_app.config.get("REDIS_URL")
     if url and not inline:
         try:
             rq_id = enqueue(job.id, url)
         except Exception as error:  # noqa: BLE001 - Redis down must not lose the job: render here instead
-            log.warning("could not enqueue render job %s (%s); rendering inline", job.id, error)
+            log.warning("could not enqueue render job %s (%s); rendering in this process", job.id, error)
         else:
             job.rq_job_id = rq_id
             db.session.commit()
             return
-    run_inline(job.id)
+    if deferred:
+        after_response(run_after_response, job.id)
+    else:
+        run_inline(job.id)
+
+
+def run_after_response(job_id: int) -> None:
+    """The deferred rendering (core.deferred): the outcome is on the job, which the progress page polls."""
+    run_inline(job_id)
 
 
 def enqueue(job_id: int, redis_url: str) -> str:

@@ -44,7 +44,7 @@ def decide(review: UnderReview):
                               conditions=(form.conditions.data or "").splitlines(), password=form.password.data)
     flash(f"Decision recorded and signed: {OUTCOMES[decided.decision.outcome]}.", "success")
     if decided.job is not None and decided.job.status != "done":
-        # Queued on the worker (or failed and awaiting retry): show its progress.
+        # The signed assessment is produced after this response (or on the worker): its page follows it.
         return redirect(url_for("documents.job", job_id=decided.job.id))
     return redirect(url_for(".application", submission_id=submission.id))
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.documents.models import Document
 from app.extensions import db
 from app.reviews.models import Condition
-from tests.helpers import Person, decided_application, login, make_user, medium_risk_answers
+from tests.helpers import Person, decided_application, login, make_user, medium_risk_answers, sent
 from tests.tools import require_tool
 
 LONG_CONDITION = ("Document the vetting procedure for gated release of the trained weights and send it to the "
@@ -47,7 +47,7 @@ def test_the_assessment_issued_when_every_condition_is_met(rendering_app, make_c
     assert reported.status_code == 302
     coordinator = Person(make_user(app, "coordinator", name="Jo Whitfield"), make_client())
     login(coordinator.client, coordinator.user)
-    assert coordinator.client.post(f"/review/conditions/{condition_id}/confirm").status_code == 302
+    assert sent(coordinator.client.post(f"/review/conditions/{condition_id}/confirm")).status_code == 302
     with app.app_context():
         document = db.session.scalar(select(Document).where(Document.submission_id == decided.submission_id,
                                                             Document.kind == "conditions_met"))

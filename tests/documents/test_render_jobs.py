@@ -9,7 +9,7 @@ from app.documents import services
 from app.documents.models import Document, RenderJob
 from app.documents.render import MissingGlyphError, RenderError, render_pdf
 from app.extensions import db
-from tests.helpers import decided_application, login
+from tests.helpers import decided_application, login, sent
 
 
 def _flaky(unsigned_pdf: bytes, failures: int):
@@ -65,7 +65,7 @@ def test_inline_failure_twice_stays_visible_and_can_be_retried(documents_app, ma
     assert page.status_code == 200 and "renderer crashed" in page.get_data(as_text=True)
     status = client.get(f"/documents/jobs/{job_id}/status").get_json()
     assert status["status"] == "failed" and status["retryable"] is True
-    response = client.post(f"/documents/jobs/{job_id}/retry")
+    response = sent(client.post(f"/documents/jobs/{job_id}/retry"))
     assert response.status_code == 302
     with documents_app.app_context():
         job = db.session.get(RenderJob, job_id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.documents.models import Document, RenderJob
 from app.extensions import db
 from app.reviews.models import Condition
-from tests.helpers import decide, in_review, medium_risk_answers, page_text, person, recommend, state
+from tests.helpers import decide, in_review, medium_risk_answers, page_text, person, recommend, sent, state
 from tests.tools import redis_connection, redis_url_for_tests
 
 
@@ -20,7 +20,8 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
                                   "visibility": "committee"})
     for reviewer in (c.reviewer1, c.reviewer2):
         recommend(app, submission_id, reviewer, "approve_with_conditions", "Fine with a condition.")
-    assert decide(c, submission_id, "approved_with_conditions", conditions="Deposit data in NOMAD").status_code == 302
+    decided = sent(decide(c, submission_id, "approved_with_conditions", conditions="Deposit data in NOMAD"))
+    assert decided.status_code == 302
     with app.app_context():
         job = db.session.scalar(select(RenderJob).where(RenderJob.submission_id == submission_id))
         assert job.status == "done", job.error
@@ -43,7 +44,7 @@ def test_decision_and_conditions_met_produce_signed_documents(rendering_app, mak
     with app.app_context():
         condition_id = db.session.scalar(select(Condition.id))
     owner.client.post(f"/applications/{submission_id}/conditions/{condition_id}/report", data={"note": "Done"})
-    c.coordinator.client.post(f"/review/conditions/{condition_id}/confirm")
+    sent(c.coordinator.client.post(f"/review/conditions/{condition_id}/confirm"))
     assert state(app, submission_id) == "approved"
     with app.app_context():
         kinds = db.session.scalars(select(Document.kind).where(Document.submission_id == submission_id)
@@ -64,7 +65,7 @@ def test_with_a_queue_the_chair_sees_the_rendering_progress(rendering_app, make_
         assert "/documents/jobs/" in response.headers["Location"]
         progress = c.chair.client.get(response.headers["Location"])
         assert progress.status_code == 200
-        assert "Waiting for the document service" in page_text(progress)
+        assert "Producing the signed assessment…" in page_text(progress)
         assert state(app, submission_id) == "approved"
     finally:
         app.config["REDIS_URL"] = None

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.helpers import assessment_text, comment, decide, in_review, page_text, recommend
+from tests.helpers import assessment_text, comment, decide, in_review, page_text, recommend, sent
 
 FIRST = "Please say who vets requests for the trained weights."
 SECOND = "Could the hyper-parameter search run in a low-carbon region?"
@@ -32,7 +32,7 @@ def _changes_requested(app, make_client):
                                    data={"body": REPLY, "parent_id": thread}).status_code == 302
     for reviewer in (c.reviewer1, c.reviewer2):
         assert recommend(app, submission_id, reviewer, "changes_requested").status_code == 302
-    assert decide(c, submission_id, "changes_requested").status_code == 302
+    assert sent(decide(c, submission_id, "changes_requested")).status_code == 302
     return submission_id, owner, c, thread
 
 

@@ -20,6 +20,7 @@ from tests.helpers import (
     high_risk_answers,
     page_text,
     recommend,
+    sent,
     sign_off,
     state,
     submitted,
@@ -195,7 +196,8 @@ def test_the_signed_assessment_prints_the_sign_off(rendering_app, make_client, t
     assert sign_off(app, submission_id, c.security, control_entry="ML8", licence="yes",
                     trusted_research="concerns_mitigated",
                     conditions="Keep the **candidate list** on the restricted server.").status_code == 302
-    assert decide(c, submission_id, "approved_with_conditions", conditions="Follow the sign-off.").status_code == 302
+    decided = sent(decide(c, submission_id, "approved_with_conditions", conditions="Follow the sign-off."))
+    assert decided.status_code == 302
     text = assessment_text(app, owner.client, submission_id, tmp_path)
     assert "Security sign-off" in text
     assert "Export-control classification ML8" in text

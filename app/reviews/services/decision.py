@@ -164,9 +164,10 @@ def _signature_ok(submission: Submission, actor: User, password: str, *, decided
 def request_assessment_of(submission: Submission, round_number: int, kind: str, actor: User) -> RenderJob | None:
     """Produce the signed assessment for the archive once the decision is committed.
 
-    With Redis this only queues a job; without, it renders in this request. A rendering failure is recorded
-    on the job (and retried) by the documents service, never lost, and never undoes the decision.
+    With Redis this only queues a job; without, it renders once this request's response has been sent, so the
+    response never waits for the PDF. A rendering failure is recorded on the job (and retried) by the documents
+    service, never lost, and never undoes the decision.
     """
     if not current_app.config.get("ASSESSMENT_AUTO_RENDER", True):
         return None
-    return request_assessment(submission.id, round_number, kind, actor.id)
+    return request_assessment(submission.id, round_number, kind, actor.id, deferred=True)
