@@ -128,6 +128,12 @@ def _moved(data: Data, names: Names) -> str:
         f" ({again} question{'s' if again != 1 else ''} to answer again)" if again else "")
 
 
+def _joined(data: Data, names: Names) -> str:
+    recused = ", ".join(str(role).replace("_", " ") for role in data.get("recused_as") or [])
+    return f"joined the team as {data.get('role', 'member')}" + (
+        f", stepping aside from this application as {recused}" if recused else "")
+
+
 def _fixed(words: str) -> Callable[[Data, Names], str]:
     return lambda data, names: words
 
@@ -138,6 +144,8 @@ SENTENCES: dict[str, Callable[[Data, Names], str]] = {
     "answers.saved": _saved,
     "member.invited": lambda d, n: f"invited {d.get('email', 'someone')} to the team as {d.get('role', 'member')}",
     "member.removed": lambda d, n: f"removed {d.get('email', 'someone')} from the team",
+    "team.invitation_accepted": _joined,
+    "team.invitation_declined": lambda d, n: f"declined the invitation to join the team as {d.get('role', 'member')}",
     "submission.submitted": lambda d, n: f"submitted the application{_round(d)}",
     "submission.resubmitted": lambda d, n: f"resubmitted the application{_round(d)}",
     "submission.withdrawn": lambda d, n: f"withdrew the application{_reason(d)}",
