@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core import audit
+from app.core.mail import queue_mail
 from app.core.models import utcnow
 from app.core.permissions import Resource, require
 from app.extensions import db
@@ -63,6 +64,7 @@ def accept(member: SubmissionMember, user: User, *, recusal_confirmed: bool) -> 
     audit.record("team.invitation_accepted", actor=user, object_type="submission", object_id=member.submission_id,
                  submission_id=member.submission_id,
                  data={"email": member.email, "role": member.role, "recused_as": roles})
+    _tell_inviter(member, user, "accepted")
     db.session.commit()
 
 
@@ -71,4 +73,15 @@ def decline(member: SubmissionMember, user: User) -> None:
     db.session.delete(member)
     audit.record("team.invitation_declined", actor=user, object_type="submission", object_id=member.submission_id,
                  submission_id=member.submission_id, data={"email": member.email, "role": member.role})
+    _tell_inviter(member, user, "declined")
     db.session.commit()
+
+
+def _tell_inviter(member: SubmissionMember, user: User, answer: str) -> None:
+    """The person who sent the invitation (the owner when they are gone) learns the answer."""
+    submission = member.submission
+    inviter = db.session.get(User, member.invited_by_id) if member.invited_by_id else None
+    to = inviter if inviter is not None and inviter.active else submission.owner
+    queue_mail(to.email, f"Invitation {answer}: {submission.title}",
+               f"{user.name} ({member.email}) has {answer} your invitation to join the team of the ethics "
+               f"application \"{submission.title}\" as {member.role}.", user_id=to.id)

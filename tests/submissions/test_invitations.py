@@ -126,6 +126,10 @@ def test_declining_removes_the_invitation(app, make_client):
     with app.app_context():
         assert db.session.get(SubmissionMember, member_id) is None
     assert _audited(app, "team.invitation_declined") == [{"email": invitee.user.email, "role": "viewer"}]
+    with app.app_context():
+        told = db.session.scalars(select(OutboxMessage.subject).where(
+            OutboxMessage.recipient == owner.user.email)).all()
+    assert "Invitation declined: Declined project" in told
     assert invitee.client.post(f"/invitations/{member_id}/accept").status_code == 404
     assert invitee.client.get(f"/applications/{submission_id}").status_code == 404
     team = page_text(owner.client.get(f"/applications/{submission_id}/team")).split("People with access", 1)[1]
