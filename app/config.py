@@ -115,6 +115,7 @@ def _web_settings(production: bool) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "EMAIL_CHANGE_MAX_AGE": int(os.environ.get("EMAIL_CHANGE_MAX_AGE", "86400")),
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Decisions produce their signed assessment straight away (queued with Redis, after the response without).
         "ASSESSMENT_AUTO_RENDER": _bool("ASSESSMENT_AUTO_RENDER", True),

@@ -151,7 +151,8 @@ def user_row(app, email: str) -> dict | None:
         user = find_user_by_email(email)
         if user is None:
             return None
-        return {"id": user.id, "email": user.email, "name": user.name, "active": user.active,
+        return {"id": user.id, "email": user.email, "name": user.name, "department": user.department,
+                "active": user.active,
                 "roles": set(user.roles)}
 
 

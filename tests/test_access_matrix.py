@@ -168,6 +168,8 @@ GET_ROUTES = [
     ("/archive", _expect(OFFICE)),
     ("/archive/export", _expect(OFFICE)),
     # Verification is public (the link printed in every PDF); an identifier the archive does not hold is 404.
+    # The link mailed to a new email address is the credential: a broken one is refused alike for everyone.
+    ("/account/email/confirm/not-a-token", _public(400)),
     ("/verify", _public()),
     ("/verify?document=00000000-0000-4000-8000-000000000000", _public(404)),
     ("/admin/users", _expect({"admin"})),
@@ -205,6 +207,8 @@ POST_ROUTES = [
     ("/applications/{s}/feedback/reply", {"body": "an answer", "parent_id": "1"}, TEAM, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/assign", {"reviewer_id": "1"}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/account/expertise", {"expertise": "DFT"}, set(SIGNED_IN), set()),
+    ("/account/details", {"name": "A Person", "department": "Materials"}, set(SIGNED_IN), set()),
+    ("/account/email", {"email": "moving@example.ac.uk"}, set(SIGNED_IN), set()),
     ("/review/applications/{s}/route", {"route": "standard", "reason": "r"}, OFFICE, NOT_STAFF_NOR_TEAM),
     ("/review/applications/{s}/comments", {"body": "hello", "question_id": "B2", "visibility": "committee"},
      COMMITTEE_READERS, NOT_STAFF_NOR_TEAM),

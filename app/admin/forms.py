@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
-from app.auth.forms import expertise_field
+from app.auth.forms import department_field, email_field, expertise_field, name_field
 from app.core.permissions import GRANTABLE_ROLES, ROLES
 
 if TYPE_CHECKING:
@@ -21,8 +21,12 @@ _ROLE_FIELDS = {_role_field_name(role): BooleanField(ROLES[role]) for role in GR
 
 
 class UserAccessForm(FlaskForm):
-    """Roles (one checkbox per grantable role) and whether the account may sign in."""
+    """Name, department and email address, roles (one checkbox per grantable role) and whether the account may
+    sign in."""
 
+    name = name_field()
+    department = department_field()
+    email = email_field()
     active = BooleanField("Account active: the person can sign in")
     expertise = expertise_field()
     submit = SubmitField("Save changes")
@@ -36,12 +40,16 @@ class UserAccessForm(FlaskForm):
     def role_field(self, role: str) -> Any:
         return self[_role_field_name(role)]
 
+    def details(self) -> dict[str, str]:
+        return {"name": self.name.data or "", "department": self.department.data or "", "email": self.email.data or ""}
+
     @classmethod
     def for_user(cls, user: User, **kwargs: Any) -> UserAccessForm:
         """A form preset to the user's current access (request data, when posted, takes precedence)."""
         data: dict[str, Any] = {_role_field_name(role): user.has_role(role) for role in GRANTABLE_ROLES}
         data["active"] = user.active
         data["expertise"] = user.expertise or ""
+        data.update(name=user.name, department=user.department or "", email=user.email)
         return cls(data=data, **kwargs)
 
 

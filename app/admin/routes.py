@@ -32,6 +32,7 @@ def user(user_id: int):
                 active=form.active.data,
                 # A form posted without the field leaves the expertise as it was.
                 expertise=(form.expertise.data or "") if "expertise" in request.form else None,
+                details=form.details() if "email" in request.form else None,
             )
         except AccessRuleError as error:
             if error.field in form:
@@ -47,7 +48,7 @@ def user(user_id: int):
     return render_template(
         "admin/user.html", form=form, target=target, active_sessions=services.live_session_count(target),
         page_title=target.name,
-    )
+    ), 422 if form.errors else 200
 
 
 @bp.route("/outbox")

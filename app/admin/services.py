@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.auth import services as auth_services
 from app.auth.models import User, UserRole, UserSession
 from app.core.audit import record
-from app.core.mail import OutboxMessage
+from app.core.mail import OutboxMessage, queue_mail
 from app.core.permissions import GRANTABLE_ROLES
 from app.extensions import db
 
@@ -54,14 +54,39 @@ class AccessRuleError(Exception):
         self.message = message
 
 
+def _require_free_email(user: User, email: str) -> None:
+    try:
+        auth_services.require_free_email(user, email)
+    except auth_services.EmailTaken:
+        raise AccessRuleError("email", "Another account uses this email address. Enter a different one") from None
+
+
+def update_user_details(user: User, *, actor: User, name: str, department: str, email: str) -> list[str]:
+    """Set the name, department and email address, each change audited, and tell the person by email (at the
+    new address and the old one when it changed); the caller commits. What changed ('details', 'email')."""
+    _require_free_email(user, email)
+    changes = ["details"] if auth_services.update_details(user, actor, name=name, department=department) else []
+    if auth_services.change_email(user, actor, email):
+        changes.append("email")
+    if changes:
+        queue_mail(user.email, "Your Crucible account details were changed",
+                   f"Hello {user.name},\n\nAn administrator changed your Crucible account's details. They are now:"
+                   f"\n\nName: {user.name}\nDepartment: {user.department or 'none'}\nEmail address: {user.email}"
+                   "\n\nIf something is wrong, tell the research office.\n", user_id=user.id)
+    return changes
+
+
 def update_user_access(user: User, *, actor: User, roles: set[str], active: bool,
-                       expertise: str | None = None) -> list[str]:
+                       expertise: str | None = None, details: dict[str, str] | None = None) -> list[str]:
     """Set the user's roles, active flag and (when given) areas of expertise; return what changed ('roles',
     'activated', 'deactivated', 'expertise').
 
     An administrator cannot take away their own admin role or deactivate themselves, so there is always
     someone left who can undo a mistake.
     """
+    if details is not None:
+        # Refused before anything changes, beside the field.
+        _require_free_email(user, details["email"])
     roles = set(roles)
     unknown = roles - set(GRANTABLE_ROLES)
     if unknown:
@@ -99,6 +124,8 @@ def update_user_access(user: User, *, actor: User, roles: set[str], active: bool
 
     if expertise is not None and auth_services.update_expertise(user, actor, expertise):
         changes.append("expertise")
+    if details is not None:
+        changes += update_user_details(user, actor=actor, **details)
 
     if changes:
         db.session.commit()

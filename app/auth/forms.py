@@ -153,3 +153,34 @@ class EnrolForm(FlaskForm):
 class DisableTwoStepForm(FlaskForm):
     current_password = PasswordField("Your password", validators=[DataRequired("Enter your password")])
     submit = SubmitField("Turn off two-step sign-in")
+
+
+def email_field() -> EmailField:
+    """An email address entered by someone else (the administrator's page of a user)."""
+    return _email_field()
+
+
+def name_field() -> StringField:
+    return StringField("Full name", validators=[
+        DataRequired("Enter a full name"),
+        Length(max=NAME_MAX, message=f"Name must be {NAME_MAX} characters or fewer"),
+    ], filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value])
+
+
+def department_field() -> StringField:
+    return StringField("Department (optional)", description="For example: Department of Materials",
+                       validators=[Length(max=NAME_MAX, message=f"Enter {NAME_MAX} characters or fewer")])
+
+
+class DetailsForm(FlaskForm):
+    """The name and department on the account page."""
+    name = name_field()
+    department = department_field()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field("New email address")
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField("Use this email address")

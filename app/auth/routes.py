@@ -10,8 +10,11 @@ from markupsafe import Markup
 
 from app.auth import mfa, services, throttle
 from app.auth.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
     ConfirmRegistrationForm,
+    DetailsForm,
     DisableTwoStepForm,
     EnrolForm,
     ExpertiseForm,
@@ -279,11 +282,13 @@ def account():
     return _render_account(user, form=form)
 
 
-def _render_account(user, form=None, expertise_form=None, status=200):
+def _render_account(user, form=None, expertise_form=None, status=200, details_form=None, email_form=None):
     return render_template(
         "auth/account.html",
         form=form or ChangePasswordForm(user=user),
         expertise_form=expertise_form or ExpertiseForm(expertise=user.expertise),
+        details_form=details_form or DetailsForm(name=user.name, department=user.department or ""),
+        email_form=email_form or ChangeEmailForm(),
         user=user,
         sessions=services.active_sessions(user),
         two_step=mfa.enrolled(user),
@@ -302,6 +307,58 @@ def expertise():
     flash("Your areas of expertise have been saved." if changed else "Nothing was changed.",
           "success" if changed else "info")
     return redirect(url_for("auth.account", _anchor="expertise-heading"))
+
+
+@bp.post("/account/details")
+@allowed(signed_in)
+def details():
+    user = current_user._get_current_object()
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return _render_account(user, details_form=form, status=422)
+    changed = services.set_details(user, name=form.name.data, department=form.department.data or "")
+    flash("Your details have been saved." if changed else "Nothing was changed.", "success" if changed else "info")
+    return redirect(url_for("auth.account", _anchor="details-heading"))
+
+
+@bp.post("/account/email")
+@allowed(signed_in)
+def change_email():
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if services.normalise_email(form.email.data) == user.email:
+            form.email.errors.append("This is already your email address")
+        else:
+            try:
+                services.request_email_change(user, form.email.data)
+            except services.EmailTaken:
+                form.email.errors.append("Another account uses this email address. Enter a different one")
+            else:
+                flash(f"We have sent a link to {form.email.data}. Your email address changes when you open it; "
+                      "until then your account keeps its current one.", "success")
+                return redirect(url_for("auth.account", _anchor="details-heading"))
+    return _render_account(user, email_form=form, status=422)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@public("the link mailed to the new address is the credential")
+def confirm_email_change(token: str):
+    user, new_email, problem = services.email_change_from_token(token)
+    form = ConfirmEmailForm()
+    if user is not None and new_email and form.validate_on_submit():
+        try:
+            services.confirm_email_change(user, new_email)
+        except services.EmailTaken:
+            problem = "taken"
+        else:
+            flash(f"Your email address is now {new_email}.", "success")
+            return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.login"))
+    if problem:
+        return render_template("auth/email_change_invalid.html", problem=problem,
+                               page_title="This link cannot be used"), 400
+    return render_template("auth/confirm_email_change.html", form=form, new_email=new_email,
+                           page_title="Confirm your new email address")
 
 
 @bp.post("/account/mail")

@@ -524,3 +524,116 @@ def set_mail_digest(user: User, digest: bool) -> None:
         record("user.mail_preference_changed", actor=user, object_type="user", object_id=user.id,
                data={"digest": digest})
         db.session.commit()
+
+
+# --- Name, department and email address ---------------------------------------------------------------------
+# A person edits their own name and department at once; a new email address of their own takes effect only when
+# the link mailed to it is followed (proving they read it), and the old address is told. An administrator changes
+# any of the three directly, and the person is told by email.
+
+EMAIL_CHANGE_SALT = "email-change"
+
+
+def update_details(user: User, actor: User, *, name: str, department: str) -> bool:
+    """Set the name and department (whitespace collapsed; an empty department clears it), with the audit event;
+    the caller commits. Whether anything changed."""
+    new_name, new_department = " ".join(name.split()), " ".join(department.split()) or None
+    if (new_name, new_department) == (user.name, user.department):
+        return False
+    record("user.details_changed", actor=actor, object_type="user", object_id=user.id,
+           data={"before": {"name": user.name, "department": user.department},
+                 "after": {"name": new_name, "department": new_department}})
+    user.name, user.department = new_name, new_department
+    return True
+
+
+def set_details(user: User, *, name: str, department: str) -> bool:
+    """The user's own change of their name and department (the account page)."""
+    changed = update_details(user, user, name=name, department=department)
+    if changed:
+        db.session.commit()
+    return changed
+
+
+def _email_change_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=EMAIL_CHANGE_SALT)
+
+
+def require_free_email(user: User, email: str) -> str:
+    """The address normalised; EmailTaken when another account has it."""
+    email = normalise_email(email)
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(email)
+    return email
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address and tell the old one; nothing changes until the link is
+    followed. EmailTaken when another account has the address."""
+    new_email = require_free_email(user, new_email)
+    # The link carries the address it replaces, so it works once: after the change it no longer matches.
+    token = _email_change_serializer().dumps({"user": user.id, "old": user.email, "new": new_email})
+    link = external_url("auth.confirm_email_change", token=token)
+    hours = max(1, current_app.config.get("EMAIL_CHANGE_MAX_AGE", 86400) // 3600)
+    queue_mail(new_email, "Confirm your new Crucible email address",
+               f"Hello {user.name},\n\nYou asked to use this address for your Crucible account instead of "
+               f"{user.email}. Open this link within {hours} hours to confirm it:\n\n{link}\n\n"
+               "Until you do, your account keeps its current address. If you did not ask for this, ignore this "
+               "email.\n", secrets=[link])
+    queue_mail(user.email, "A change of your Crucible email address was requested",
+               f"Hello {user.name},\n\nSomeone signed in to your Crucible account asked to change its email "
+               f"address to {new_email}. The change happens only when the link sent to that address is "
+               "followed; until then this address stays in use.\n"
+               "If this was not you, change your password at once and tell the research office.\n",
+               user_id=user.id)
+    record("user.email_change_requested", actor=user, object_type="user", object_id=user.id,
+           data={"email": user.email, "new_email": new_email})
+    db.session.commit()
+
+
+def email_change_from_token(token: str) -> tuple[User | None, str | None, str | None]:
+    """(user, new address, None) for a valid link; (None, None, 'expired' | 'invalid' | 'used') otherwise."""
+    max_age = current_app.config.get("EMAIL_CHANGE_MAX_AGE", 86400)
+    try:
+        payload = _email_change_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        return None, None, "expired"
+    except BadSignature:
+        return None, None, "invalid"
+    if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
+        return None, None, "invalid"
+    user = db.session.get(User, payload["user"])
+    if user is None or not user.active:
+        return None, None, "invalid"
+    if payload.get("old") != user.email:
+        return None, None, "used"
+    return user, str(payload.get("new", "")), None
+
+
+def change_email(user: User, actor: User | None, new_email: str) -> str | None:
+    """Give the account a new address (from the confirmation link, or an administrator), audited, and tell the
+    old address; the caller commits. EmailTaken when another account has it. The old address, or None when
+    nothing changed."""
+    new_email = require_free_email(user, new_email)
+    old_email = user.email
+    if new_email == old_email:
+        return None
+    user.email = new_email
+    record("user.email_changed", actor=actor, object_type="user", object_id=user.id,
+           data={"before": old_email, "after": new_email})
+    queue_mail(old_email, "Your Crucible email address was changed",
+               f"Hello {user.name},\n\nThe email address of your Crucible account is now {new_email}; this "
+               "address is no longer used for it.\n"
+               "If this was not you, tell the research office at once.\n")
+    return old_email
+
+
+def confirm_email_change(user: User, new_email: str) -> None:
+    """The link was followed: the new address takes effect. EmailTaken when another account took it since."""
+    change_email(user, user, new_email)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken(new_email) from None

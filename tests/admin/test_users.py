@@ -92,7 +92,7 @@ def test_granted_role_takes_effect_for_the_signed_in_user(app, admin_client, mak
 def test_admin_cannot_remove_own_admin_role(app, admin_client):
     me = admin_client.admin
     response = admin_client.post(f"/admin/users/{me.id}", data={"role_reviewer": "y", "active": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "You cannot remove your own administrator role" in page_text(response)
     html = response.get_data(as_text=True)
     assert 'href="#role_admin"' in html
@@ -104,7 +104,7 @@ def test_admin_cannot_remove_own_admin_role(app, admin_client):
 def test_admin_cannot_deactivate_self(app, admin_client):
     me = admin_client.admin
     response = admin_client.post(f"/admin/users/{me.id}", data={"role_admin": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "You cannot deactivate your own account" in page_text(response)
     assert user_row(app, me.email)["active"] is True
     assert is_signed_in(admin_client)
