@@ -311,7 +311,9 @@ class Browse:
             page.evaluate(self.axe_source + "\n;undefined")
         # From the top of the page: axe's target-size treats a sticky bar (the section page's) as if it sat where
         # it is drawn, so controls scrolled under it count as covered (dequelabs/axe-core#3720).
-        scrolled = page.evaluate("() => { const y = window.scrollY; window.scrollTo(0, 0); return y; }")
+        # "instant": Bootstrap makes scrolling smooth, and axe would run while the page is still moving.
+        scrolled = page.evaluate(
+            "() => { const y = window.scrollY; window.scrollTo({top: 0, behavior: 'instant'}); return y; }")
         result = page.evaluate(
             "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
             ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
@@ -319,7 +321,7 @@ class Browse:
             " + n.failureSummary.replace(/\\n/g, ' '))})))",
             AXE_TAGS,
         )
-        page.evaluate("(y) => window.scrollTo(0, y)", scrolled)
+        page.evaluate("(y) => window.scrollTo({top: y, behavior: 'instant'})", scrolled)
         return [f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in result]
 
     # -- people
