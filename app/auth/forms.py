@@ -60,6 +60,8 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
     )
     email = _email_field()
+    department = StringField("Department (optional)", description="For example: Department of Materials",
+                             validators=[Length(max=NAME_MAX, message=f"Enter {NAME_MAX} characters or fewer")])
     password, confirm = _new_password_fields()
     submit = SubmitField("Create account")
 

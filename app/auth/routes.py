@@ -105,7 +105,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         # The same answer, and the same work in this request, whether or not the address has an account.
-        services.request_registration(email=form.email.data, name=form.name.data, password=form.password.data)
+        services.request_registration(email=form.email.data, name=form.name.data, password=form.password.data,
+                                      department=form.department.data or "")
         g.crucible_registration_requested = True
         flash(REGISTRATION_SENT, "info")
         return redirect(url_for("auth.login"))

@@ -110,7 +110,8 @@ def touch_session(user: User) -> None:
 # --- Accounts ------------------------------------------------------------------------------------
 
 def create_user(*, email: str, name: str, password: str | None, roles=(), actor=None,
-                action: str = "user.created", password_hash: str | None = None) -> User:
+                action: str = "user.created", password_hash: str | None = None,
+                department: str | None = None) -> User:
     """Create an account (roles beyond 'applicant' optional) and audit it; the caller has checked the password."""
     email = normalise_email(email)
     unknown = set(roles) - set(GRANTABLE_ROLES) - {"applicant"}
@@ -118,7 +119,7 @@ def create_user(*, email: str, name: str, password: str | None, roles=(), actor=
         raise AccountRuleError(f"Unknown role: {', '.join(sorted(unknown))}")
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
-    user = User(email=email, name=name.strip(), active=True)
+    user = User(email=email, name=name.strip(), department=department or None, active=True)
     if password_hash is not None:
         user.password_hash = password_hash
     else:
@@ -138,7 +139,7 @@ def create_user(*, email: str, name: str, password: str | None, roles=(), actor=
         actor=actor if actor is not None else (user if action == "user.registered" else None),
         object_type="user",
         object_id=user.id,
-        data={"email": user.email, "name": user.name, "roles": sorted(user.roles)},
+        data={"email": user.email, "name": user.name, "department": user.department, "roles": sorted(user.roles)},
     )
     db.session.commit()
     return user
@@ -407,14 +408,15 @@ def deferred_password_reset(email: str, ip: str | None) -> None:
 REGISTRATION_PURPOSE = "registration link"
 
 
-def request_registration(*, email: str, name: str, password: str) -> None:
+def request_registration(*, email: str, name: str, password: str, department: str = "") -> None:
     """Hash the password here (the same cost for every address) and leave the rest for after the response."""
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     after_response(deferred_registration, normalise_email(email)[:320], name.strip(),
-                   generate_password_hash(password, method=method), request.remote_addr)
+                   generate_password_hash(password, method=method), request.remote_addr,
+                   " ".join(department.split())[:200])
 
 
-def deferred_registration(email: str, name: str, password_hash: str, ip: str | None) -> None:
+def deferred_registration(email: str, name: str, password_hash: str, ip: str | None, department: str = "") -> None:
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -431,7 +433,8 @@ def deferred_registration(email: str, name: str, password_hash: str, ip: str | N
                data={"email": email, "reason": "email_taken", "ip": ip})
     else:
         token = fernet(REGISTRATION_PURPOSE).encrypt(
-            json.dumps({"email": email, "name": name, "password_hash": password_hash}).encode()
+            json.dumps({"email": email, "name": name, "password_hash": password_hash,
+                        "department": department}).encode()
         ).decode()
         link = external_url("auth.confirm_registration", token=token)
         hours = max(1, current_app.config.get("REGISTRATION_LINK_MAX_AGE", 86400) // 3600)
@@ -472,8 +475,11 @@ def registration_from_token(token: str) -> tuple[dict | None, str | None]:
 
 def complete_registration(details: dict) -> User:
     """Create the account the link describes (it starts as an applicant only); EmailTaken if made meanwhile."""
+    # Links mailed before the department was asked for carry none.
+    department = details.get("department")
     return create_user(email=details["email"], name=details["name"], password=None,
-                       password_hash=details["password_hash"], action="user.registered")
+                       password_hash=details["password_hash"], action="user.registered",
+                       department=department if isinstance(department, str) else None)
 
 
 def reset_password(user: User, new_password: str) -> int:

@@ -39,7 +39,7 @@ def test_register_by_mailed_link_signs_in_and_redirects_to_dashboard(app, client
     assert response.location == "/"
     user = user_row(app, "r.franklin@example.ac.uk")
     assert user is not None and user["email"] == "r.franklin@example.ac.uk"
-    assert user["name"] == "Rosalind Franklin"
+    assert user["name"] == "Rosalind Franklin" and user["department"] is None
     assert user["roles"] == {"applicant"}
     assert is_signed_in(client)
     [event] = audit_events(app, "user.registered")
@@ -51,6 +51,15 @@ def test_register_by_mailed_link_signs_in_and_redirects_to_dashboard(app, client
     other = app.test_client()
     signed_in = other.post("/login", data={"email": "r.franklin@example.ac.uk", "password": GOOD})
     assert signed_in.status_code == 302 and is_signed_in(other)
+
+
+def test_registration_asks_for_the_department_and_keeps_it(app, client):
+    html = client.get("/register").get_data(as_text=True)
+    assert '<label class="form-label fw-semibold" for="department">Department (optional)</label>' in html
+    assert register(client, app, form(department="  Department of   Materials ")).status_code == 302
+    assert user_row(app, "r.franklin@example.ac.uk")["department"] == "Department of Materials"
+    [event] = audit_events(app, "user.registered")
+    assert event["data"]["department"] == "Department of Materials"
 
 
 def test_opening_the_link_does_not_create_the_account_until_the_button(app, client):
