@@ -1,38 +1,22 @@
-"""Geometry of the bar charts drawn as SVG on the server (no script): the `bar_chart` macro of charts.html
-on pages, and the signed assessment's risk chart. Plain dicts in, plain dicts out."""
+"""Geometry of the bar charts drawn on the server (no script): the `bar_chart` macro of charts.html on pages
+(text as HTML, each bar a small SVG), and the signed assessment's risk chart (one SVG on a fixed-width A4 page).
+Plain dicts in, plain dicts out."""
 from __future__ import annotations
 
 from typing import Any
 
-CHART_WIDTH = 480
-BAR_HEIGHT = 22
-BAR_GAP = 8
-LABEL_WIDTH = 150
 TIER_POINTS_MAX = 9  # the tier chart's scale; longer bars are clipped and labelled with their real value
 
 
 def chart(bars: list[tuple[str, float, str]], title: str) -> dict[str, Any]:
-    """A horizontal bar chart drawn as SVG by the `bar_chart` macro: (label, value, value text) per bar."""
+    """A horizontal bar chart for the `bar_chart` macro: (label, value, value text) per bar. Labels and values
+    are page text beside each bar, so they keep the page's size at every width; a bar's length is its share of
+    the largest, in percent (a bar of any value above nothing stays visible)."""
     largest = max((value for _, value, _ in bars), default=0) or 1
-    plot = CHART_WIDTH - LABEL_WIDTH - 90
-    rows = []
-    for index, (label, value, text) in enumerate(bars):
-        rows.append({
-            "label": label,
-            "text": text,
-            "y": index * (BAR_HEIGHT + BAR_GAP),
-            "width": max(1.0, round(plot * value / largest, 1)) if value > 0 else 0,
-            "text_y": index * (BAR_HEIGHT + BAR_GAP) + BAR_HEIGHT * 0.7,
-        })
-    return {
-        "title": title,
-        "rows": rows,
-        "width": CHART_WIDTH,
-        "height": max(1, len(rows)) * (BAR_HEIGHT + BAR_GAP),
-        "label_width": LABEL_WIDTH,
-        "bar_height": BAR_HEIGHT,
-        "description": "; ".join(f"{row['label']}: {row['text']}" for row in rows),
-    }
+    rows = [{"label": label, "text": text,
+             "percent": max(1.0, round(100 * value / largest, 1)) if value > 0 else 0}
+            for label, value, text in bars]
+    return {"title": title, "rows": rows}
 
 
 def tier_chart(categories: list[dict[str, Any]]) -> dict[str, Any]:

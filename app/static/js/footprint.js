@@ -97,40 +97,40 @@
     if (element) { element.textContent = text; }
   }
 
+  // The same chart as the server's (templates/charts.html): text in a grid, each bar a stretched SVG.
   function drawChart(results) {
     const holder = statement.querySelector("[data-fp-chart]");
     const svgNS = "http://www.w3.org/2000/svg";
-    const width = 480, labelWidth = 150, barHeight = 22, gap = 8, plot = width - labelWidth - 90;
     const largest = Math.max(...results.map((r) => r.co2e), 0) || 1;
-    const svg = document.createElementNS(svgNS, "svg");
-    const height = Math.max(1, results.length) * (barHeight + gap);
-    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    svg.setAttribute("width", "100%");
-    svg.setAttribute("role", "img");
-    const description = results.map((r) => r.label + ": " + formatCarbon(r.co2e)).join("; ");
-    svg.setAttribute("aria-label", "Carbon footprint by stage: " + description);
-    results.forEach((r, index) => {
-      const y = index * (barHeight + gap);
-      const barWidth = r.co2e > 0 ? Math.max(1, plot * r.co2e / largest) : 0;
-      const label = document.createElementNS(svgNS, "text");
-      label.setAttribute("x", "0"); label.setAttribute("y", String(y + barHeight * 0.7));
-      label.setAttribute("font-size", "13"); label.setAttribute("fill", "#212529");
-      label.textContent = r.label.length > 22 ? r.label.slice(0, 21) + "…" : r.label;
+    const list = document.createElement("dl");
+    list.className = "bar-chart-rows";
+    results.forEach((r) => {
+      const label = document.createElement("dt");
+      label.className = "bar-chart-label";
+      label.textContent = r.label;
+      const barCell = document.createElement("dd");
+      barCell.className = "bar-chart-bar";
+      const svg = document.createElementNS(svgNS, "svg");
+      svg.setAttribute("viewBox", "0 0 100 1");
+      svg.setAttribute("preserveAspectRatio", "none");
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("focusable", "false");
       const bar = document.createElementNS(svgNS, "rect");
-      bar.setAttribute("x", String(labelWidth)); bar.setAttribute("y", String(y));
-      bar.setAttribute("width", String(barWidth)); bar.setAttribute("height", String(barHeight));
-      bar.setAttribute("fill", "#1d3557");
-      const value = document.createElementNS(svgNS, "text");
-      value.setAttribute("x", String(labelWidth + barWidth + 6)); value.setAttribute("y", String(y + barHeight * 0.7));
-      value.setAttribute("font-size", "13"); value.setAttribute("fill", "#212529");
+      bar.setAttribute("width", String(r.co2e > 0 ? Math.max(1, 100 * r.co2e / largest) : 0));
+      bar.setAttribute("height", "1");
+      svg.append(bar);
+      barCell.append(svg);
+      const value = document.createElement("dd");
+      value.className = "bar-chart-value";
       value.textContent = formatCarbon(r.co2e);
-      svg.append(label, bar, value);
+      list.append(label, barCell, value);
     });
     const figure = document.createElement("figure");
+    figure.className = "bar-chart mb-3";
     const caption = document.createElement("figcaption");
-    caption.className = "small text-body-secondary";
-    caption.textContent = "Carbon footprint by stage: " + description;
-    figure.append(svg, caption);
+    caption.className = "small text-body-secondary mb-1";
+    caption.textContent = "Carbon footprint by stage";
+    figure.append(caption, list);
     holder.replaceChildren(figure);
   }
 
