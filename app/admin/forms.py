@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
 from app.auth.forms import department_field, email_field, expertise_field, name_field
-from app.core.permissions import GRANTABLE_ROLES, ROLES
+from app.core.permissions import EXTRA_REVIEWER_ROLES, GRANTABLE_ROLES, ROLES
+from app.questionnaires.loader import get_policy
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -16,8 +17,18 @@ def _role_field_name(role: str) -> str:
     return f"role_{role}"
 
 
+# The institution policy the questionnaires name, which says what its extra reviewer roles are called.
+INSTITUTION_POLICY = "default"
+
+
+def role_label(role: str) -> str:
+    """A role as the admin's page names it: an extra reviewer's as the institution policy does."""
+    named = get_policy(INSTITUTION_POLICY).roles
+    return named[role].label if role in EXTRA_REVIEWER_ROLES and role in named else ROLES[role]
+
+
 # One checkbox per grantable role, added to the form below its class; made first, so they come first on the page.
-_ROLE_FIELDS = {_role_field_name(role): BooleanField(ROLES[role]) for role in GRANTABLE_ROLES}
+_ROLE_FIELDS = {_role_field_name(role): BooleanField(role_label(role)) for role in GRANTABLE_ROLES}
 
 
 class UserAccessForm(FlaskForm):

@@ -36,18 +36,26 @@ ROLES: dict[str, str] = {
     "deputy_chair": "Deputy chair (decides when the chair is recused)",
     "coordinator": "Research office coordinator",
     "security_officer": "Security officer (export control / Trusted Research)",
+    # The extra reviewers the institution policy asks for (questionnaires/policy/default.yaml, `roles`), with
+    # its labels; the admin's page reads them from the policy.
+    "sustainability_reviewer": "Sustainability reviewer",
+    "data_steward": "Data steward (research data management)",
     "admin": "Administrator",
 }
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "applicant")
 # The groups the features' predicates are written with; each is named once, here.
-COMMITTEE_ROLES = frozenset({"reviewer", "chair", "deputy_chair", "coordinator", "security_officer", "admin"})
+# The extra reviewers the institution policy asks for, beside the route's reviewers.
+EXTRA_REVIEWER_ROLES = frozenset({"sustainability_reviewer", "data_steward"})
+COMMITTEE_ROLES = frozenset({"reviewer", "chair", "deputy_chair", "coordinator", "security_officer", "admin",
+                             *EXTRA_REVIEWER_ROLES})
 # The research office: runs the queue, assigns reviewers, keeps the archive.
 OFFICE_ROLES = frozenset({"coordinator", "admin"})
 # See every application under review and every decision, without being assigned to it (the deputy chair too:
 # they decide whenever the chair is recused).
 OVERSIGHT_ROLES = frozenset({"chair", "deputy_chair", "coordinator", "admin"})
-# Can be asked to review: the reviewer pool (reviewers and the chair) and the security officer's sign-off.
-REVIEWING_ROLES = frozenset({"reviewer", "chair", "security_officer"})
+# Can be asked to review: the reviewer pool (reviewers and the chair), the security officer's sign-off and the
+# extra reviewers.
+REVIEWING_ROLES = frozenset({"reviewer", "chair", "security_officer", *EXTRA_REVIEWER_ROLES})
 
 
 class Principal(Protocol):

@@ -25,6 +25,8 @@ DEMO_USERS = [
     ("deputy@example.ac.uk", "Dr Ines Carvalho", ["deputy_chair", "reviewer"], "demo-deputy-committee"),
     ("coordinator@example.ac.uk", "Jo Whitfield", ["coordinator"], "demo-coordinator-office"),
     ("security@example.ac.uk", "Mark Adeyemi", ["security_officer"], "demo-security-trusted"),
+    ("sustainability@example.ac.uk", "Dr Freya Holm", ["sustainability_reviewer"], "demo-sustainability-carbon"),
+    ("steward@example.ac.uk", "Kwame Mensah", ["data_steward"], "demo-steward-fair"),
     ("admin@example.ac.uk", "Research Systems Admin", ["admin"], "demo-admin-crucible"),
 ]
 
@@ -35,6 +37,8 @@ DEMO_EXPERTISE = {
     "chair@example.ac.uk": "Research ethics, energetic materials, dual-use research of concern",
     "deputy@example.ac.uk": "Self-driving laboratories, robotics safety, data protection",
     "security@example.ac.uk": "Export control, Trusted Research, UK Strategic Export Control Lists",
+    "sustainability@example.ac.uk": "Green Algorithms footprints, HPC energy use, carbon reduction plans",
+    "steward@example.ac.uk": "Research data management, FAIR data, licences and data management plans",
 }
 
 LOW_RISK_ANSWERS = {

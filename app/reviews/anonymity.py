@@ -2,7 +2,8 @@
 
 By default reviewers are anonymous to the team: each is "Reviewer 1", "Reviewer 2", ... numbered per application
 in the order they were first assigned, so a reviewer keeps their number across rounds and in every copy of the
-assessment; the security officer is "Security officer" and anyone else on the committee "Committee". An
+assessment; the security officer is "Security officer", an extra reviewer the policy asked for is named by their
+role ("Sustainability reviewer") and anyone else on the committee "Committee". An
 institution that names reviewers to applicants sets REVIEWERS_NAMED_TO_APPLICANT, and the name follows the role
 ("Reviewer 1: Prof. Helen Marsh"). The chair's signature under a decision always carries their name: a signed
 decision names its signer. Committee pages always show names.
@@ -17,8 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.core.permissions import ROLES
 from app.extensions import db
-from app.reviews.models import Assignment
+from app.reviews.models import EXTRA_REVIEW_KINDS, Assignment
 from app.submissions.models import Submission
 
 COMMITTEE = "Committee"
@@ -41,6 +43,8 @@ def committee_roles(submission_id: int) -> dict[int, str]:
             continue
         if kind == "security":
             roles[reviewer_id] = SECURITY_OFFICER
+        elif kind in EXTRA_REVIEW_KINDS:
+            roles[reviewer_id] = ROLES[EXTRA_REVIEW_KINDS[kind]]
         else:
             reviewers += 1
             roles[reviewer_id] = f"Reviewer {reviewers}"

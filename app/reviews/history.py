@@ -73,8 +73,13 @@ def _due(data: Data) -> str:
         return ""
 
 
+# What an assignment's kind asks its reviewer to be, as the history says it.
+_KIND_NAMES = {"security": "security officer", "sustainability": "sustainability reviewer",
+               "data_steward": "data steward"}
+
+
 def _assigned(data: Data, names: Names) -> str:
-    role = "security officer" if data.get("kind") == "security" else "reviewer"
+    role = _KIND_NAMES.get(str(data.get("kind")), "reviewer")
     who = names.get(str(data.get("reviewer")), data.get("reviewer") or "someone")
     return f"asked {who} to review as {role}{_due(data)}{_round(data)}"
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.core.models import UTCDateTime, one_of, utcnow
+from app.core.permissions import ROLES
 from app.extensions import Model
 from app.reviews.export_control import TRUSTED_RESEARCH_OUTCOMES
 from app.submissions.models import Submission
@@ -32,8 +33,15 @@ RECOMMENDATIONS = {
     "changes_requested": "Changes requested",
     "reject": "Reject",
 }
-# reviewer: an ordinary review; security: the export-control / Trusted Research sign-off.
-ASSIGNMENT_KINDS = ("reviewer", "security")
+# The extra reviews the institution policy asks for (its `extra_reviewers`): kind -> the account role asked.
+EXTRA_REVIEW_KINDS = {"sustainability": "sustainability_reviewer", "data_steward": "data_steward"}
+# reviewer: an ordinary review; security: the export-control / Trusted Research sign-off; then the extra reviews,
+# each recommending as a reviewer does.
+ASSIGNMENT_KINDS = ("reviewer", "security", *EXTRA_REVIEW_KINDS)
+RECOMMENDING_KINDS = frozenset({"reviewer", *EXTRA_REVIEW_KINDS})
+# Who may be asked for each kind of assignment.
+KIND_ROLES: dict[str, tuple[str, ...]] = {"reviewer": ("reviewer", "chair"), "security": ("security_officer",),
+                                          **{kind: (role,) for kind, role in EXTRA_REVIEW_KINDS.items()}}
 COI_NONE = "none"
 COI_DECLARED = "declared"
 COI_STATES = ("pending", COI_NONE, COI_DECLARED)
@@ -80,6 +88,12 @@ class Assignment(Model):
     submission: Mapped[Submission] = relationship(viewonly=True)
     # A security officer's assignment: their sign-off, once given (loaded with the active assignments).
     signoff: Mapped[SecuritySignoff | None] = relationship(viewonly=True, uselist=False)
+
+    @property
+    def extra_role_label(self) -> str | None:
+        """An extra reviewer is listed by their role ("Sustainability reviewer"); an ordinary one is not."""
+        role = EXTRA_REVIEW_KINDS.get(self.kind)
+        return ROLES[role] if role else None
 
 
 class SecuritySignoff(Model):

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from app.core.permissions import OFFICE_ROLES, OVERSIGHT_ROLES, REVIEWING_ROLES
-from app.reviews.models import Assignment, Comment, Condition
+from app.reviews.models import RECOMMENDING_KINDS, Assignment, Comment, Condition
 from app.submissions.models import Submission
 from app.submissions.permissions import EDITING_ROLES, can_see_application, is_team_member, team_role
 from app.submissions.workflow import State
@@ -178,8 +178,9 @@ def _may_conclude(user: Any, assignment: Assignment) -> bool:
 
 
 def can_review(user: Any, assignment: Assignment) -> bool:
-    """Recommend: a reviewer's assignment (the security officer signs off on a form of their own)."""
-    return assignment.kind == "reviewer" and _may_conclude(user, assignment)
+    """Recommend: a reviewer's or an extra reviewer's assignment (the security officer signs off on a form of
+    their own)."""
+    return assignment.kind in RECOMMENDING_KINDS and _may_conclude(user, assignment)
 
 
 def can_sign_off(user: Any, assignment: Assignment) -> bool:

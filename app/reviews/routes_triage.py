@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
@@ -12,7 +12,7 @@ from app.core.forms import ConfirmForm, choices
 from app.core.permissions import allowed
 from app.reviews import services
 from app.reviews.forms import AssignForm, ConditionSendBackForm, QueueFilterForm, RouteForm
-from app.reviews.models import Assignment
+from app.reviews.models import ASSIGNMENT_KINDS, Assignment
 from app.reviews.permissions import can_open_queue, can_triage, can_unassign
 from app.reviews.services import ASSIGNMENT
 from app.reviews.web import bp, flash_back_to, if_rule_broken, table_state, wants_fragment
@@ -70,10 +70,11 @@ def triage(submission: Submission):
 
 
 def render_triage(submission, route_form=None, assign_form=None, security_form=None, send_back_form=None,
-                  send_back_id=None, status=200, chair=None):
+                  send_back_id=None, status=200, chair=None, extra_form=None, confirm_start=None):
     """The page; a refused form is drawn again with what was typed and the message beside the field (a refused
-    sending back: `send_back_form`, for condition `send_back_id`); `chair`: the chair about to be assigned as a
-    reviewer, whose assignment is confirmed first."""
+    sending back: `send_back_form`, for condition `send_back_id`; a refused extra reviewer's: `extra_form`);
+    `chair`: the chair about to be assigned as a reviewer, whose assignment is confirmed first; `confirm_start`:
+    the extra reviewers still missing when the review is started, which the office confirms."""
     route_form = route_form or RouteForm(route=submission.route)
     assign_form = assign_form or AssignForm(kind="reviewer")
     candidates = services.reviewer_candidates(submission, "reviewer")
@@ -90,13 +91,36 @@ def render_triage(submission, route_form=None, assign_form=None, security_form=N
         missing=services.review_requirements(submission) if submission.state == workflow.State.SUBMITTED else [],
         confirm=ConfirmForm(), send_back_form=send_back_form or ConditionSendBackForm(), send_back_id=send_back_id,
         can_assign=workflow.can("assign", submission.state), page_title=f"Triage {submission.reference}",
+        extra_pools=_extra_pools(submission, extra_form), confirm_start=confirm_start,
     ), status
 
 
-def _pool_choices(candidates: list[services.Candidate], kind: str):
+class ExtraPool(NamedTuple):
+    """A needed extra reviewer on the triage page: why, who is assigned, and the form and pool to assign from."""
+    need: services.ExtraNeed
+    assigned: list[Assignment]
+    form: AssignForm
+    candidates: list[services.Candidate]
+
+
+def _extra_pools(submission: Submission, refused: AssignForm | None) -> list[ExtraPool]:
+    """One pool per extra reviewer the round needs, each form under its kind's prefix (`<kind>-reviewer_id`)."""
+    current = [a for a in services.active_assignments(submission) if a.coi_status != "declared"]
+    pools = []
+    for need in services.extra_reviewers_needed(submission):
+        form = refused if refused is not None and refused.kind.data == need.kind else \
+            AssignForm(kind=need.kind, prefix=need.kind)
+        candidates = services.reviewer_candidates(submission, need.kind)
+        form.reviewer_id.choices = _pool_choices(candidates, need.kind, need.label)
+        pools.append(ExtraPool(need, [a for a in current if a.kind == need.kind], form, candidates))
+    return pools
+
+
+def _pool_choices(candidates: list[services.Candidate], kind: str, label: str = ""):
     """The people who may be assigned, after a placeholder: without one, pressing Assign without choosing would
     assign whoever happens to be listed first."""
-    placeholder = "Choose a security officer" if kind == "security" else "Choose a reviewer"
+    placeholder = "Choose a security officer" if kind == "security" else \
+        f"Choose a {label[:1].lower()}{label[1:]}" if label else "Choose a reviewer"
     return choices([("", placeholder), *((c.user.id, c.user.name) for c in candidates)])
 
 
@@ -124,14 +148,14 @@ def override_route(submission: Submission):
 @bp.post("/review/applications/<int:submission_id>/assign")
 @allowed(can_triage, load=APPLICATION)
 def assign(submission: Submission):
-    kind = "security" if request.form.get("security-kind") == "security" else "reviewer"
-    form = AssignForm(prefix="security") if kind == "security" else AssignForm()
+    kind = _posted_kind()
+    form = AssignForm() if kind == "reviewer" else AssignForm(prefix=kind)
     candidates = services.reviewer_candidates(submission, kind)
     form.reviewer_id.choices = _pool_choices(candidates, kind)
 
     def show_form():
-        return render_triage(submission, **({"security_form": form} if kind == "security" else {"assign_form": form}),
-                              status=422)
+        drawn = {"reviewer": "assign_form", "security": "security_form"}.get(kind, "extra_form")
+        return render_triage(submission, **{drawn: form}, status=422)
 
     if not form.validate_on_submit():
         return show_form()
@@ -154,6 +178,12 @@ def assign(submission: Submission):
     return redirect(url_for(".triage", submission_id=submission.id))
 
 
+def _posted_kind() -> str:
+    """The kind of assignment the form asks for: every form but the reviewers' names its fields `<kind>-...`."""
+    return next((kind for kind in ASSIGNMENT_KINDS if kind != "reviewer" and request.form.get(f"{kind}-kind") == kind),
+                "reviewer")
+
+
 @bp.post("/review/assignments/<int:assignment_id>/unassign")
 @allowed(can_unassign, load=ASSIGNMENT)
 def unassign(assignment: Assignment):
@@ -174,7 +204,11 @@ def start_review(submission: Submission):
     if submission.state == workflow.State.IN_REVIEW:
         flash("Review has started.", "success")  # a repeated click
         return redirect(url_for(".triage", submission_id=submission.id))
+    confirmed = request.form.get("confirm_without_extras") == "yes"
+    missing_extras = [] if confirmed else services.missing_extra_reviewers(submission)
+    if missing_extras and not services.review_requirements(submission):
+        return render_triage(submission, confirm_start=missing_extras)
     if_rule_broken(_back_to_triage(submission))
-    services.start_review(submission, current_user)
+    services.start_review(submission, current_user, without_extras_confirmed=confirmed)
     flash("Review has started; the reviewers have been told.", "success")
     return redirect(url_for(".triage", submission_id=submission.id))

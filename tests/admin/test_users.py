@@ -139,3 +139,16 @@ def test_admin_post_without_csrf_token_is_rejected(app, admin_client):
     response = admin_client.post(f"/admin/users/{target.id}", data={"role_admin": "y", "active": "y"}, csrf=False)
     assert response.status_code == 400
     assert user_row(app, target.email)["roles"] == {"applicant"}
+
+
+def test_admin_grants_the_extra_reviewer_roles_the_policy_names(app, admin_client):
+    target = make_user(app, "reviewer")
+    html = admin_client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    assert '<label class="form-check-label" for="role_sustainability_reviewer">Sustainability reviewer</label>' in html
+    assert ('<label class="form-check-label" for="role_data_steward">Data steward (research data management)'
+            '</label>') in html
+    response = admin_client.post(f"/admin/users/{target.id}", data={
+        "role_reviewer": "y", "role_sustainability_reviewer": "y", "role_data_steward": "y", "active": "y"})
+    assert response.status_code == 302
+    assert user_row(app, target.email)["roles"] == {"applicant", "reviewer", "sustainability_reviewer",
+                                                    "data_steward"}

@@ -3,7 +3,8 @@ recommendations, decisions and conditions. Each function checks permission and s
 writes the audit event and queues the mail, in one transaction.
 
 One module per audience (triage: the research office; reviewing: the reviewers; decision: the chair;
-conditions), over what they all read (records) and the mail they send (notifications); imported in that order,
+conditions), over what they all read (records), the extra reviewers a round needs (extras) and the mail they
+send (notifications); imported in that order,
 none imports one after it. Callers use this package's names."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.reviews.services.decision import (
     decide,
     decision_blockers,
 )
+from app.reviews.services.extras import ExtraNeed, extra_reviewers_needed, missing_extra_reviewers
 from app.reviews.services.notifications import notify, send_reminders
 from app.reviews.services.records import (
     ASSIGNMENT,
@@ -83,6 +85,8 @@ __all__ = [
     "QUEUE_FLAGS", "Candidate", "chair_to_confirm", "queue_csv", "reviewer_candidates",
     # Committee members on the team, recused.
     "RecusedMember", "recused_team_members",
+    # The extra reviewers the institution policy asks for.
+    "ExtraNeed", "extra_reviewers_needed", "missing_extra_reviewers",
     # What a conflict of interest is judged on.
     "ConflictFacts", "conflict_facts",
 ]

@@ -15,11 +15,12 @@ from app.core.csvfile import stream_csv
 from app.core.models import utcnow
 from app.core.permissions import ROLES, require
 from app.extensions import db
-from app.reviews.models import COI_DECLARED, Assignment, Condition
+from app.reviews.models import COI_DECLARED, KIND_ROLES, Assignment, Condition
 from app.reviews.permissions import (
     can_triage,
     can_unassign,
 )
+from app.reviews.services.extras import missing_extra_reviewers
 from app.reviews.services.notifications import link, notify, notify_team
 from app.reviews.services.records import REVIEW_DAYS, ReviewRuleError, active_assignments
 from app.submissions import workflow
@@ -208,7 +209,8 @@ class Candidate(NamedTuple):
 
 # The roles a candidate is described by, in this order.
 _CANDIDATE_ROLES = {"chair": "Chair", "deputy_chair": "Deputy chair", "reviewer": "Reviewer",
-                    "security_officer": "Security officer"}
+                    "security_officer": "Security officer", "sustainability_reviewer": "Sustainability reviewer",
+                    "data_steward": "Data steward"}
 
 
 class RecusedMember(NamedTuple):
@@ -260,8 +262,7 @@ def chair_to_confirm(reviewer_id: int | None, kind: str) -> User | None:
 def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
     """Active users who could review this application: holders of the role, minus its own team and minus those
     already asked in this round (assigned, or recused for a conflict of interest), who cannot be asked again."""
-    role = "security_officer" if kind == "security" else "reviewer"
-    roles = (role, "chair") if kind == "reviewer" else (role,)
+    roles = KIND_ROLES[kind]
     already_asked = select(Assignment.id).where(
         Assignment.submission_id == submission.id, Assignment.round_number == submission.round_number,
         Assignment.kind == kind, Assignment.reviewer_id == User.id,
@@ -272,6 +273,11 @@ def reviewer_pool(submission: Submission, kind: str = "reviewer") -> list[User]:
         .distinct().order_by(User.name).options(selectinload(User.role_grants))
     ).all()
     return [u for u in users if not is_team_member(u, submission)]
+
+
+# Who is refused when not holding a kind's role: "... is not <the name>".
+POOL_NAMES = {"reviewer": "in the reviewer pool", "security": "a security officer",
+              "sustainability": "a sustainability reviewer", "data_steward": "a data steward"}
 
 
 def override_route(submission: Submission, actor: User, route: str, reason: str) -> None:
@@ -302,11 +308,8 @@ def assign(submission: Submission, actor: User, reviewer_id: int, *, kind: str =
         raise ReviewRuleError("Choose a reviewer from the list.")
     if is_team_member(reviewer, submission):
         raise ReviewRuleError(f"{reviewer.name} is on this application's team and cannot review it.")
-    needed_role = "security_officer" if kind == "security" else None
-    if needed_role and not reviewer.has_role(needed_role):
-        raise ReviewRuleError(f"{reviewer.name} is not a security officer.")
-    if kind == "reviewer" and not reviewer.has_any_role("reviewer", "chair"):
-        raise ReviewRuleError(f"{reviewer.name} is not in the reviewer pool.")
+    if not reviewer.has_any_role(*KIND_ROLES[kind]):
+        raise ReviewRuleError(f"{reviewer.name} is not {POOL_NAMES[kind]}.")
     if kind == "reviewer" and reviewer.has_role("chair") and not chair_confirmed:
         raise ReviewRuleError(f"{reviewer.name} chairs the committee: confirm before assigning them as a reviewer.")
     existing = db.session.scalar(select(Assignment).where(
@@ -368,17 +371,23 @@ def review_requirements(submission: Submission) -> list[str]:
     return missing
 
 
-def start_review(submission: Submission, actor: User) -> None:
+def start_review(submission: Submission, actor: User, *, without_extras_confirmed: bool = False) -> None:
+    """Start the review once the route's reviewers are assigned. A needed extra reviewer still missing is only
+    a warning (the institution may have nobody in the role), which the office confirms."""
     require(can_triage, actor, submission)
     lock(submission)
     target = workflow.next_state("start_review", submission.state)
     missing = review_requirements(submission)
     if missing:
         raise ReviewRuleError(" ".join(missing))
+    without = [need.role for need in missing_extra_reviewers(submission)]
+    if without and not without_extras_confirmed:
+        raise ReviewRuleError("Confirm starting the review without the extra reviewers the policy asks for.")
     submission.state = target.value
     submission.updated_at = utcnow()
     audit.record("review.started", actor=actor, object_type="submission", object_id=submission.id,
-                 submission_id=submission.id, data={"route": submission.route, "round": submission.round_number})
+                 submission_id=submission.id, data={"route": submission.route, "round": submission.round_number,
+                       **({"without_extra_reviewers": without} if without else {})})
     route = workflow.ROUTES[submission.route or "standard"]
     expected = submission.due_on.strftime("%-d %B %Y") if submission.due_on else "the due date"
     notify_team(submission, f"{submission.reference} is in review",
