@@ -146,6 +146,8 @@ def _round_part(round_: Round) -> dict[str, Any]:
         "number": round_.number,
         "submitted_at": _utc(round_.submitted_at),
         "submitted_at_iso": _iso(round_.submitted_at),
+        # The declaration is dated by the submission that made it, not by the date typed in it.
+        "declared_on": _utc(round_.submitted_at).split(",")[0],
         "sha256": round_.sha256,
         "route": ROUTES.get(round_.route, round_.route),
         "overall_tier": round_.overall_tier,
