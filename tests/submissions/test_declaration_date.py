@@ -3,7 +3,7 @@ check your answers once submitted, and printed in the signed assessment."""
 from __future__ import annotations
 
 from app.core.models import utcnow
-from tests.helpers import assessment_text, create_application, decide, in_review, page_text, recommend, submitted
+from tests.helpers import assessment_text, create_application, decide, in_review, page_text, recommend, sent, submitted
 
 
 def _today() -> str:
@@ -31,7 +31,5 @@ def test_the_signed_assessment_prints_the_declaration_date(rendering_app, make_c
     submission_id, owner, c = in_review(app, make_client)
     for reviewer in (c.reviewer1, c.reviewer2):
         assert recommend(app, submission_id, reviewer).status_code == 302
-    decided = decide(c, submission_id, "approved")
-    assert decided.status_code == 302
-    decided.close()  # the assessment is rendered once the response is closed, as a server closes it
+    assert sent(decide(c, submission_id, "approved")).status_code == 302
     assert f"Declaration Declared on {_today()}" in assessment_text(app, owner.client, submission_id, tmp_path)
