@@ -66,6 +66,12 @@ def _route(data: Data, key: str) -> str:
     return ROUTES.get(str(data.get(key)), "the route it scored").lower()
 
 
+def _without(data: Data) -> str:
+    """The extra reviewers the policy asked for that the office confirmed starting without."""
+    missing = [str(role).replace("_", " ") for role in data.get("without_extra_reviewers") or []]
+    return f", without a {' or a '.join(missing)}" if missing else ""
+
+
 def _due(data: Data) -> str:
     try:
         return f", due {date.fromisoformat(str(data['due'])):%-d %B %Y}"
@@ -158,7 +164,7 @@ SENTENCES: dict[str, Callable[[Data, Names], str]] = {
     "route.overridden": lambda d, n: f"set the route to {_route(d, 'to')}{_reason(d)}",
     "reviewer.assigned": _assigned,
     "reviewer.unassigned": _unassigned,
-    "review.started": lambda d, n: f"started the review on the route {_route(d, 'route')}{_round(d)}",
+    "review.started": lambda d, n: f"started the review on the route {_route(d, 'route')}{_without(d)}{_round(d)}",
     "conflict.declared": _fixed("declared a conflict of interest and stepped aside"),
     "conflict.none_declared": _fixed("declared no conflict of interest"),
     "chair.recused": _fixed("stepped aside as chair: a deputy chair decides"),

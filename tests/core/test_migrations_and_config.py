@@ -10,8 +10,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from sqlalchemy.exc import IntegrityError
 
 from app import create_app
+from app.auth.models import User, UserRole
 from app.config import ConfigError, load_config
 from app.core.models import migration_filter
 from app.extensions import db
@@ -101,3 +103,24 @@ def test_error_pages_are_friendly_with_a_reference(client):
     body = response.get_data(as_text=True)
     assert "Page not found" in body and "reference" in body
     assert "Traceback" not in body
+
+
+def test_the_migrated_schema_stores_the_extra_reviewer_roles_and_nothing_unknown(empty_database_url, tmp_path):
+    """The CHECK constraints as the migrations make them (not as create_all would) take the policy's extra
+    reviewer roles and refuse a role outside the role table."""
+    application = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
+                              "INSTANCE_DIR": str(tmp_path)})
+    with application.app_context():
+        upgrade()
+        user = User(email="freya@example.ac.uk", name="Dr Freya Holm", active=True)
+        user.set_password("correct horse battery staple 42")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add_all([UserRole(user_id=user.id, role="sustainability_reviewer"),
+                            UserRole(user_id=user.id, role="data_steward")])
+        db.session.commit()
+        db.session.add(UserRole(user_id=user.id, role="carbon_auditor"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.engine.dispose()

@@ -140,6 +140,8 @@ def test_starting_without_a_needed_extra_reviewer_is_confirmed_first(app, make_c
     assert response.status_code == 302 and state(app, submission_id) == "in_review"
     [event] = audit_events(app, "review.started")
     assert event["data"]["without_extra_reviewers"] == ["sustainability_reviewer"]
+    history = page_text(c.coordinator.client.get(f"/review/applications/{submission_id}/history"))
+    assert "started the review on the route standard review, without a sustainability reviewer (round 1)" in history
 
 
 def test_only_holders_of_the_role_are_assigned_as_extra_reviewers(app, make_client):
