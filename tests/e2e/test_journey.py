@@ -17,7 +17,7 @@ from tests.e2e.helpers import answer, continue_to, mailed_link, wait_saved
 from tests.helpers import LOW_RISK_ANSWERS
 
 TITLE = "Graph networks for perovskite band gaps"
-APPLICANT = {"name": "Priya Applicant", "email": "priya@e2e.example.ac.uk"}
+APPLICANT = {"name": "Priya Applicant", "email": "priya@e2e.example.ac.uk", "department": "Department of Materials"}
 
 
 def test_whole_journey(people, staff, server, tmp_path):
@@ -28,6 +28,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     applicant.visit("/register", "register")
     page.get_by_label("Full name").fill(APPLICANT["name"])
     page.get_by_label("Email address").fill(APPLICANT["email"])
+    page.get_by_label("Department (optional)").fill(APPLICANT["department"])
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
@@ -134,6 +135,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     expect(cpage.locator("#queue-results")).to_contain_text("No applications match")
     cpage.get_by_label("Search reference or title").fill(reference)
     expect(cpage.locator("#queue-results tbody tr")).to_have_count(1)
+    expect(cpage.locator("#queue-results tbody tr")).to_contain_text(APPLICANT["department"])
     cpage.get_by_role("link", name=re.compile("^Reference")).click()
     expect(cpage.locator("th[aria-sort='ascending']")).to_contain_text("Reference")
     expect(cpage.get_by_role("link", name=re.compile("^Reference"))).to_be_focused()
