@@ -2,14 +2,19 @@
 research office assigns from the holders of the role; they recommend as a reviewer does."""
 from __future__ import annotations
 
+import re
+import subprocess
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.questionnaires.loader import get_questionnaire
+from app.questionnaires.scoring import score
 from app.reviews.assessment import assessment_snapshot
 from app.reviews.models import Assignment
+from app.reviews.services import extra_reviewers_needed
+from app.submissions.models import Submission
 from tests.helpers import (
     assign,
     assignment_id,
@@ -25,6 +30,7 @@ from tests.helpers import (
     state,
 )
 from tests.questionnaires.test_routing_cases import benign
+from tests.tools import require_tool
 
 V2 = get_questionnaire("ml-materials-ethics", 2)
 # 4 x A100 80GB PCIe, 48 h, 50 runs on the GB grid: about 1.06 t CO2e, High under the default policy.
@@ -121,6 +127,20 @@ def test_a_high_footprint_needs_a_sustainability_reviewer_who_recommends_for_the
             "recommendations"]] for audience in ("applicant", "archive")}
     assert "Sustainability reviewer" in printed["applicant"]
     assert "Sustainability reviewer: Dr Freya Holm" in printed["archive"]
+    with app.app_context():
+        printed_pdf = pdf_text(submission_id)
+    assert re.search(r"Sustainability reviewer · [^·]* UTC Approve with conditions Cap the runs at 30\.", printed_pdf)
+
+
+def pdf_text(submission_id: int) -> str:
+    """The text of the team's assessment of round 1, rendered as a real PDF, white space folded."""
+    from app.documents.context import assessment_context
+    from app.documents.render import render_pdf
+
+    pdf = render_pdf(assessment_context(submission_id, 1, audience="applicant"))
+    text = subprocess.run([require_tool("pdftotext", "poppler-utils"), "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    return re.sub(r"\s+", " ", text)
 
 
 def test_starting_without_a_needed_extra_reviewer_is_confirmed_first(app, make_client):
@@ -165,3 +185,12 @@ def test_an_ordinary_application_needs_no_extra_reviewer(app, make_client):
     text = triage_text(c, submission_id)
     assert "Needs a" not in text and "sustainability" not in text.lower()
     assert assignment_id(app, submission_id, c.reviewer1) is None
+
+
+def test_a_data_steward_is_needed_for_the_shortfalls_the_policy_names() -> None:
+    profile = score(V2, benign(B3="unknown", B7="none", B7a=None)).to_dict()
+    assert profile["extra_reviewers"] == ["data_steward"]
+    [need] = extra_reviewers_needed(Submission(risk_profile=profile))
+    assert (need.kind, need.role) == ("data_steward", "data_steward")
+    assert need.message == "Needs a data steward (research data management): Data and FAIR is Medium"
+    assert extra_reviewers_needed(Submission(risk_profile=score(V2, benign()).to_dict())) == []
