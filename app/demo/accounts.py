@@ -41,6 +41,7 @@ DEMO_EXPERTISE = {
     "steward@example.ac.uk": "Research data management, FAIR data, licences and data management plans",
 }
 
+# Applications submitted before version 2 of the questionnaire was released keep version 1, as rounds do.
 LOW_RISK_ANSWERS = {
     "A": {"A1b": ["We train a graph neural network on public DFT data to predict band gaps of halide perovskites."],
           "A2": ["property_prediction"], "A3": ["ukri"], "A4": ["no"]},
@@ -74,13 +75,24 @@ def high_risk_answers() -> dict[str, dict[str, list[str]]]:
     return answers
 
 
+# A draft begun on version 2, the version new drafts start on: its project context and data sources so far.
+V2_DRAFT_ANSWERS = {
+    "A": {"A1b": ["A robotic platform proposes and tests solid-electrolyte compositions chosen by a Bayesian model."],
+          "A2": ["autonomous_lab"], "A3": ["ukri", "eu_programme"], "A4": ["yes"],
+          "A4a": ["Partners at a Horizon Europe consortium university in the Netherlands."], "A5": ["no"],
+          "A6": ["2027-02-01"], "A7": ["2030-01-31"], "A8": ["Dr Amara Okafor, Department of Materials"],
+          "A9": ["no"], "A11": ["none"], "A12": ["delay"]},
+    "B": {"B1": ["own_experiments", "materials_project"]},
+}
+
 DEMO_APPLICATIONS = [
-    # title, answers by section (None: left as a partly completed draft), submit?, withdraw?
-    ("Graph networks for perovskite band gaps", LOW_RISK_ANSWERS, True, False),
-    ("Generative design of energetic co-crystals", high_risk_answers(), True, False),
-    ("Autonomous synthesis of solid electrolytes", {"A": LOW_RISK_ANSWERS["A"], "B": {"B1": ["own_experiments"]}},
-     False, False),
-    ("Text mining of legacy alloy datasheets", LOW_RISK_ANSWERS, True, True),
+    # title, answers by section, questionnaire version, submit?, withdraw?
+    ("Graph networks for perovskite band gaps", LOW_RISK_ANSWERS, 1, True, False),
+    ("Generative design of energetic co-crystals", high_risk_answers(), 1, True, False),
+    ("Autonomous synthesis of solid electrolytes", V2_DRAFT_ANSWERS, 2, False, False),
+    # Begun before version 2 was released and never submitted: its owner is offered the move to version 2.
+    ("Machine-learned phase diagrams of lithium alloys", {"A": LOW_RISK_ANSWERS["A"]}, 1, False, False),
+    ("Text mining of legacy alloy datasheets", LOW_RISK_ANSWERS, 1, True, True),
 ]
 
 
@@ -98,12 +110,12 @@ def seed() -> Iterator[str]:
         users[email] = user
 
     owner = users["applicant@example.ac.uk"]
-    for title, answers, submit, withdraw in DEMO_APPLICATIONS:
+    for title, answers, version, submit, withdraw in DEMO_APPLICATIONS:
         exists = db.session.scalar(
             select(Submission.id).where(Submission.owner_id == owner.id, Submission.title == title))
         if exists:
             continue
-        submission = services.create_submission(owner, title)
+        submission = services.create_submission(owner, title, questionnaire_version=version)
         db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk", role="editor",
                                         invited_by_id=owner.id, accepted_at=utcnow()))
         db.session.commit()

@@ -28,6 +28,7 @@ def _medium_risk() -> dict[str, dict[str, list[str]]]:
     return answers
 
 
+# Reviewed before version 2 was released, so on version 1 (accounts.LOW_RISK_ANSWERS).
 # title, answers, what happens in review: (recommendation, decision outcome, conditions) or a special step
 REVIEWED = [
     ("Interatomic potentials for high-entropy alloys", _medium_risk(), "changes_requested"),
@@ -99,7 +100,7 @@ def seed() -> Iterator[str]:
     for title, answers, outcome in REVIEWED:
         if db.session.scalar(select(Submission.id).where(Submission.owner_id == owner.id, Submission.title == title)):
             continue
-        submission = submissions.create_submission(owner, title)
+        submission = submissions.create_submission(owner, title, questionnaire_version=1)
         db.session.add(SubmissionMember(submission_id=submission.id, email="colleague@example.ac.uk", role="editor",
                                         invited_by_id=owner.id, accepted_at=utcnow()))
         db.session.commit()

@@ -420,11 +420,13 @@ def invalid_ids(rows: Mapping[str, Answer]) -> set[str]:
 # ---------------------------------------------------------------- creating, team
 
 
-def create_submission(owner: User, title: str) -> Submission:
+def create_submission(owner: User, title: str, *, questionnaire_version: int | None = None) -> Submission:
+    """A new draft on the version new drafts start on, or on `questionnaire_version` (the demo keeps applications
+    submitted before the current version on the one they were submitted on)."""
     title = title.strip()
-    submission = Submission(
-        title=title, owner_id=owner.id, questionnaire_version_id=current_questionnaire_version().id
-    )
+    version = (current_questionnaire_version() if questionnaire_version is None
+               else _questionnaire_version_row(questionnaire_version))
+    submission = Submission(title=title, owner_id=owner.id, questionnaire_version_id=version.id)
     db.session.add(submission)
     db.session.flush()
     db.session.add(Answer(submission_id=submission.id, question_id=TITLE_QUESTION, value=title, updated_by_id=owner.id))

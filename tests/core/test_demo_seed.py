@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.submissions.models import Submission
+from app.submissions.models import QuestionnaireVersion, Round, Submission
 
 
 def _states(app) -> dict[str, int]:
@@ -23,6 +23,18 @@ def test_the_demo_seeds_every_state_and_is_safe_to_run_again(app):
     for state in ("draft", "in_review", "changes_requested", "approved", "approved_with_conditions", "rejected",
                   "withdrawn"):
         assert states.get(state), (state, states)
+
+    # Rounds keep the version they were submitted on (1); a draft begun now is on the current version (2), and one
+    # begun before it was released is still on 1, with the move offered.
+    with app.app_context():
+        round_versions = set(db.session.scalars(select(QuestionnaireVersion.version).join(
+            Round, Round.questionnaire_version_id == QuestionnaireVersion.id)))
+        drafts = dict(db.session.execute(select(Submission.title, QuestionnaireVersion.version).join(
+            QuestionnaireVersion, Submission.questionnaire_version_id == QuestionnaireVersion.id).where(
+            Submission.state == "draft")).tuples().all())
+    assert round_versions == {1}
+    assert drafts == {"Autonomous synthesis of solid electrolytes": 2,
+                      "Machine-learned phase diagrams of lithium alloys": 1}
 
     again = runner.invoke(args=["demo", "seed"])
     assert again.exit_code == 0, again.output

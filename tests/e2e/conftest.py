@@ -395,7 +395,7 @@ app = create_app()
 with app.app_context():
     owner, coordinator = find_user_by_email(sys.argv[2]), find_user_by_email(sys.argv[3])
     reviewers = [find_user_by_email(email) for email in sys.argv[4:]]
-    submission = submissions.create_submission(owner, sys.argv[1])
+    submission = submissions.create_submission(owner, sys.argv[1], questionnaire_version=1)
     for section_id, values in LOW_RISK_ANSWERS.items():
         submissions.save_section(submission, section_id, {**values, "__present__": list(values)}, owner,
                                  check_required=False)

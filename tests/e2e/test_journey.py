@@ -63,6 +63,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     answer(page, {k: section_a[k] for k in ("A2a", "A3", "A4")})
     expect(page.get_by_label(re.compile("List every partner institution"))).to_be_visible()
     answer(page, {"A4a": section_a["A4a"]})
+    answer(page, {k: v for k, v in section_a.items() if k not in ("A1", "A1b", "A2", "A2a", "A3", "A4", "A4a")})
     wait_saved(page)
     applicant.check("section-a-saved")
     page.reload()
@@ -79,7 +80,10 @@ def test_whole_journey(people, staff, server, tmp_path):
     # self-classified control-list entry (C6) make dual use High, which asks for the security sign-off.
     answer(page, {**LOW_RISK_ANSWERS["C"], "C1": ["energetic"], "C6": "yes",
                   "C6a": "Self-classified under UK Military List ML8 with the export control office.",
+                  "C6b": "neither", "C6c": "no", "C6d": "no",
                   "C10": "yes", "C11": "Generated candidates are screened and never released; access is logged."})
+    continue_to(page, "Generative models, foundation models and language models")
+    answer(page, LOW_RISK_ANSWERS["H"])
     continue_to(page, "Environmental cost")
 
     # ---- section D: footprint stages, live figures, a validation error recovered without losing text
@@ -121,7 +125,7 @@ def test_whole_journey(people, staff, server, tmp_path):
     page.get_by_role("button", name="Submit application").click()
     expect(page.get_by_role("status").filter(has_text="Application submitted as")).to_be_visible()
     reference = re.search(r"ETH-\d{4}-\d{4}", page.get_by_role("status").first.inner_text()).group(0)
-    expect(page.locator("#overall-progress")).to_have_attribute("value", "7")
+    expect(page.locator("#overall-progress")).to_have_attribute("value", "8")
     expect(page.get_by_text("with a security sign-off (export control and Trusted Research)")).to_be_visible()
     applicant.check("task-list-submitted")
 

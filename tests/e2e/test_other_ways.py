@@ -60,6 +60,13 @@ def test_forms_work_without_javascript(people, staff):
     other.fill("Symbolic regression of defect energies.")
     page.locator('[name="A3"][value="internal"]').check()
     page.locator('[name="A4"][value="no"]').check()
+    page.locator('[name="A5"][value="no"]').check()
+    page.locator("#A6").fill("2027-01-04")
+    page.locator("#A7").fill("2029-12-31")
+    page.locator("#A8").fill("Prof. Ada Lovelace, Department of Materials")
+    page.locator('[name="A9"][value="no"]').check()
+    page.locator('[name="A11"][value="none"]').check()
+    page.locator('[name="A12"][value="none"]').check()
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Data provenance and FAIR data")
 

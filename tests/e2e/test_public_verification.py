@@ -30,7 +30,8 @@ owner_email, chair_email, pdf_path = sys.argv[1:4]
 app = create_app()
 with app.app_context():
     owner, chair = find_user_by_email(owner_email), find_user_by_email(chair_email)
-    submission = services.create_submission(owner, "Transfer learning for thermoelectric screening")
+    submission = services.create_submission(owner, "Transfer learning for thermoelectric screening",
+                                            questionnaire_version=1)
     for section_id, values in LOW_RISK_ANSWERS.items():
         services.save_section(submission, section_id, dict(values, __present__=list(values)), owner,
                               check_required=False)

@@ -316,6 +316,7 @@ def test_new_drafts_start_on_the_current_version(tmp_path: Path, monkeypatch: py
         loader.current_version("demo")
 
 
-def test_the_released_questionnaire_files_start_new_drafts_on_version_1_for_now() -> None:
-    assert loader.current_version("ml-materials-ethics") == 1
+def test_new_drafts_start_on_version_2_and_version_1_stays_released() -> None:
+    assert loader.current_version("ml-materials-ethics") == 2
+    assert loader.get_questionnaire("ml-materials-ethics", 1).version == 1
     assert latest_version("ml-materials-ethics") == 2

@@ -67,7 +67,6 @@ def high_footprint_application(app, make_client) -> tuple[int, Any]:
     """An application on questionnaire version 2 whose footprint is High, submitted through its pages."""
     owner = person(app, make_client)
     submission_id = create_application(owner.client)
-    assert owner.client.post(f"/applications/{submission_id}/move-questionnaire").status_code == 302
     fill_application(owner.client, submission_id, v2_form_answers())
     response = owner.client.post(f"/applications/{submission_id}/submit")
     assert response.status_code == 302, page_text(response)[:3000]

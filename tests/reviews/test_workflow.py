@@ -93,11 +93,13 @@ def test_medium_risk_is_standard_and_needs_two_reviewers(app, make_client):
     submission_id, _owner = submitted(app, make_client, medium_risk_answers())
     with app.app_context():
         assert db.session.get(Submission, submission_id).route == "standard"
+    # ICSD data asks for a data steward this committee has nobody for: the office confirms starting without.
+    start = {"confirm_without_extras": "yes"}
     assign(c, submission_id, c.reviewer1)
-    c.coordinator.client.post(f"/review/applications/{submission_id}/start")
+    c.coordinator.client.post(f"/review/applications/{submission_id}/start", data=start)
     assert state(app, submission_id) == "submitted"
     assign(c, submission_id, c.reviewer2)
-    c.coordinator.client.post(f"/review/applications/{submission_id}/start")
+    c.coordinator.client.post(f"/review/applications/{submission_id}/start", data=start)
     assert state(app, submission_id) == "in_review"
 
 
@@ -269,8 +271,8 @@ def test_double_clicks_have_one_effect(app, make_client):
     assign(c, submission_id, c.reviewer1)
     assign(c, submission_id, c.reviewer2)
     assert _count(app, Assignment, Assignment.submission_id == submission_id) == 2
-    c.coordinator.client.post(f"/review/applications/{submission_id}/start")
-    c.coordinator.client.post(f"/review/applications/{submission_id}/start")
+    for _ in range(2):
+        c.coordinator.client.post(f"/review/applications/{submission_id}/start", data={"confirm_without_extras": "yes"})
     assert _count(app, AuditEvent, AuditEvent.action == "review.started") == 1
     for reviewer in (c.reviewer1, c.reviewer2):
         declare_none(app, submission_id, reviewer)

@@ -35,12 +35,12 @@ def test_new_application_shows_task_list_with_every_section_not_started(app, log
     submission_id = create_application(client, "Perovskite screening")
     text = page_text(client.get(f"/applications/{submission_id}"))
     assert "Perovskite screening" in text
-    assert "0 of 7 sections completed" in text
+    assert "0 of 8 sections completed" in text
     for title in ("Project context", "Data provenance and FAIR data", "Dual use and security", "Environmental cost",
                   "People and society", "Open science", "Declaration"):
         assert title in text
     # Section A already has the title, so it is in progress; the others have not been started.
-    assert text.count("Not started") == 6
+    assert text.count("Not started") == 7
     assert text.count("In progress") == 1
 
 
@@ -60,7 +60,7 @@ def test_completed_section_and_progress(app, login_as):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/applications/{submission_id}/sections/B")
     text = page_text(client.get(f"/applications/{submission_id}"))
-    assert "1 of 7 sections completed" in text
+    assert "1 of 8 sections completed" in text
     assert "Completed" in text
 
 
@@ -227,7 +227,7 @@ def test_submit_freezes_round_and_gives_reference(app, login_as):
         round_ = db.session.scalar(select(Round).where(Round.submission_id == submission_id))
         assert round_.number == 1
         assert round_.questionnaire_version.key == "ml-materials-ethics"
-        assert round_.questionnaire_version.version == 1
+        assert round_.questionnaire_version.version == 2
         assert round_.answers["B1"] == ["materials_project"]
         assert "B10a" not in round_.answers
         assert round_.risk_profile["overall"] == "Low"
@@ -313,7 +313,8 @@ def test_high_dual_use_goes_to_full_committee_with_security_signoff(app, login_a
     client = login_as().client
     submission_id = create_application(client)
     answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
-    answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8 with the export office."})
+    answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8 with the export office.",
+                         "C6b": "neither", "C6c": "no", "C6d": "no"})
     fill_application(client, submission_id, answers)
     assert "Full committee" in page_text(client.get(f"/applications/{submission_id}/check"))
     client.post(f"/applications/{submission_id}/submit")
@@ -368,7 +369,7 @@ def test_every_state_change_is_audited_and_chain_verifies(app, login_as):
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.submission_id == submission_id)).all()
         assert actions[0] == "submission.created"
-        assert actions.count("answers.saved") == 7
+        assert actions.count("answers.saved") == 8
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "answers.saved").limit(1))
         event.data = {"section": "tampered"}
         db.session.commit()
@@ -381,7 +382,8 @@ def test_check_answers_draws_the_risk_profile_as_a_bar_chart_of_page_text(app, l
     client = login_as().client
     submission_id = create_application(client)
     answers = {k: dict(v) for k, v in LOW_RISK_ANSWERS.items()}
-    answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8."})
+    answers["C"].update({"C1": ["energetic"], "C6": "yes", "C6a": "Self-classified under ML8.", "C6b": "neither",
+                         "C6c": "no", "C6d": "no"})
     fill_application(client, submission_id, answers)
     html = client.get(f"/applications/{submission_id}/check").get_data(as_text=True)
     chart = html[html.index('id="risk-chart"'):]

@@ -19,6 +19,7 @@ from tests.helpers import (
     make_user,
     page_text,
     post_section,
+    state,
 )
 
 PRETRAIN = {"D1-0-name": "Pre-training", "D1-0-hardware": "a100_pcie_80gb", "D1-0-count": "4", "D1-0-hours": "48",
@@ -130,7 +131,7 @@ def test_check_page_shows_the_statement_and_blocks_incomplete_stages(app, client
     assert "Energy 14.3 kWh" in text and "Carbon footprint 3.31 kg CO2e" in text
     assert ("D1. Which computing will the project use? Stage Hardware Hours per run Runs Region Energy CO2e "
             "Fine-tuning 1 × NVIDIA A100 80GB PCIe 10 h 3 United Kingdom 14.3 kWh 3.31 kg CO2e") in text
-    assert re.search(r"Environment Low 0 D1: estimated footprint 3.31 kg CO2e", text)
+    assert "Environment Low 0 —" in text
     post_section(client, submission_id, "D", {**LOW_RISK_ANSWERS["D"], "D1-0-hours": ""}, button="save")
     text = page_text(client.get(f"/applications/{submission_id}/check"))
     assert "D1: Complete stage 1 (hours per run)" in text
@@ -175,15 +176,24 @@ def test_submit_freezes_the_statement_with_its_data_version(app, client, monkeyp
     assert "green-algorithms-v9.0" in draft and "Carbon footprint 82.5 kg CO2e" in draft
 
 
-def test_a_statement_over_one_tonne_routes_to_full_committee(app, client):
+def test_a_statement_over_one_tonne_asks_for_reductions_and_a_sustainability_reviewer_not_the_full_committee(
+        app, client):
     submission_id = _start(app, client)
     heavy = {**PRETRAIN, "D1-0-runs": "60"}  # 1.27 t CO2e
     fill_application(client, submission_id, {**LOW_RISK_ANSWERS, "D": heavy})
+    # A High footprint cannot be submitted without saying how it will be reduced.
+    refused = client.post(f"/applications/{submission_id}/submit", follow_redirects=True)
+    assert "describe how you will reduce it before submitting" in page_text(refused)
+    assert state(app, submission_id) == "draft"
+    post_section(client, submission_id, "D", {**heavy, "D2": "Early stopping; half the runs on a smaller model."},
+                 button="save")
     _submit(client, submission_id)
     with app.app_context():
         submission = db.session.get(Submission, submission_id)
         assert submission.risk_profile["categories"]["environment"]["tier"] == "High"
-        assert submission.route == "full_committee"
+        # Carbon alone never escalates past standard review; it asks for a sustainability reviewer instead.
+        assert submission.route == "standard"
+        assert submission.risk_profile["extra_reviewers"] == ["sustainability_reviewer"]
         round_ = db.session.scalar(select(Round).where(Round.submission_id == submission_id))
         assert round_.footprint["tier"] == "High"
 

@@ -8,8 +8,8 @@ from app.core.audit import AuditEvent
 from app.extensions import db
 from app.submissions.models import Answer, Submission
 from tests.helpers import (
-    LOW_RISK_ANSWERS,
-    create_application,
+    V1_LOW_RISK_ANSWERS,
+    create_application_on_version,
     fill_application,
     join_team,
     login,
@@ -30,16 +30,16 @@ def _version(app, submission_id: int) -> int:
         return db.session.get(Submission, submission_id).questionnaire_version.version
 
 
-def _v1_draft(app, client) -> int:
+def _v1_draft(app, client, monkeypatch) -> int:
     login(client, make_user(app))
-    submission_id = create_application(client)
-    fill_application(client, submission_id)
-    assert post_section(client, submission_id, "C", {**LOW_RISK_ANSWERS["C"], "C3": "yes"}).status_code == 302
+    submission_id = create_application_on_version(client, monkeypatch, 1)
+    fill_application(client, submission_id, V1_LOW_RISK_ANSWERS)
+    assert post_section(client, submission_id, "C", {**V1_LOW_RISK_ANSWERS["C"], "C3": "yes"}).status_code == 302
     return submission_id
 
 
-def test_a_v1_draft_moves_to_v2(app, client):
-    submission_id = _v1_draft(app, client)
+def test_a_v1_draft_moves_to_v2(app, client, monkeypatch):
+    submission_id = _v1_draft(app, client, monkeypatch)
     assert _version(app, submission_id) == 1
     before = _answers(app, submission_id)
     page = page_text(client.get(f"/applications/{submission_id}"))
@@ -73,16 +73,16 @@ def test_a_v1_draft_moves_to_v2(app, client):
     assert _answers(app, submission_id)["A3"] == (["ukri"], None, None)
 
 
-def test_a_draft_already_on_the_latest_version_cannot_move(app, client):
-    submission_id = _v1_draft(app, client)
+def test_a_draft_already_on_the_latest_version_cannot_move(app, client, monkeypatch):
+    submission_id = _v1_draft(app, client, monkeypatch)
     assert client.post(f"/applications/{submission_id}/move-questionnaire").status_code == 302
     response = client.post(f"/applications/{submission_id}/move-questionnaire")
     assert response.status_code == 409
     assert "cannot be moved to a newer questionnaire" in page_text(response)
 
 
-def test_only_the_owner_moves_a_draft(app, client, make_client):
-    submission_id = _v1_draft(app, client)
+def test_only_the_owner_moves_a_draft(app, client, make_client, monkeypatch):
+    submission_id = _v1_draft(app, client, monkeypatch)
     editor = make_user(app)
     other = make_client()
     login(other, editor)

@@ -200,7 +200,7 @@ def test_section_without_javascript_saves_with_plain_post(app, client):
     login(client, make_user(app))
     submission_id = create_application(client)
     response = client.post(f"/applications/{submission_id}/sections/E",
-                           data={"E1": "no", "E2": "no", "E3": "no", "E4": ["none"], "continue": "1"})
+                           data={"E1": "no", "E2": "no", "E3": "no", "E4": ["none"], "E6": ["none"], "continue": "1"})
     assert response.status_code == 302
     assert _value(app, submission_id, "E4") == ["none"]
 
