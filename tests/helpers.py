@@ -168,6 +168,28 @@ def create_application_on_version(client, monkeypatch, version: int,
         return create_application(client, title)
 
 
+def as_posted(questionnaire, answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Typed answers (as scored or stored) by section, as the section pages post them: yes/no as "yes"/"no",
+    numbers as text, and tables (footprint stages, records) one field per filled cell, <question>-<n>-<column>."""
+    by_section: dict[str, dict[str, Any]] = {}
+    for section in questionnaire.sections:
+        posted: dict[str, Any] = {}
+        for question in section.questions:
+            value = answers.get(question.id)
+            if value is None:
+                continue
+            if question.type in ("footprint_stages", "records"):
+                posted.update({f"{question.id}-{index}-{column}": str(cell) for index, row in enumerate(value)
+                               for column, cell in row.items() if cell is not None})
+            elif isinstance(value, bool):
+                posted[question.id] = "yes" if value else "no"
+            else:
+                posted[question.id] = value if isinstance(value, list) else str(value)
+        if posted:
+            by_section[section.id] = posted
+    return by_section
+
+
 def fill_application(client, submission_id: int, answers: dict | None = None) -> None:
     for section_id, section_answers in (answers or LOW_RISK_ANSWERS).items():
         response = post_section(client, submission_id, section_id, section_answers)

@@ -2,7 +2,8 @@
 
 Stored answer values are plain JSON: str (text, markdown, choice, hardware, and dates as "YYYY-MM-DD"),
 list[str] (multi, in option order), bool (yes_no), int or float (number), list[dict] (footprint_stages: one
-dict of footprint.STAGE_FIELDS per compute stage). None means cleared.
+dict of footprint.STAGE_FIELDS per compute stage; records: one dict of column id -> value per row, see
+records.py). None means cleared.
 
 Form conventions (the form builder must follow them):
 - the field name of question X is exactly X; a multi posts one value per ticked box under that name;
@@ -13,6 +14,8 @@ Form conventions (the form builder must follow them):
 - a footprint_stages question X posts one field per stage and stage field, `X-<n>-<field>` (n need not be
   contiguous; stages keep the order of n), and optionally `X-remove=<n>` (the "Remove stage" button) to drop
   stage n. Stages with nothing typed are dropped; listed in `__present__` with no stage fields, X is cleared.
+- a records question X posts its cells the same way, `X-<n>-<column id>`, and `X-remove=<n>` ("Remove") drops
+  row n; rows with nothing typed are dropped.
 """
 from __future__ import annotations
 
@@ -23,9 +26,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.questionnaires import footprint
+from app.questionnaires import footprint, records
 from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
-from app.questionnaires.schema import STAGES_TYPE, Question, Questionnaire, Section
+from app.questionnaires.schema import RECORDS_TYPE, STAGES_TYPE, Question, Questionnaire, Section
+
+# Question types posted as one field per cell of a table (<question>-<n>-<column>), with a "Remove" button per row.
+TABLE_TYPES = frozenset({STAGES_TYPE, RECORDS_TYPE})
 
 __all__ = [
     "FieldError",
@@ -53,7 +59,7 @@ _REQUIRED_PREFIX = "Answer “"
 MUST_CONFIRM = "You must confirm the declaration to submit"
 # Errors that say something is still missing (not that what was typed is wrong): the answer is still saved.
 INCOMPLETE_PREFIX = "Complete "
-_CLEARABLE_WHEN_ABSENT = frozenset({"multi", "yes_no", "choice", STAGES_TYPE})
+_CLEARABLE_WHEN_ABSENT = frozenset({"multi", "yes_no", "choice", STAGES_TYPE, RECORDS_TYPE})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -184,11 +190,20 @@ def _parse_stages(raw: Any) -> list[dict[str, Any]] | None:
     return stages or None
 
 
+def _parse_records(question: Question, raw: Any) -> list[dict[str, str]] | None:
+    try:
+        return records.parse_answer(question, raw)
+    except records.RecordsError as exc:
+        raise FieldError(str(exc)) from None
+
+
 def parse_value(question: Question, raw: Any) -> Any:
-    """The typed value of one raw form value (a list for multi, of stage dicts for footprint_stages);
-    raises FieldError."""
+    """The typed value of one raw form value (a list for multi, of stage dicts for footprint_stages, of row dicts
+    for records); raises FieldError."""
     if question.type == STAGES_TYPE:
         return _parse_stages(raw)
+    if question.type == RECORDS_TYPE:
+        return _parse_records(question, raw)
     if question.type == "multi":
         return _parse_multi(question, raw if isinstance(raw, list) else [raw])
     text = _single(raw)
@@ -228,30 +243,32 @@ def _present_ids(form: Mapping[str, list[str]]) -> set[str]:
 
 
 def stage_field_names(question_id: str, form: Mapping[str, Any]) -> list[str]:
-    """The posted names that belong to a footprint_stages question (its stage fields and buttons)."""
+    """The posted names that belong to a footprint_stages or records question (its cells and buttons)."""
     prefix = question_id + "-"
     return [name for name in form if name.startswith(prefix)]
 
 
-def _submitted_stages(question: Question, form: Mapping[str, list[str]],
-                      present: set[str]) -> list[dict[str, str]] | None:
-    pattern = re.compile(rf"^{re.escape(question.id)}-(\d+)-([a-z_]+)$")
+def _submitted_rows(question: Question, form: Mapping[str, list[str]],
+                    present: set[str]) -> list[dict[str, str]] | None:
+    """The rows of a table question as posted (stages, or a records question's rows), in the order of n."""
+    names = footprint.STAGE_FIELDS if question.type == STAGES_TYPE else [column.id for column in question.fields]
+    pattern = re.compile(rf"^{re.escape(question.id)}-(\d+)-([a-z0-9_]+)$")
     removed = {value.strip() for value in _values(form, f"{question.id}-remove")}
-    stages: dict[int, dict[str, str]] = {}
+    rows: dict[int, dict[str, str]] = {}
     for name in form:
         match = pattern.match(name)
-        if match and match.group(2) in footprint.STAGE_FIELDS and match.group(1) not in removed:
+        if match and match.group(2) in names and match.group(1) not in removed:
             values = _values(form, name)
-            stages.setdefault(int(match.group(1)), {})[match.group(2)] = values[0] if values else ""
-    if not stages and question.id not in present and not removed:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = values[0] if values else ""
+    if not rows and question.id not in present and not removed:
         return None
-    return [{name: stages[n].get(name, "") for name in footprint.STAGE_FIELDS} for n in sorted(stages)]
+    return [{name: rows[n].get(name, "") for name in names} for n in sorted(rows)]
 
 
 def _submitted_raw(question: Question, form: Mapping[str, list[str]], present: set[str]) -> str | list[Any] | None:
     """What the form posted for the question, or None when it was not submitted at all."""
-    if question.type == STAGES_TYPE:
-        return _submitted_stages(question, form, present)
+    if question.type in TABLE_TYPES:
+        return _submitted_rows(question, form, present)
     if question.id in form:
         values = _values(form, question.id)
         if question.type == "multi":
@@ -273,7 +290,7 @@ def parse_section(
     """Parse the posted fields of one section against the stored answers (see the module docstring)."""
     section = q.section(section_id)
     own_ids = {question.id for question in section.questions}
-    own_ids |= {name for q_ in section.questions if q_.type == STAGES_TYPE for name in stage_field_names(q_.id, form)}
+    own_ids |= {name for q_ in section.questions if q_.type in TABLE_TYPES for name in stage_field_names(q_.id, form)}
     result = SectionParse(unknown_fields=[name for name in form if name not in own_ids and name != PRESENT_FIELD])
     parsed, parse_errors = _parse_submitted(section.questions, form, result.raw)
 
@@ -327,7 +344,8 @@ def _unfinished(q: Questionnaire, section: Section, merged: Mapping[str, Any]) -
 
 def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any],
                         visible: set[str] | None = None) -> dict[str, str]:
-    """Visible answers that are valid drafts but not complete yet (footprint stages missing a field).
+    """Visible answers that are valid drafts but not complete yet (footprint stages missing a field, records
+    rows missing a required cell).
 
     `visible`: visible_question_ids(q, answers), when the caller has it already.
     """
@@ -336,6 +354,10 @@ def incomplete_problems(q: Questionnaire, answers: Mapping[str, Any],
     problems = {}
     for question in q.questions:
         value = answers.get(question.id)
+        if question.type == RECORDS_TYPE and question.id in visible and isinstance(value, list):
+            unfinished = records.incomplete_message(question, value)
+            if unfinished:
+                problems[question.id] = INCOMPLETE_PREFIX + unfinished
         if question.type == STAGES_TYPE and question.id in visible and isinstance(value, list):
             missing = footprint.stage_problems(value)
             if missing:
@@ -403,6 +425,8 @@ def display_value(question: Question, value: Any) -> str:
         return ""
     if question.type == STAGES_TYPE:
         return footprint.describe_stages(value)
+    if question.type == RECORDS_TYPE:
+        return records.describe(question, value)
     if question.options and isinstance(value, (list, tuple)):
         return "; ".join(_label(question, item) for item in value)
     if question.options:
@@ -421,8 +445,9 @@ NO_ANSWER = "(no answer)"
 
 def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> dict[str, Any]:
     """How a page shows an answer, for the one macro that draws answers (templates/answers.html):
-    {"kind": "blank" | "markdown" | "text" | "footprint", "text": str}; a footprint answer also carries its stages
-    as a table: "columns" (footprint.TABLE_COLUMNS) and "rows" (footprint.stage_table).
+    {"kind": "blank" | "markdown" | "text" | "footprint" | "records", "text": str}; a footprint answer also carries
+    its stages as a table: "columns" (footprint.TABLE_COLUMNS) and "rows" (footprint.stage_table); a records answer
+    its rows the same way (records.columns, records.table_rows) and what one row is called ("row_label").
 
     Markdown answers keep their source (the page renders and sanitises it, as the PDF does). `as_typed` shows a
     text value as it was typed (an input that did not parse, on the applicant's check page), not read as typed.
@@ -434,6 +459,9 @@ def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> di
     if question.type == STAGES_TYPE and isinstance(value, list):
         return {"kind": "footprint", "text": display_value(question, value), "columns": footprint.TABLE_COLUMNS,
                 "rows": footprint.stage_table(value)}
+    if question.type == RECORDS_TYPE and isinstance(value, list):
+        return {"kind": "records", "text": display_value(question, value), "columns": records.columns(question),
+                "rows": records.table_rows(question, value), "row_label": records.row_label(question)}
     if as_typed and isinstance(value, str) and question.type not in ("choice", "multi"):
         return {"kind": "text", "text": value}
     try:

@@ -231,6 +231,13 @@ def score_command(answers_path: str, questionnaire_spec: str | None, policy_path
       footprint_stages           [{"hardware": "a100_pcie_80gb", "count": 4, "hours": 48,
                                    "memory_gb": 64, "platform": "local_server",
                                    "location": "GB", "runs": 50}, ...]
+      records                    [{"field_id": "text or option_value", ...}, ...]
+                                 one object per row, blank cells left out, e.g.
+                                 G2: [{"name": "Ada Lovelace", "role": "pi",
+                                       "orcid": "0000-0002-1825-0097"}]
+                                 B1b: [{"source": "Materials Project",
+                                        "licence": "cc_by"}]
+                                 (an ORCID iD without https://orcid.org/)
     Questions left out are unanswered. An unknown question id or an answer its
     question cannot have is reported with the question id, and the exit code is 2.
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.questionnaires.records import rows_matching
 from app.questionnaires.schema import Condition, Questionnaire
 
 
@@ -38,7 +39,8 @@ def _matches_any(answer: Any, expected: list[Any]) -> bool:
 
 def evaluate(cond: Condition, answers: Mapping[str, Any]) -> bool:
     """True when the condition holds. For a multi (list) answer `equals` means "contains" and
-    `in` means "shares at least one value with"."""
+    `in` means "shares at least one value with". With `field`, a records answer holds when any row's cell in that
+    column does."""
     if cond.all_ is not None:
         return all(evaluate(child, answers) for child in cond.all_)
     if cond.any_ is not None:
@@ -51,6 +53,8 @@ def evaluate(cond: Condition, answers: Mapping[str, Any]) -> bool:
         return (not is_blank(answer)) is cond.answered
     if is_blank(answer):
         return False
+    if cond.field is not None:
+        answer = rows_matching(answer, cond.field)
     if cond.in_ is not None:
         return _matches_any(answer, list(cond.in_))
     return _matches_any(answer, [cond.equals])

@@ -37,6 +37,8 @@ from typing import Any
 
 import yaml
 
+from app.questionnaires import records
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "questionnaires" / "data" / "footprint"
 # Every released data file by its data_version. A released file is never edited or removed: rounds record the
 # version their statement used. The first file was typed by hand from 22 grids; the second is converted from the
@@ -887,28 +889,7 @@ def _table_row(index: int, stage: Mapping[str, Any], data: FootprintData) -> dic
     }
 
 
-def _old_partner(index: int, row: Mapping[str, str], old: Sequence[Mapping[str, str]], used: set[int]) -> int | None:
-    """The earlier round's stage a stage is compared with: the one of the same name, else the one in its place."""
-    for old_index, old_row in enumerate(old):
-        if old_index not in used and old_row["stage"] == row["stage"]:
-            return old_index
-    return index if index < len(old) and index not in used else None
-
-
 def stage_table_diff(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
-    """Two rounds' stage tables compared stage by stage and cell by cell: the new round's stages, each "added"
-    or with every cell's earlier text in `was` where it changed, then the earlier stages no longer there."""
-    used: set[int] = set()
-    rows = []
-    for index, row in enumerate(new):
-        partner = _old_partner(index, row, old, used)
-        if partner is None:
-            rows.append({"status": "added", "cells": [{"text": row[key], "was": None} for key in TABLE_COLUMNS]})
-            continue
-        used.add(partner)
-        cells = [{"text": row[key], "was": old[partner][key] if old[partner][key] != row[key] else None}
-                 for key in TABLE_COLUMNS]
-        rows.append({"status": "changed" if any(c["was"] is not None for c in cells) else "same", "cells": cells})
-    rows += [{"status": "removed", "cells": [{"text": row[key], "was": None} for key in TABLE_COLUMNS]}
-             for index, row in enumerate(old) if index not in used]
-    return rows
+    """Two rounds' stage tables compared stage by stage and cell by cell (records.table_diff): a stage is paired
+    with the earlier one of the same name, else the one in its place."""
+    return records.table_diff(old, new, list(TABLE_COLUMNS), by_position=True)

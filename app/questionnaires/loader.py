@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.questionnaires.migration import VersionMap, mapping_errors
 from app.questionnaires.policy import Policy
-from app.questionnaires.schema import OPTION_TYPES, Condition, Question, Questionnaire
+from app.questionnaires.schema import OPTION_TYPES, RECORDS_TYPE, Condition, Question, Questionnaire
 
 QUESTIONNAIRE_ROOT = Path(__file__).resolve().parents[2] / "questionnaires"
 POLICY_DIR = QUESTIONNAIRE_ROOT / "policy"
@@ -151,8 +151,30 @@ def _walk(cond: Condition, path: str) -> Iterator[tuple[str, str, Condition]]:
             yield from _walk(child, f"{path}.{name}[{index}]")
 
 
-def _value_error(target: Question, value: Any) -> str | None:
-    """Why `value` can never be an answer to `target`, or None when it can."""
+def _field_error(target: Question, leaf: Condition) -> str | None:
+    """Why a condition's `field` (or its absence) does not fit the question it reads, or None."""
+    if leaf.field is None:
+        if target.type == RECORDS_TYPE and leaf.answered is None:
+            return f"question {target.id} is a table (records): name the column it tests with 'field'"
+        return None
+    if target.type != RECORDS_TYPE:
+        return f"question {target.id} is {target.type}: only a records question has fields"
+    if target.field(leaf.field) is None:
+        known = ", ".join(column.id for column in target.fields)
+        return f"'{leaf.field}' is not a field of question {target.id} (fields: {known})"
+    return None
+
+
+def _value_error(target: Question, value: Any, field_id: str | None = None) -> str | None:
+    """Why `value` can never be an answer to `target` (to the column `field_id` of a records question), or None."""
+    column = target.field(field_id) if field_id is not None else None
+    if column is not None:
+        if column.type == "choice" and (not isinstance(value, str) or column.option(value) is None):
+            known = ", ".join(option.value for option in column.options)
+            return f"{value!r} is not an option of {target.id}'s field {column.id} (options: {known})"
+        if not isinstance(value, str):
+            return f"field {column.id} of question {target.id} holds text: compare with text, not {value!r}"
+        return None
     if target.type in OPTION_TYPES or target.type == "hardware" and target.options:
         if not isinstance(value, str) or target.option(value) is None:
             known = ", ".join(option.value for option in target.options)
@@ -175,13 +197,17 @@ def _condition_errors(q: Questionnaire, cond: Condition, path: str) -> list[str]
             errors.append(f"{leaf_path}.question: unknown question '{question_id}'")
             continue
         target = q.question(question_id)
+        problem = _field_error(target, leaf)
+        if problem:
+            errors.append(f"{leaf_path}.field: {problem}")
+            continue
         if leaf.in_ is not None:
             for index, value in enumerate(leaf.in_):
-                problem = _value_error(target, value)
+                problem = _value_error(target, value, leaf.field)
                 if problem:
                     errors.append(f"{leaf_path}.in[{index}]: {problem}")
         elif "equals" in leaf.model_fields_set:
-            problem = _value_error(target, leaf.equals)
+            problem = _value_error(target, leaf.equals, leaf.field)
             if problem:
                 errors.append(f"{leaf_path}.equals: {problem}")
     return errors

@@ -6,7 +6,9 @@ those the newer version no longer asks (`dropped`). Every other question of the 
 newer one with the same type, label and options: its answer carries over as it is. `questionnaire validate`
 checks exactly that, so a question changed but not listed is caught before any draft moves. Nothing typed is
 lost: a changed answer is kept as the field's input until it is saved again, and a dropped one stays stored
-with the draft.
+with the draft. A changed answer the new field cannot show as its input (free text that became a table of
+records) is also kept under `earlier_answer_id`, so the page shows it beside the new field however often the
+applicant saves while re-answering.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.questionnaires.schema import Question, Questionnaire
+from app.questionnaires.schema import RECORDS_TYPE, Question, Questionnaire
 
 
 class VersionMap(BaseModel):
@@ -90,3 +92,22 @@ def plan_move(mapping: VersionMap, answers: Mapping[str, Any]) -> MovePlan:
         else:
             plan.carried[qid] = value
     return plan
+
+
+def earlier_answer_id(question_id: str, version: int) -> str:
+    """The id a changed answer is kept under for reference, e.g. G2@v1: no questionnaire asks it, so it is stored
+    with the draft like a dropped answer and never frozen into a round."""
+    return f"{question_id}@v{version}"
+
+
+def keeps_earlier_answer(new: Question, kept: Any) -> bool:
+    """Whether a changed question's earlier answer is kept for reference: a table that cannot show it as rows."""
+    return new.type == RECORDS_TYPE and not isinstance(kept, list)
+
+
+def earlier_answer(question_id: str, answers: Mapping[str, Any]) -> tuple[int, Any] | None:
+    """(version, answer) of the question's answer kept from an earlier version, newest first; None without one."""
+    prefix = f"{question_id}@v"
+    kept = [(int(key.removeprefix(prefix)), value) for key, value in answers.items()
+            if key.startswith(prefix) and key.removeprefix(prefix).isdigit()]
+    return max(kept, key=lambda pair: pair[0]) if kept else None

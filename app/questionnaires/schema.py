@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 Category = Literal["data", "dual_use", "environment", "people", "openness"]
 Level = Literal["L", "M", "H", "H!"]
 QuestionType = Literal[
-    "text", "markdown", "choice", "multi", "yes_no", "number", "date", "hardware", "footprint_stages"
+    "text", "markdown", "choice", "multi", "yes_no", "number", "date", "hardware", "footprint_stages", "records"
 ]
+RecordFieldType = Literal["text", "choice", "orcid"]
 
 CATEGORIES: tuple[Category, ...] = ("data", "dual_use", "environment", "people", "openness")
 # The words printed for each category, in the application, the reviewer's pages and the signed assessment.
@@ -37,6 +38,8 @@ TEXT_TYPES = frozenset({"text", "markdown"})
 STAGES_TYPE = "footprint_stages"
 # Calculators implemented in Python, and the question type each one reads.
 CALCULATORS = {"footprint": STAGES_TYPE}
+# A table the applicant fills row by row (app/questionnaires/records.py); its answer is a list of row dicts.
+RECORDS_TYPE = "records"
 DEFAULT_MAX_LENGTH = {"text": 500, "markdown": 20000, "hardware": 200}
 
 ConditionValue = str | bool | int | float
@@ -52,10 +55,13 @@ class Condition(_Model):
 
     Exactly one form per condition:
     `{question: ID, equals: V}`, `{question: ID, in: [V, ...]}`, `{question: ID, answered: true}`,
-    `{all: [...]}`, `{any: [...]}`, `{not: {...}}`.
+    `{all: [...]}`, `{any: [...]}`, `{not: {...}}`. A records question's column is tested with
+    `{question: ID, field: COLUMN, equals: V}` (or `in`): true when any row's cell matches.
     """
 
     question: str | None = None
+    # With a records question: the column the test reads; it holds when any row's cell passes.
+    field: str | None = None
     equals: ConditionValue | None = None
     in_: list[ConditionValue] | None = Field(default=None, alias="in")
     answered: bool | None = None
@@ -76,6 +82,8 @@ class Condition(_Model):
             if "not_" in given and self.not_ is None:
                 raise ValueError("'not' needs a condition")
             return self
+        if "field" in given and (not self.field or "answered" in given):
+            raise ValueError("'field' needs a column id and 'equals' or 'in'")
         if "question" not in given or not self.question:
             raise ValueError("a condition needs 'question' (with 'equals', 'in' or 'answered'), or 'all', 'any', 'not'")
         if len(tests) != 1:
@@ -123,6 +131,39 @@ class Option(_Model):
         return value
 
 
+class RecordField(_Model):
+    """One column of a records question: its cells are short text, one of its options, or an ORCID iD."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    type: RecordFieldType
+    required: bool = False
+    max_length: int | None = Field(default=None, gt=0)
+    options: list[Option] = []
+    hint: str = ""
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> RecordField:
+        if self.type == "choice" and not self.options:
+            raise ValueError(f"column {self.id} is a choice and needs options")
+        if self.options and self.type != "choice":
+            raise ValueError(f"column {self.id} is {self.type}: only a choice column has options")
+        values = [option.value for option in self.options]
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            raise ValueError(f"column {self.id}: duplicate option values: {', '.join(duplicates)}")
+        if self.max_length is not None and self.type != "text":
+            raise ValueError(f"column {self.id}: 'max_length' only applies to text columns")
+        return self
+
+    @property
+    def effective_max_length(self) -> int:
+        return self.max_length or DEFAULT_MAX_LENGTH["text"]
+
+    def option(self, value: str) -> Option | None:
+        return next((option for option in self.options if option.value == value), None)
+
+
 class RiskRule(_Model):
     """What an answer means when `when` holds: points (risk), and, in questionnaires scored by a policy, a
     sign-off or an extra reviewer role it calls for whatever the tier, advice for the reviewers (no risk), or
@@ -168,6 +209,11 @@ class Question(_Model):
     risk_rules: list[RiskRule] = []
     risk_if_blank: dict[Category, Level] | None = None
     risk_if_blank_reason: str = ""
+    # A records question: its columns, the rows it takes, and what one row is called in messages ("Team member").
+    fields: list[RecordField] = []
+    min_rows: int | None = Field(default=None, ge=1)
+    max_rows: int | None = Field(default=None, ge=1)
+    row_label: str | None = None
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Question:
@@ -192,7 +238,26 @@ class Question(_Model):
             raise ValueError("'must_be_true' only applies to yes_no questions")
         if self.risk_if_blank_reason and not self.risk_if_blank:
             raise ValueError("'risk_if_blank_reason' without 'risk_if_blank'")
+        self._check_records()
         return self
+
+    def _check_records(self) -> None:
+        if self.type != RECORDS_TYPE:
+            if self.fields or self.min_rows is not None or self.max_rows is not None or self.row_label is not None:
+                raise ValueError("'fields', 'min_rows', 'max_rows' and 'row_label' only apply to records questions")
+            return
+        if not self.fields:
+            raise ValueError("a records question needs fields")
+        ids = [column.id for column in self.fields]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate field ids: {', '.join(duplicates)}")
+        if self.min_rows is not None and self.max_rows is not None and self.min_rows > self.max_rows:
+            raise ValueError(f"'min_rows' ({self.min_rows}) is greater than 'max_rows' ({self.max_rows})")
+
+    def field(self, field_id: str) -> RecordField | None:
+        """The records question's column of that id."""
+        return next((column for column in self.fields if column.id == field_id), None)
 
     @property
     def effective_max_length(self) -> int | None:

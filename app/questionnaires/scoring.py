@@ -21,13 +21,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app.questionnaires import footprint
+from app.questionnaires import footprint, records
 from app.questionnaires.conditions import evaluate, is_blank, visible_question_ids
 from app.questionnaires.loader import get_policy
 from app.questionnaires.policy import Policy, RouteName, Tier
 from app.questionnaires.schema import (
     CATEGORIES,
     OPTION_TYPES,
+    RECORDS_TYPE,
     STAGES_TYPE,
     Category,
     Level,
@@ -210,6 +211,8 @@ def _answer_problem(question: Question, value: Any) -> str | None:
         return f"expected text, got {value!r}"
     elif kind == STAGES_TYPE and not isinstance(value, list):
         return f"expected a list of compute stages, got {value!r}"
+    elif kind == RECORDS_TYPE:
+        return records.answer_problem(question, value)
     return None
 
 

@@ -21,9 +21,10 @@ from app.core import snapshots
 from app.core.audit import AuditEvent
 from app.core.markdown import render_markdown
 from app.extensions import db
+from app.questionnaires import records
 from app.questionnaires.answers import display_value
 from app.questionnaires.loader import get_questionnaire
-from app.questionnaires.schema import CATEGORIES, CATEGORY_LABELS, Questionnaire
+from app.questionnaires.schema import CATEGORIES, CATEGORY_LABELS, RECORDS_TYPE, Questionnaire
 from app.reviews.anonymity import SECURITY_OFFICER, as_team_sees, committee_roles, reviewers_named
 from app.reviews.models import RECOMMENDATIONS, Assignment, Comment, Decision, SecuritySignoff
 from app.submissions.models import Round, Submission, SubmissionMember
@@ -201,6 +202,10 @@ def _answer_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> l
                 "value": shown,
                 # Markdown answers are rendered and sanitised (nh3); everything else is escaped by Jinja.
                 "html": str(render_markdown(value)) if question.type == "markdown" and isinstance(value, str) else None,
+                # A records answer is printed as a table with its header cells, for the tagged PDF's readers.
+                "table": {"columns": records.columns(question), "rows": records.table_rows(question, value),
+                          "row_label": records.row_label(question)}
+                if question.type == RECORDS_TYPE and isinstance(value, list) else None,
             })
         if rows:
             sections.append({"id": section.id, "title": section.title, "answers": rows})

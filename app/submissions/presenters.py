@@ -11,8 +11,8 @@ from app.core.markdown import render_markdown
 from app.questionnaires import footprint
 from app.questionnaires.answers import required_ids, section_status
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires.schema import STAGES_TYPE, Questionnaire
-from app.submissions import footprint_presenter, services, workflow
+from app.questionnaires.schema import RECORDS_TYPE, STAGES_TYPE, Questionnaire
+from app.submissions import footprint_presenter, records_presenter, services, workflow
 from app.submissions.models import Answer, Submission
 
 STATUS_LABELS = {
@@ -132,6 +132,31 @@ def guidance_view(guidance: str) -> SimpleNamespace:
     return SimpleNamespace(html=render_markdown(guidance), folded=len(guidance) > GUIDANCE_FOLDED_OVER)
 
 
+def _table_fields(question, shown: Any, has_error: bool, add_stage: bool, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What a table question's template draws besides the question (its rows, cells and their messages)."""
+    if question.type == STAGES_TYPE:
+        return footprint_presenter.stages_item(question, shown, has_error, add_stage)
+    if question.type == RECORDS_TYPE:
+        return records_presenter.records_item(question, shown, has_error, answers)
+    return {}
+
+
+def _summary_errors(questions: list[dict[str, Any]], errors: Mapping[str, str]) -> dict[str, str]:
+    """The error summary's entries, the id of the field each links to -> its message: a table's cells each on
+    their own (naming the row), any other question once."""
+    summary: dict[str, str] = {}
+    for item in questions:
+        qid = item["q"].id
+        if not item["visible"] or qid not in errors:
+            continue
+        cells = item.get("cell_errors")
+        if cells:
+            summary.update(cells)
+        else:
+            summary[item.get("first_cell", qid)] = errors[qid]
+    return summary
+
+
 def section_context(
     submission: Submission,
     questionnaire: Questionnaire,
@@ -160,9 +185,7 @@ def section_context(
             "show_if": show_if_json(question), "required": question.id in required,
             "required_if": required_if_json(question), "progress_root": roots[question.id],
         }
-        if question.type == STAGES_TYPE:
-            item.update(footprint_presenter.stages_item(question, _input_value(question, row, raw),
-                                                        bool(item["error"]), add_stage))
+        item.update(_table_fields(question, _input_value(question, row, raw), bool(item["error"]), add_stage, values))
         questions.append(item)
     ids = [s.id for s in questionnaire.sections]
     index = ids.index(section_id)
@@ -178,8 +201,7 @@ def section_context(
         # Objects, not dicts: the template reads a dozen fields of each, and Jinja reads a dict's "item.x" only
         # after getattr has failed, seven times slower than an attribute.
         "questions": [SimpleNamespace(**question) for question in questions],
-        "errors": {qid: msg for qid, msg in errors.items()
-                   if any(q["q"].id == qid and q["visible"] for q in questions)},
+        "errors": _summary_errors(questions, errors),
         "guidance": guidance_view(section.guidance),
         "answered": answered, "visible_count": total,
         "context_answers": context_answers,

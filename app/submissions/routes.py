@@ -19,7 +19,7 @@ from app.core.permissions import ROLES, allowed, signed_in
 from app.extensions import db
 from app.questionnaires.answers import answer_view, section_status
 from app.questionnaires.conditions import visible_question_ids
-from app.questionnaires.schema import CATEGORY_LABELS
+from app.questionnaires.schema import CATEGORY_LABELS, RECORDS_TYPE
 from app.questionnaires.scoring import score
 from app.submissions import committee_comments, services, workflow
 from app.submissions import invitations as invitation_services
@@ -156,8 +156,11 @@ def save_section(submission: Submission, section_id: str):
     questionnaire = _questionnaire_with_section(submission, section_id)
     form = request.form.to_dict(flat=False)
     continuing = "continue" in request.form
-    # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage.
-    adding_stage = any(key.endswith("-add") for key in request.form)
+    # "Add another stage" (footprint stages, without JavaScript): save, then show one more empty stage. A records
+    # table always ends with a blank row, so its "Add another row" saves and shows the table with a fresh one.
+    adding = next((key.removesuffix("-add") for key in request.form if key.endswith("-add")), None)
+    adding_stage = adding is not None
+    removing = next((key.removesuffix("-remove") for key in request.form if key.endswith("-remove")), None)
     result = services.save_section_retrying(submission, section_id, form, current_user, check_required=continuing)
     if result.conflicts:
         return _render_conflict(submission, questionnaire, section_id, form, result)
@@ -166,9 +169,16 @@ def save_section(submission: Submission, section_id: str):
               "does not apply given your other answers.", "warning")
     if result.errors:
         return _render_section(submission, questionnaire, section_id, result=result, add_stage=adding_stage)
+    if adding is not None and _is_records(questionnaire, adding):
+        return redirect(url_for(".section", submission_id=submission.id, section_id=section_id,
+                                _anchor=f"{adding}-rows-end"))
     if adding_stage:
         return redirect(url_for(".section", submission_id=submission.id, section_id=section_id, add_stage=1,
                                 _anchor="footprint-stages-end"))
+    if removing is not None and _is_records(questionnaire, removing):
+        flash("Your answers have been saved.", "success")
+        return redirect(url_for(".section", submission_id=submission.id, section_id=section_id,
+                                _anchor=f"q-{removing}"))
     if continuing:
         flash(f"Section {section_id} saved.", "success")
         following = _next_section(questionnaire, section_id)
@@ -265,6 +275,10 @@ def _render_conflict(submission, questionnaire, section_id, form, result: servic
 
 def _display(question, value) -> str:
     return str(answer_view(question, value, as_typed=True)["text"])
+
+
+def _is_records(questionnaire, question_id: str) -> bool:
+    return questionnaire.has_question(question_id) and questionnaire.question(question_id).type == RECORDS_TYPE
 
 
 def _next_section(questionnaire, section_id: str) -> str | None:

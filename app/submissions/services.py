@@ -32,7 +32,7 @@ from app.questionnaires.answers import (
 )
 from app.questionnaires.conditions import visible_question_ids
 from app.questionnaires.loader import current_version, get_mapping, get_questionnaire, latest_version
-from app.questionnaires.migration import plan_move
+from app.questionnaires.migration import earlier_answer_id, keeps_earlier_answer, plan_move
 from app.questionnaires.schema import Questionnaire
 from app.questionnaires.scoring import AnswerError, blocking_issues, check_answers, score
 from app.submissions import workflow
@@ -153,6 +153,9 @@ def move_to_newer_questionnaire(submission: Submission, actor: User) -> tuple[in
         if kept is None or kept == []:
             continue  # not answered yet: it is simply asked in its new form
         row = rows[qid]
+        if keeps_earlier_answer(new_questionnaire.question(qid), kept):
+            db.session.add(Answer(submission_id=submission.id, question_id=earlier_answer_id(qid, old), value=kept,
+                                  updated_by_id=actor.id))
         try:
             check_answers(new_questionnaire, {qid: row.value})
         except AnswerError:

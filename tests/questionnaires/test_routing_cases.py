@@ -36,7 +36,8 @@ def benign(**changes: Any) -> dict[str, Any]:
         "A1": "Predicting the stability of solid electrolytes", "A1b": "We predict stability with a GNN.",
         "A2": "property_prediction", "A3": ["ukri"], "A4": False, "A5": False, "A6": "2026-10-01",
         "A7": "2029-09-30", "A8": "Prof. A. Smith", "A9": False, "A11": ["none"], "A12": "none",
-        "B1": ["materials_project"], "B1b": ["cc_by"], "B2": True, "B3": "allowed",
+        "B1": ["materials_project"], "B1b": [{"source": "Materials Project", "licence": "cc_by"}], "B2": True,
+        "B3": "allowed",
         "B4": "Materials Project v2023.11.1, queried 2026-09-01", "B5": "persistent", "B6": "community_schema",
         "B7": "domain", "B7a": "NOMAD", "B8": "open_machine_readable", "B9": "quantified", "B10": False,
         "B12": "DMPonline 123456", "B13": "ten_years", "B14": "managed_access",
@@ -44,8 +45,8 @@ def benign(**changes: Any) -> dict[str, Any]:
         "C9": False, "H5": ["none"], "D1": SMALL_CPU_JOB,
         "E1": False, "E2": False, "E3": False, "E4": ["none"], "E5": "Battery makers; cobalt-free chemistries.",
         "E6": ["none"], "F1": "open_at_publication", "F2": "open_standard", "F3": "open", "F4": True, "F5": True,
-        "F6": "machine_readable", "G1": True, "G2": "Prof. A. Smith (PI)", "G4": "A. Smith: Trusted Research 2025",
-        "G3": "2026-09-15",
+        "F6": "machine_readable", "G1": True, "G2": [{"name": "Prof. A. Smith", "role": "pi"}],
+        "G4": "A. Smith: Trusted Research 2025",
     }
     answers.update(changes)
     return answers
@@ -163,7 +164,10 @@ def test_3_the_same_generator_released_gated_is_high_without_a_hard_trigger() ->
 
 # --- 4. licence risk ---------------------------------------------------------------------------------------
 
-LICENSED_OPEN = {"B1": ["icsd", "materials_project"], "B1b": ["cc_by", "proprietary"], "B3": "partly",
+LICENSED_OPEN = {"B1": ["icsd", "materials_project"],
+                 "B1b": [{"source": "ICSD", "licence": "proprietary"},
+                         {"source": "Materials Project", "licence": "cc_by"}],
+                 "B3": "partly",
                  "C5": "open", "F3": "open", "H3": True, "H4": "open_with_card"}
 
 
@@ -281,7 +285,8 @@ def test_high_throughput_dft_screening_of_energetic_materials_goes_to_full_commi
 def test_an_llm_fine_tuned_on_partner_data_through_a_us_cloud_api_goes_to_standard_with_a_data_steward() -> None:
     answers = benign(A2="text_mining", A3=["industry"], A3a="Acme Batteries Ltd", A4=True,
                      A4a="- Acme Batteries Inc., USA", C10=True, B1=["industry_partner", "literature"],
-                     B1b=["proprietary"], B3="not_allowed", H5=["finetune_open", "third_party_api"], H6=True,
+                     B1b=[{"source": "Acme measurements", "licence": "proprietary"}],
+                     B3="not_allowed", H5=["finetune_open", "third_party_api"], H6=True,
                      H7=True, H8="publisher_licence", C5="none", F3="none", F2="bespoke")
     profile = profile_of(answers)
     # B1 partner data M + H7 partner data sent to a third-party service H = 4.
@@ -301,12 +306,15 @@ def test_an_autonomous_lab_handling_toxic_precursors_goes_to_full_committee_with
 
 def test_a_horizon_europe_potential_shared_with_a_german_partner_is_expedited() -> None:
     answers = benign(A2="interatomic_potentials", A3=["eu_programme"], A4=True, A4a="- TU Example, Germany",
-                     C10=True, B1=["mptrj", "alexandria"], B1b=["cc_by"])
+                     C10=True, B1=["mptrj", "alexandria"],
+                     B1b=[{"source": "MPtrj", "licence": "cc_by"}, {"source": "Alexandria", "licence": "cc_by"}])
     assert outcome(answers) == ("expedited", [], [], [])
 
 
 def test_a_sharealike_source_in_an_industry_project_unchecked_goes_to_a_data_steward() -> None:
-    answers = benign(A3=["industry"], A3a="Acme", B1=["chembl", "materials_project"], B1b=["cc_by_sa", "cc_by_nc"],
+    answers = benign(A3=["industry"], A3a="Acme", B1=["chembl", "materials_project"],
+                     B1b=[{"source": "ChEMBL", "licence": "cc_by_sa"},
+                          {"source": "Materials Project", "licence": "cc_by_nc"}],
                      B1c=False)
     profile = profile_of(answers)
     assert [(a.question_id, a.text) for a in profile.advice] == [

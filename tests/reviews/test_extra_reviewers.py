@@ -16,6 +16,7 @@ from app.reviews.models import Assignment
 from app.reviews.services import extra_reviewers_needed
 from app.submissions.models import Submission
 from tests.helpers import (
+    as_posted,
     assign,
     assignment_id,
     audit_events,
@@ -43,22 +44,10 @@ V2_ANSWERS: dict[str, Any] = benign(D2="Early stopping; reuse of MACE-MP as a st
                                      H4="open_with_card")
 
 
-def _form_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
-
-
 def v2_form_answers() -> dict[str, dict[str, Any]]:
     """V2_ANSWERS by section, as the section pages post them."""
-    by_section: dict[str, dict[str, Any]] = {}
-    for section in V2.sections:
-        posted = {q.id: _form_value(V2_ANSWERS[q.id]) for q in section.questions
-                  if q.id in V2_ANSWERS and q.id != "D1"}
-        if section.id == "D":
-            posted.update(HEAVY_STAGE)
-        if posted:
-            by_section[section.id] = posted
+    by_section = as_posted(V2, {qid: value for qid, value in V2_ANSWERS.items() if qid != "D1"})
+    by_section["D"].update(HEAVY_STAGE)
     by_section["H"] = by_section.pop("H")
     return by_section
 

@@ -50,18 +50,24 @@ def test_a_v1_draft_moves_to_v2(app, client, monkeypatch):
     assert _version(app, submission_id) == 2
     after = _answers(app, submission_id)
     # Unchanged questions carry over exactly.
-    for qid in ("A1", "A2", "B2", "C2", "C4", "E4", "F3", "G2"):
+    for qid in ("A1", "A2", "B2", "C2", "C4", "E4", "F3", "G1"):
         assert after[qid] == before[qid], qid
     # Changed questions keep the answer as the field's input, with the reason, until saved again.
     value, kept, message = after["A3"]
     assert (value, kept) == (["ukri"], ["ukri"])
     assert message.startswith("Changed in version 2: Funders: \"non-UK government\" now means a foreign government")
     assert after["C1"][1] == ["none"] and after["C1"][2].startswith("Changed in version 2: Application areas")
-    # The dropped C3 stays stored with the draft.
+    # The team, free text in v1, is a table in v2: the text is kept as the input and for reference beside it.
+    assert after["G2"] == (None, before["G2"][0], after["G2"][2]) and after["G2"][2].startswith(
+        "Changed in version 2: Team members")
+    assert after["G2@v1"] == (before["G2"][0], None, None)
+    # The dropped C3 and G3 stay stored with the draft.
     assert after["C3"] == (True, None, None)
+    assert after["G3"] == before["G3"]
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submission.questionnaire_moved"))
-        assert event.data == {"from": 1, "to": 2, "reanswer": ["A3", "B1", "C1"], "dropped": ["C3"]}
+        assert event.data == {"from": 1, "to": 2, "reanswer": ["A3", "B1", "C1", "G2"],
+                              "dropped": ["C3", "G3"]}
 
     followed = page_text(client.get(f"/applications/{submission_id}"))
     assert "Move this draft to version" not in followed

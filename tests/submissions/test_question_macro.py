@@ -23,11 +23,12 @@ MULTI = _question(type="multi", options=[
 
 
 def _draw(app, question: Question, values=(), *, error: str | None = None, visible: bool = True,
-          text: str = "", base: str = "") -> str:
-    """The macro drawn for one question, with an item shaped as app/submissions/presenters.section_context's."""
+          text: str = "", base: str = "", **table: object) -> str:
+    """The macro drawn for one question, with an item shaped as app/submissions/presenters.section_context's
+    (`table`: a records question's rows, as records_presenter.records_item gives them)."""
     item = SimpleNamespace(q=question, visible=visible, values=list(values), error=error, text=text, base=base,
                            show_if=show_if_json(question), required=question.required,
-                           required_if=required_if_json(question), progress_root=question.id)
+                           required_if=required_if_json(question), progress_root=question.id, **table)
     with app.test_request_context():
         return render_template_string(
             '{% from "submissions/_question.html" import question %}{{ question(item) }}', item=item)
@@ -123,8 +124,8 @@ def test_every_question_of_the_questionnaire_in_every_state(app):
     questionnaire = get_questionnaire(QUESTIONNAIRE_KEY, latest_version(QUESTIONNAIRE_KEY))
     checked = 0
     for question in questionnaire.questions:
-        if question.type == "footprint_stages":
-            continue
+        if question.type in ("footprint_stages", "records"):
+            continue  # tables: their cells are drawn from more than one value (test_every_table_cell_...)
         for visible in (True, False):
             for error in (None, 'Enter a number <like "3">'):
                 for text in ("", '<b>A & "B"</b>', "0"):
@@ -142,3 +143,34 @@ def test_every_question_of_the_questionnaire_in_every_state(app):
                         assert f'for="{field_id}"' in html, (question.id, field_id)
                     checked += 1
     assert checked > 200
+
+
+def test_every_table_cell_is_labelled_with_its_row_and_column_in_every_state(app):
+    """A records question's cells drawn shown and hidden, with and without errors, with text that needs escaping:
+    every input and select is labelled (row and column), described by elements the page has, disabled when the
+    question is hidden, and a bad cell's message sits beside it."""
+    from app.questionnaires.loader import get_questionnaire
+    from app.submissions.records_presenter import records_item
+
+    team = get_questionnaire("ml-materials-ethics", 2).question("G2")
+    for visible in (True, False):
+        for orcid in ("", "0000-0002-1825-0098"):
+            rows = [{"name": '<b>A & "B"</b>', "role": "pi", "orcid": orcid}, {"organisation": "Example"}]
+            table = records_item(team, rows, bool(orcid), {})
+            html = _draw(app, team, error="Team member 1: enter an ORCID iD" if orcid else None, visible=visible,
+                         **table)
+            assert "<b>" not in html and "&lt;b&gt;A &amp; &#34;B&#34;&lt;/b&gt;" in html
+            for described in re.findall(r'aria-describedby="([^"]+)"', html):
+                assert all(f'id="{ref}"' in html for ref in described.split()), described
+            fields = [tag for tag in _inputs(html) + re.findall(r"<select [^>]*>", html) if 'type="hidden"' not in tag]
+            # Two typed rows and the blank one, four columns each.
+            assert len(fields) == 12 and all((" disabled" in tag) != visible for tag in fields)
+            for tag in fields:
+                field_id = re.search(r' id="([^"]+)"', tag).group(1)
+                row, column = re.match(r"G2-(\d)-(\w+)", field_id).groups()
+                label = {"name": "Name", "role": "Role", "organisation": "Organisation", "orcid": "ORCID iD"}[column]
+                assert f'<label class="visually-hidden" for="{field_id}">Team member {int(row) + 1}: {label}</label>' \
+                    in html
+            # The second row misses its name, pointed out only once the question is in error.
+            assert ('id="G2-1-name-error"' in html) == bool(orcid)
+            assert ('id="G2-0-orcid-error"' in html) == bool(orcid)

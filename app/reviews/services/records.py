@@ -13,9 +13,9 @@ from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.permissions import Resource
 from app.extensions import db
-from app.questionnaires import footprint
+from app.questionnaires import footprint, records
 from app.questionnaires.answers import answer_view
-from app.questionnaires.schema import STAGES_TYPE, Question
+from app.questionnaires.schema import RECORDS_TYPE, STAGES_TYPE, Question
 from app.reviews.history import HistoryLine, history_lines
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.reviews.permissions import (
@@ -199,7 +199,8 @@ def comments_of(submission: Submission) -> Sequence[Row[Any]]:
 
 def round_diff(submission: Submission, old_number: int, new_number: int) -> list[dict[str, Any]]:
     """Per-question comparison of two rounds, changed questions first, each in questionnaire order; each side
-    as answers.answer_view shows it, and a changed footprint's stages compared (footprint.stage_table_diff)."""
+    as answers.answer_view shows it, and a changed footprint's stages or records answer's rows compared cell by
+    cell (records.table_diff)."""
     questionnaire = submission_services.questionnaire_for(submission)
     old, new = round_answers(submission, old_number), round_answers(submission, new_number)
     if old is None or new is None:
@@ -217,10 +218,14 @@ def round_diff(submission: Submission, old_number: int, new_number: int) -> list
 def _compared(question: Question, before: dict[str, Any], after: dict[str, Any], *, changed: bool) -> dict[str, Any]:
     """One question's row of the round diff; a changed footprint also compares its stages cell by cell, since
     the whole table struck through and written again hides which figure moved."""
-    row = {"question": question, "before": before, "after": after, "changed": changed, "stages": None}
+    row = {"question": question, "before": before, "after": after, "changed": changed, "stages": None, "noun": None}
     if changed and question.type == STAGES_TYPE:
         row["columns"] = footprint.TABLE_COLUMNS
         row["stages"] = footprint.stage_table_diff(before.get("rows", []), after.get("rows", []))
+    if changed and question.type == RECORDS_TYPE:
+        columns = records.columns(question)
+        row["columns"], row["noun"] = columns, records.row_label(question)
+        row["stages"] = records.table_diff(before.get("rows", []), after.get("rows", []), list(columns))
     return row
 
 

@@ -17,6 +17,21 @@
     return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
   }
 
+  // A records table's rows as the server reads them (answers.py): cells named <question>-<n>-<column>, rows
+  // with nothing typed left out.
+  function tableRows(wrapper, qid) {
+    const pattern = new RegExp("^" + qid + "-(\\d+)-([a-z0-9_]+)$");
+    const rows = new Map();
+    wrapper.querySelectorAll("input, select").forEach((input) => {
+      const match = pattern.exec(input.name);
+      const text = input.value.trim();
+      if (!match || text === "") { return; }
+      if (!rows.has(match[1])) { rows.set(match[1], {}); }
+      rows.get(match[1])[match[2]] = text;
+    });
+    return Array.from(rows.values());
+  }
+
   // The answers as the server would read them: this page's visible fields over the other sections' answers.
   function currentAnswers() {
     const answers = Object.assign({}, contextAnswers);
@@ -25,6 +40,11 @@
       const type = wrapper.dataset.type;
       delete answers[qid];
       if (wrapper.hidden) { return; }
+      if (type === "records") {
+        const rows = tableRows(wrapper, qid);
+        if (rows.length) { answers[qid] = rows; }
+        return;
+      }
       const inputs = Array.from(wrapper.querySelectorAll('[name="' + qid + '"]'));
       if (type === "multi") {
         answers[qid] = inputs.filter((i) => i.checked).map((i) => i.value);
@@ -43,9 +63,11 @@
     if (cond.all) { return cond.all.every((c) => evaluate(c, answers)); }
     if (cond.any) { return cond.any.some((c) => evaluate(c, answers)); }
     if (cond.not) { return !evaluate(cond.not, answers); }
-    const value = answers[cond.question];
+    let value = answers[cond.question];
     if ("answered" in cond) { return blank(value) !== !cond.answered; }
     if (blank(value)) { return false; }
+    // A condition on a records column holds when any row's cell does.
+    if (cond.field) { value = value.map((row) => row[cond.field]).filter((cell) => !blank(cell)); }
     if ("equals" in cond) {
       return Array.isArray(value) ? value.includes(cond.equals) : value === cond.equals;
     }
