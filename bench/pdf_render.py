@@ -556,7 +556,8 @@ def build(app, workdir: Path) -> dict:
             users[key] = user
         db.session.commit()
         owner = users["owner"]
-        submission = services.create_submission(owner, TITLE)
+        # ANSWERS are version 1's (the team as one line of text, the declaration's date).
+        submission = services.create_submission(owner, TITLE, questionnaire_version=1)
         db.session.add(SubmissionMember(submission_id=submission.id, email=users["colleague"].email,
                                         role="editor", invited_by_id=owner.id))
         db.session.commit()

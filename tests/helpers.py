@@ -88,7 +88,8 @@ LOW_RISK_ANSWERS: dict[str, dict[str, str | list[str]]] = {
           "A2": "property_prediction", "A3": ["ukri"], "A4": "no", "A5": "no", "A6": "2027-01-04",
           "A7": "2029-12-31", "A8": "Prof. Ada Lovelace, Department of Materials", "A9": "no", "A11": ["none"],
           "A12": "none"},
-    "B": {"B1": ["materials_project"], "B1b": ["cc_by"], "B2": "yes", "B3": "allowed",
+    "B": {"B1": ["materials_project"], "B1b-0-source": "Materials Project", "B1b-0-licence": "cc_by", "B2": "yes",
+          "B3": "allowed",
           "B4": "Materials Project database v2023.11.1, queried 2026-10-01 (doi:10.1063/1.4812323).",
           "B5": "persistent", "B6": "community_schema", "B7": "domain", "B7a": "NOMAD",
           "B8": "open_machine_readable", "B9": "quantified", "B10": "no", "B12": "DMPonline 123456",
@@ -104,8 +105,9 @@ LOW_RISK_ANSWERS: dict[str, dict[str, str | list[str]]] = {
           "E5": "Battery researchers benefit; critical-mineral supply chains are considered.", "E6": ["none"]},
     "F": {"F1": "open_at_publication", "F2": "open_standard", "F3": "gated", "F4": "yes", "F5": "yes",
           "F6": "machine_readable"},
-    "G": {"G1": "yes", "G2": "Ada Lovelace, Alan Turing",
-          "G4": "Ada Lovelace: research integrity (2024), Trusted Research (2025)", "G3": "2026-11-01"},
+    "G": {"G1": "yes", "G2-0-name": "Ada Lovelace", "G2-0-role": "pi", "G2-0-orcid": "0000-0002-1825-0097",
+          "G2-1-name": "Alan Turing", "G2-1-role": "co_investigator",
+          "G4": "Ada Lovelace: research integrity (2024), Trusted Research (2025)"},
 }
 
 

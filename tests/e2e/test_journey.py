@@ -116,7 +116,12 @@ def test_whole_journey(people, staff, server, tmp_path):
     continue_to(page, "Open science")
     answer(page, LOW_RISK_ANSWERS["F"])
     continue_to(page, "Declaration")
-    answer(page, LOW_RISK_ANSWERS["G"])
+    # The team table: the first member, then "Add another row" (a submit button that saves) for the second.
+    declaration = {name: value for name, value in LOW_RISK_ANSWERS["G"].items() if not name.startswith("G2-1-")}
+    answer(page, declaration)
+    page.get_by_role("button", name="Add another row").click()
+    expect(page.get_by_label("Team member 1: Name")).to_have_value(str(LOW_RISK_ANSWERS["G"]["G2-0-name"]))
+    answer(page, {name: value for name, value in LOW_RISK_ANSWERS["G"].items() if name.startswith("G2-1-")})
     page.get_by_role("button", name="Save and continue").click()
 
     # ---- check answers, submit

@@ -25,7 +25,9 @@ def _answers() -> dict:
     answers["A"].update({"A3": ["industry", "defence"], "A3a": "Acme Batteries Ltd; Dstl via DASA",
                          "A4": "yes", "A4a": "- University of Example, Germany\n- Example Materials Inc., USA"})
     answers["C"]["C10"] = "yes"
-    answers["G"]["G2"] = "Dr Grace Hopper (PI); Bo Jones (PhD student)"
+    answers["G"] = {**{k: v for k, v in answers["G"].items() if not k.startswith("G2-")},
+                    "G2-0-name": "Dr Grace Hopper", "G2-0-role": "pi", "G2-1-name": "Bo Jones", "G2-1-role": "student",
+                    "G2-1-organisation": "University of Example"}
     return answers
 
 
@@ -57,7 +59,9 @@ def test_the_declaration_shows_who_is_involved_and_no_other_answer(app, make_cli
     assert "Who funds the project?" in facts and "Industry" in facts and "Defence" in facts
     assert "Acme Batteries Ltd; Dstl via DASA" in facts
     assert "University of Example, Germany" in facts and "Example Materials Inc., USA" in facts
-    assert "Dr Grace Hopper (PI); Bo Jones (PhD student)" in facts
+    # The team table, a row per person.
+    assert ("Named team members Name Role Organisation ORCID iD Dr Grace Hopper Principal investigator "
+            "Bo Jones Student University of Example") in facts
     # Nothing else of the answers before the declaration.
     for hidden in (LOW_RISK_ANSWERS["B"]["B4"], LOW_RISK_ANSWERS["A"]["A1b"], LOW_RISK_ANSWERS["C"]["C11"],
                    "Are any partner institutions or companies based outside the UK?"):

@@ -139,10 +139,10 @@ def test_unknown_option_is_refused(app, login_as):
 def test_bad_date_is_explained(app, login_as):
     client = login_as().client
     submission_id = create_application(client)
-    response = post_section(client, submission_id, "G", {"G3": "31/02/2026"}, button="save")
+    response = post_section(client, submission_id, "A", {"A6": "31/02/2026"}, button="save")
     assert response.status_code == 200
     assert "date" in page_text(response).lower()
-    assert _answer(app, submission_id, "G3")[1] == "31/02/2026"
+    assert _answer(app, submission_id, "A6")[1] == "31/02/2026"
 
 
 def test_forged_hidden_question_is_not_saved_and_user_is_told(app, login_as):

@@ -14,12 +14,13 @@ from app.extensions import db
 from app.questionnaires import get_questionnaire
 from app.submissions.models import Answer, Submission
 from tests.helpers import (
-    LOW_RISK_ANSWERS,
+    V1_LOW_RISK_ANSWERS,
     _start_review,
     as_posted,
     assessment_text,
     committee,
     create_application,
+    create_application_on_version,
     decide,
     fill_application,
     page_text,
@@ -47,12 +48,10 @@ def v2_answers(**changes: Any) -> dict[str, dict[str, Any]]:
 
 
 def v2_draft(app, client) -> int:
-    """A new draft on questionnaire v2, whichever version new drafts start on."""
+    """A new draft, on questionnaire v2 (the version new drafts start on)."""
     submission_id = create_application(client)
     with app.app_context():
-        version = db.session.get(Submission, submission_id).questionnaire_version.version
-    if version == 1:
-        assert client.post(f"/applications/{submission_id}/move-questionnaire").status_code == 302
+        assert db.session.get(Submission, submission_id).questionnaire_version.version == 2
     return submission_id
 
 
@@ -185,15 +184,12 @@ def test_the_licence_table_shows_the_terms_check_for_a_noncommercial_row(app, lo
 
 # --- a v1 draft's free-text team --------------------------------------------------------------------------------
 
-def test_a_moved_v1_team_stays_beside_the_table_while_it_is_re_answered(app, login_as):
+def test_a_moved_v1_team_stays_beside_the_table_while_it_is_re_answered(app, login_as, monkeypatch):
     owner = login_as()
-    submission_id = create_application(owner.client)
-    with app.app_context():
-        if db.session.get(Submission, submission_id).questionnaire_version.version != 1:
-            return  # new drafts start on v2: no v1 draft to move (test_move_questionnaire covers the data)
-    fill_application(owner.client, submission_id, {"G": LOW_RISK_ANSWERS["G"]})
+    submission_id = create_application_on_version(owner.client, monkeypatch, 1)
+    fill_application(owner.client, submission_id, {"G": V1_LOW_RISK_ANSWERS["G"]})
     assert owner.client.post(f"/applications/{submission_id}/move-questionnaire").status_code == 302
-    earlier = LOW_RISK_ANSWERS["G"]["G2"]
+    earlier = V1_LOW_RISK_ANSWERS["G"]["G2"]
     page = page_text(owner.client.get(f"/applications/{submission_id}/sections/G"))
     assert f"Your answer in version 1 of the questionnaire, kept for you to copy into the table {earlier}" in page
     assert "Changed in version 2: Team members" in page
