@@ -65,6 +65,8 @@ def _core_settings(env: str, secret_key: str, instance_dir: Path) -> dict:
         "RESEARCH_OFFICE_EMAIL": os.environ.get("RESEARCH_OFFICE_EMAIL") or None,
         # Whether the applicant's team reads reviewers' names beside "Reviewer 1", ... (app/reviews/anonymity.py).
         "REVIEWERS_NAMED_TO_APPLICANT": _bool("REVIEWERS_NAMED_TO_APPLICANT", False),
+        # The longest an approval may last, from the day it is given (app/reviews/services/approval.py).
+        "APPROVAL_MAX_YEARS": int(os.environ.get("APPROVAL_MAX_YEARS", "3")),
     }
 
 

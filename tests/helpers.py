@@ -12,7 +12,7 @@ import itertools
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -399,9 +399,22 @@ def in_review(app, make_client, answers=None, c: Committee | None = None) -> tup
     return submission_id, owner, c
 
 
-def decide(c: Committee, submission_id: int, outcome: str, conditions: str = "", password: str | None = None):
+# What the chair enters as the approval's valid-until date when the test names none: rounds without a project
+# end date (questionnaire v1) need one.
+APPROVAL_DAYS = 2 * 365
+
+
+def valid_until_default() -> str:
+    return (date.today() + timedelta(days=APPROVAL_DAYS)).isoformat()
+
+
+def decide(c: Committee, submission_id: int, outcome: str, conditions: str = "", password: str | None = None,
+           valid_until: str | None = None):
+    """The chair's decision form; `valid_until` "" leaves the field empty (the page's default is the project's end)."""
+    if valid_until is None:
+        valid_until = valid_until_default()
     return c.chair.client.post(f"/review/applications/{submission_id}/decide", data={
-        "outcome": outcome, "summary": "Decision reasons.", "conditions": conditions,
+        "outcome": outcome, "summary": "Decision reasons.", "conditions": conditions, "valid_until": valid_until,
         "password": password or c.chair.user.password})
 
 

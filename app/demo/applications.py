@@ -5,6 +5,7 @@ Idempotent: accounts are matched by email and applications by title, so running 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import click
 from sqlalchemy import select
@@ -36,9 +37,17 @@ REVIEWED = [
     ("Bayesian optimisation of sodium-ion cathodes", LOW_RISK_ANSWERS, "approved"),
     ("Crowd-sourced toxicity labels for solvent screening", _medium_risk(), "rejected"),
     ("Language models for synthesis-route extraction", _medium_risk(), "in_review"),
+    # Approved, then its approval period ran out: the daily job has marked it expired.
+    ("Reinforcement learning for autonomous alloy synthesis", LOW_RISK_ANSWERS, "expired"),
+    # Approved, and the approval ends within 30 days: the team has had its reminders.
+    ("Transfer learning for metal-organic framework adsorption", LOW_RISK_ANSWERS, "expiring"),
 ]
 RECOMMENDATION_FOR = {"changes_requested": "changes_requested", "approved_with_conditions": "approve_with_conditions",
-                      "approved": "approve", "rejected": "reject", "in_review": None}
+                      "approved": "approve", "rejected": "reject", "in_review": None, "expired": "approve",
+                      "expiring": "approve"}
+# Days from today to the demo approvals' valid-until dates; the expired one was approved a year before.
+VALID_FOR_DAYS = {"expired": -10, "expiring": 20}
+DEMO_APPROVAL_DAYS = 2 * 365
 
 
 def _user(email: str) -> User:
@@ -83,8 +92,17 @@ def _review(submission: Submission, outcome: str) -> None:
                           summary="Reviewed against the FAIR and dual-use guidance.")
     conditions = ["Deposit the training data in NOMAD before publication.",
                   "Report energy use and CO2e in the paper."] if outcome == "approved_with_conditions" else []
-    reviews.decide(submission, chair, outcome=outcome, summary="Decided after reading both reviews.",
-                   conditions=conditions, password=PASSWORDS["chair@example.ac.uk"])
+    today = date.today()
+    valid_until = today + timedelta(days=VALID_FOR_DAYS.get(outcome, DEMO_APPROVAL_DAYS))
+    reviews.decide(submission, chair, outcome="approved" if outcome in VALID_FOR_DAYS else outcome,
+                   summary="Decided after reading both reviews.", conditions=conditions,
+                   password=PASSWORDS["chair@example.ac.uk"], valid_until=valid_until,
+                   # The expired approval was given a year ago, when its date was still to come.
+                   today=today - timedelta(days=365) if valid_until < today else today)
+    if outcome == "expired":
+        reviews.expire_approvals(today)
+    elif outcome == "expiring":
+        reviews.send_expiry_reminders(today)
 
 
 def seed() -> Iterator[str]:

@@ -32,7 +32,8 @@ def footprint_page():
     return render_template(
         "reports/footprint.html", report=report, over_time=over_time, fmt_energy=footprint.format_energy,
         fmt_carbon=footprint.format_carbon, reported_states=[STATE_LABELS[s] for s in REPORTED_STATES],
-        approved_states=[STATE_LABELS[s] for s in APPROVED_STATES], attribution=footprint.current_data().attribution,
+        approved_states=[label for s, label in STATE_LABELS.items() if s in APPROVED_STATES],
+        attribution=footprint.current_data().attribution,
         pager={"link": lambda page: url_for(".footprint_page", page=page)},
         page_title="Environmental footprint of research",
     )

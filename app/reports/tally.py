@@ -24,9 +24,10 @@ from app.reports.models import FootprintStatement, FootprintTally
 from app.submissions.models import Round, Submission
 from app.submissions.workflow import State
 
+# An expired approval still counts as approved: the project ran on it.
 REPORTED_STATES = (State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED,
-                   State.APPROVED_WITH_CONDITIONS)
-APPROVED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})
+                   State.APPROVED_WITH_CONDITIONS, State.EXPIRED)
+APPROVED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.EXPIRED})
 UNASSIGNED = "Unassigned"
 # What an application's share depends on besides its rounds and its owner's department.
 _SUBMISSION_FIELDS = ("state", "round_number", "owner_id")

@@ -173,6 +173,7 @@ def _attached_data(submission: Submission, round_: Round, decision: Decision | N
             "outcome": decision.outcome,
             "summary": decision.summary,
             "decided_at": _iso(decision.decided_at),
+            "valid_until": decision.valid_until.isoformat() if decision.valid_until else None,
             "conditions": [{"text": c.text, "evidence": c.report_note, "reported_at": _iso(c.reported_met_at),
                             "confirmed_at": _iso(c.confirmed_at)} for c in decision.conditions],
             "signatures": [{"name": s["name"], "at": s["at_iso"], "meaning": s["meaning"]} for s in signatures],
@@ -405,6 +406,7 @@ def _decision_parts(decision: Decision | None, names: dict[Any, str]) -> tuple[
         "summary_html": str(render_markdown(decision.summary)),
         "decided_at": _utc(decision.decided_at),
         "decided_at_iso": _iso(decision.decided_at),
+        "valid_until": f"{decision.valid_until:%-d %B %Y}" if decision.valid_until else "",
     }
     signatures.insert(0, {
         "name": decision.signature_name,

@@ -3,6 +3,7 @@ which finds an application's latest decided round and asks documents for its sig
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from app.documents.cli import documents_cli
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.extensions import db
 from app.reviews.models import Decision
-from app.reviews.services import send_reminders
+from app.reviews.services import expire_approvals, send_expiry_reminders, send_reminders
 from app.submissions.models import Submission
 
 reviews_cli = AppGroup("reviews", help="Scheduled review jobs, run by cron.")
@@ -25,8 +26,12 @@ reviews_cli = AppGroup("reviews", help="Scheduled review jobs, run by cron.")
 
 @reviews_cli.command("send-reminders")
 def reminders() -> None:
-    """Mail reviewers whose review is due within two days or overdue (at most once a day each)."""
-    click.echo(f"{send_reminders()} reminder(s) queued.")
+    """Mail reviewers whose review is due within two days or overdue (at most once a day each), and teams whose
+    approval ends in 60, 30 or 7 days (once each); expire the approvals whose valid-until date has passed."""
+    today = date.today()
+    expired = expire_approvals(today)
+    click.echo(f"{send_reminders(today) + send_expiry_reminders(today)} reminder(s) queued.")
+    click.echo(f"{expired} approval(s) expired.")
 
 
 @reviews_cli.command("send-digests")

@@ -93,6 +93,9 @@ class DecisionForm(FlaskForm):
     summary = TextAreaField("Reasons for the decision", validators=[Length(max=10000)])
     conditions = TextAreaField("Conditions (one per line; needed when approving with conditions)",
                                validators=[Length(max=10000)])
+    # Checked by the service (approval.checked_valid_until), which knows the project's dates; only a date that
+    # is not one is refused here.
+    valid_until = DateField("Approval valid until (when approving)", validators=[Optional()])
     password = PasswordField("Your password, to sign the decision",
                              validators=[DataRequired("Enter your password to sign the decision")])
 
@@ -117,7 +120,8 @@ class QueueFilterForm(FlaskForm):
     state = SelectField("State", choices=choices([("open", "All open"), ("triage", "Waiting for triage"),
                                           ("in_review", "In review"), ("changes_requested", "Changes requested"),
                                           ("conditions", "Approved with conditions"), ("decided", "Decided"),
-                                          ("withdrawn", "Withdrawn")]), default="open")
+                                          ("withdrawn", "Withdrawn"), ("expired", "Approval expired")]),
+                        default="open")
     tier = SelectField("Tier", choices=choices([("", "Any tier"), ("Low", "Low"), ("Medium", "Medium"),
                                                 ("High", "High")]), default="")
     route = SelectField("Route", choices=choices([("", "Any route"), *ROUTES.items()]), default="")

@@ -72,11 +72,17 @@ def _without(data: Data) -> str:
     return f", without a {' or a '.join(missing)}" if missing else ""
 
 
-def _due(data: Data) -> str:
+def _day(data: Data, key: str) -> str | None:
+    """The stored ISO date `key` as people write it, or None without one."""
     try:
-        return f", due {date.fromisoformat(str(data['due'])):%-d %B %Y}"
+        return f"{date.fromisoformat(str(data[key])):%-d %B %Y}"
     except (KeyError, ValueError):
-        return ""
+        return None
+
+
+def _due(data: Data) -> str:
+    due = _day(data, "due")
+    return f", due {due}" if due else ""
 
 
 # What an assignment's kind asks its reviewer to be, as the history says it.
@@ -115,8 +121,18 @@ def _signed_off(data: Data, names: Names) -> str:
     return f"signed off export control and Trusted Research{_round(data)}: {entry}{licence}; {outcome}"
 
 
+def _long_date(data: Data, key: str) -> str:
+    return _day(data, key) or "its date"
+
+
 def _decided(data: Data, names: Names) -> str:
-    return f"decided {OUTCOMES.get(str(data.get('outcome')), 'the application')}{_round(data)}"
+    until = f", valid until {_long_date(data, 'valid_until')}" if data.get("valid_until") else ""
+    return f"decided {OUTCOMES.get(str(data.get('outcome')), 'the application')}{_round(data)}{until}"
+
+
+def _expiry_reminded(data: Data, names: Names) -> str:
+    return (f"reminded the team that the approval ends on {_long_date(data, 'valid_until')} "
+            f"({data.get('days_left', '?')} days ahead)")
 
 
 def _document(data: Data) -> str:
@@ -180,6 +196,9 @@ SENTENCES: dict[str, Callable[[Data, Names], str]] = {
     "condition.sent_back": lambda d, n: f"sent a condition back to the applicant{_reason(d)}",
     "condition.confirmed": lambda d, n: f"confirmed a condition met{_reason(d, 'text')}",
     "conditions.all_met": _fixed("confirmed every condition met: the application is approved"),
+    "approval.expiry_reminder_sent": _expiry_reminded,
+    "approval.expired": lambda d, n: f"marked the approval expired on {_long_date(d, 'lapsed_on')}: it was valid "
+                                     f"until {_long_date(d, 'valid_until')}",
     "reminder.sent": lambda d, n: f"sent a reminder{' (overdue)' if d.get('overdue') else ''}{_due(d)}",
     "document.created": lambda d, n: f"signed and archived {_document(d)}",
     "document.retry_requested": lambda d, n: f"asked for {_document(d)} to be made again",

@@ -175,6 +175,8 @@ class Decision(Model):
     # The electronic signature: who signed, when, and what the signature means, as printed on the PDF.
     signature_name: Mapped[str] = mapped_column(String(200))
     signature_meaning: Mapped[str] = mapped_column(String(200))
+    # An approval's last valid day, as the chair signed it; None for the other outcomes.
+    valid_until: Mapped[date | None] = mapped_column(Date)
 
     decided_by: Mapped[User] = relationship()
     conditions: Mapped[list[Condition]] = relationship(back_populates="decision", order_by="Condition.id")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +48,11 @@ class QuestionnaireVersion(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+def approval_lapses_on(valid_until: date) -> date:
+    """An approval covers its valid-until date, and lapses the day after."""
+    return valid_until + timedelta(days=1)
+
+
 class Submission(TimestampMixin, Model):
     __tablename__ = "submission"
     __table_args__ = (
@@ -75,12 +80,21 @@ class Submission(TimestampMixin, Model):
     risk_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     round_number: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last day the current approval covers (set by the chair's approval; the daily job expires it after).
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # The reminder before expiry last mailed (60, 30 or 7 days ahead): each is sent once.
+    expiry_reminded_days: Mapped[int | None] = mapped_column(Integer)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     members: Mapped[list[SubmissionMember]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionMember.id"
     )
+
+    @property
+    def approval_lapsed_on(self) -> date | None:
+        """The first day the approval no longer covers: the day after its valid-until date."""
+        return approval_lapses_on(self.valid_until) if self.valid_until else None
 
     @property
     def joined_members(self) -> list[SubmissionMember]:

@@ -3,6 +3,7 @@
     draft -> submitted -> in_review -> changes_requested -> (resubmitted) in_review, round + 1
                                     -> approved | approved_with_conditions -> (conditions met) approved
                                     -> rejected
+    approved | approved_with_conditions -> (the day after the approval's valid-until date) expired
     withdrawn from any open state once submitted; a draft never submitted is deleted by its owner instead.
 
 Services ask this module whether an action is allowed in the current state; the same tables back the
@@ -22,6 +23,7 @@ class State(StrEnum):
     APPROVED_WITH_CONDITIONS = "approved_with_conditions"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
 
 
 STATE_LABELS = {
@@ -33,6 +35,7 @@ STATE_LABELS = {
     State.APPROVED_WITH_CONDITIONS: "Approved with conditions",
     State.REJECTED: "Rejected",
     State.WITHDRAWN: "Withdrawn",
+    State.EXPIRED: "Approval expired",
 }
 
 # A chair's decision on a round; each is the action "decide:<outcome>" in TRANSITIONS.
@@ -58,9 +61,12 @@ OPEN_STATES = frozenset(
     {State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED_WITH_CONDITIONS}
 )
 DECIDED_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.REJECTED})
+# An approval in force: it has a valid-until date, the team is reminded before it, and it expires after it.
+APPROVAL_IN_FORCE_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS})
 # A decision moves the application out of review, and a resubmission starts a new round, so in any other state
-# the current round has none (withdrawn: perhaps, if it was withdrawn after "changes requested").
-DECISION_STATES = DECIDED_STATES | {State.CHANGES_REQUESTED, State.WITHDRAWN}
+# the current round has none (withdrawn: perhaps, if it was withdrawn after "changes requested"; expired: the
+# approval the current round was given).
+DECISION_STATES = DECIDED_STATES | {State.CHANGES_REQUESTED, State.WITHDRAWN, State.EXPIRED}
 
 # (action, from state) -> to state. Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, State], State] = {
@@ -72,6 +78,8 @@ TRANSITIONS: dict[tuple[str, State], State] = {
     ("decide:changes_requested", State.IN_REVIEW): State.CHANGES_REQUESTED,
     ("decide:rejected", State.IN_REVIEW): State.REJECTED,
     ("conditions_met", State.APPROVED_WITH_CONDITIONS): State.APPROVED,
+    # Run by the daily job (`flask reviews send-reminders`), never by a person.
+    **{("expire", state): State.EXPIRED for state in APPROVAL_IN_FORCE_STATES},
     # A draft is the team's alone: there is no review to end, so it is deleted ("delete" below), not withdrawn.
     **{("withdraw", state): State.WITHDRAWN for state in OPEN_STATES - {State.DRAFT}},
 }
@@ -96,6 +104,7 @@ ACTION_DESCRIPTIONS = {
     "move": "moved to a newer questionnaire",
     "start_review": "sent to review",
     "conditions_met": "marked as meeting its conditions",
+    "expire": "marked as expired",
     "withdraw": "withdrawn",
     "edit": "changed",
     "delete": "deleted",

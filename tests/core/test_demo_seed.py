@@ -1,6 +1,9 @@
 """`flask demo seed` (what `make run` calls) runs to the end on an empty database, leaves an application in
-each state the README's demo promises, and changes nothing when run again."""
+each state the README's demo promises (an expired approval and one ending within 30 days among them), and
+changes nothing when run again."""
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,8 +24,12 @@ def test_the_demo_seeds_every_state_and_is_safe_to_run_again(app):
     assert first.output.strip().endswith("demo data ready")
     states = _states(app)
     for state in ("draft", "in_review", "changes_requested", "approved", "approved_with_conditions", "rejected",
-                  "withdrawn"):
+                  "withdrawn", "expired"):
         assert states.get(state), (state, states)
+    with app.app_context():
+        soon = db.session.scalars(select(Submission.valid_until).where(
+            Submission.state == "approved", Submission.valid_until <= date.today() + timedelta(days=30))).all()
+    assert soon and all(day >= date.today() for day in soon)
 
     # Rounds keep the version they were submitted on (1); a draft begun now is on the current version (2), and one
     # begun before it was released is still on 1, with the move offered.

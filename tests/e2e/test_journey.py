@@ -9,6 +9,7 @@ every page visited."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -282,7 +283,14 @@ def test_whole_journey(people, staff, server, tmp_path):
     # ---- chair approves with a condition
     chair.visit(f"/review/applications/{submission_id}/decide")
     condition = "Deposit the trained model in NOMAD before publication."
-    _decide(chair.page, "Approved with conditions", "Approved.", conditions=condition)
+    # An approval ending in the past is refused beside its field; what was typed stays.
+    _fill_decision(chair.page, "Approved with conditions", "Approved.", conditions=condition, valid_until="2020-01-31")
+    chair.page.get_by_role("button", name="Sign and record decision").click()
+    expect(chair.page.locator("#valid_until-error")).to_contain_text("The approval cannot end in the past")
+    expect(chair.page.get_by_label(re.compile("^Conditions"))).to_have_value(condition)
+    chair.check("decide-date-refused")
+    _decide(chair.page, "Approved with conditions", "Approved.", conditions=condition,
+            valid_until=(date.today() + timedelta(days=730)).isoformat())
 
     # ---- the applicant is prompted to report the condition; an empty report is refused beside the field
     applicant.visit(task_list_url, "task-list-conditions")
@@ -350,11 +358,17 @@ def _sign_off(page, *, entry: str, trusted_research: str) -> None:
     page.get_by_role("button", name=re.compile("(Record|Update) sign-off")).click()
 
 
-def _decide(page, outcome: str, reasons: str, conditions: str = "") -> None:
+def _fill_decision(page, outcome: str, reasons: str, conditions: str = "", valid_until: str | None = None) -> None:
     page.get_by_label(outcome, exact=True).check()
     page.get_by_label("Reasons for the decision").fill(reasons)
     if conditions:
         page.get_by_label(re.compile("^Conditions")).fill(conditions)
+    if valid_until is not None:
+        page.get_by_label("Approval valid until (when approving)").fill(valid_until)
     page.get_by_label("Your password, to sign the decision").fill(PASSWORD)
+
+
+def _decide(page, outcome: str, reasons: str, conditions: str = "", valid_until: str | None = None) -> None:
+    _fill_decision(page, outcome, reasons, conditions, valid_until)
     page.get_by_role("button", name="Sign and record decision").click()
     expect(page.get_by_role("status").filter(has_text="Decision recorded and signed")).to_be_visible(timeout=60000)

@@ -19,6 +19,7 @@ from tests.helpers import (
     unsaved_application,
     unsaved_assignment,
     unsaved_user,
+    valid_until_default,
 )
 
 
@@ -63,7 +64,7 @@ def test_a_conflicted_chair_reads_nothing_and_the_deputy_decides(app, make_clien
     assert "deputy chair" in page
     assert deputy.client.get(f"/review/applications/{submission_id}/decide").status_code == 200
     assert deputy.client.post(f"/review/applications/{submission_id}/decide", data={
-        "outcome": "approved", "summary": "Decided by the deputy.",
+        "outcome": "approved", "summary": "Decided by the deputy.", "valid_until": valid_until_default(),
         "password": deputy.user.password}).status_code == 302
     with app.app_context():
         decision = db.session.scalar(select(Decision).where(Decision.submission_id == submission_id))

@@ -2,6 +2,8 @@
 events and mail, and the Forbidden a caller the predicates refuse gets."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -29,7 +31,8 @@ def test_recommend_and_decide_with_conditions(app, application_in):
         _recommend_both(application)
         services.decide(db.session.get(Submission, application.id), db.session.get(User, chair.id),
                         outcome="approved_with_conditions", summary="Approved.",
-                        conditions=["Publish the weights gated.", " "], password=chair.password)
+                        conditions=["Publish the weights gated.", " "], password=chair.password,
+                        valid_until=date.today() + timedelta(days=365))
     with app.app_context():
         assert db.session.get(Submission, application.id).state == "approved_with_conditions"
         assert db.session.scalars(select(Condition.text)).all() == ["Publish the weights gated."]

@@ -41,6 +41,7 @@ EXPECTED_SOURCES = {
     "decide:rejected": {"in_review"},
     "conditions_met": {"approved_with_conditions"},
     "withdraw": {"submitted", "in_review", "changes_requested", "approved_with_conditions"},
+    "expire": {"approved", "approved_with_conditions"},
 }
 
 
@@ -59,9 +60,10 @@ def test_every_transition_is_allowed_or_refused_as_specified(action, current):
 @pytest.mark.parametrize("current", [s.value for s in workflow.State])
 def test_pages_look_for_a_decision_in_every_state_one_can_exist(current):
     # A decision exists on the current round after any decide: transition, and stays through what can follow
-    # one without a new round (conditions met, withdrawal after "changes requested").
+    # one without a new round (conditions met, withdrawal after "changes requested", an approval's expiry).
     after_decision = {target for (action, _), target in workflow.TRANSITIONS.items() if action.startswith("decide:")}
-    after_decision |= {workflow.next_state("conditions_met", "approved_with_conditions"), workflow.State.WITHDRAWN}
+    after_decision |= {workflow.next_state("conditions_met", "approved_with_conditions"), workflow.State.WITHDRAWN,
+                       workflow.next_state("expire", "approved")}
     assert workflow.may_have_decision(current) is (current in after_decision)
 
 

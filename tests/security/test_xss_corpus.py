@@ -22,6 +22,7 @@ from tests.helpers import (
     post_section,
     register,
     state,
+    valid_until_default,
 )
 from tests.security.inert import PAYLOADS, html_problems, squash, text_problems, visible_text
 
@@ -199,7 +200,7 @@ def world(app, make_client):
     conditions = "\n".join(p.replace("\n", " ") for p in PAYLOADS[:12])
     decided = chair.client.post(f"/review/applications/{s}/decide", data={
         "outcome": "approved_with_conditions", "summary": corpus(start=19), "conditions": conditions,
-        "password": chair.user.password})
+        "valid_until": valid_until_default(), "password": chair.user.password})
     assert decided.status_code == 302, decided.get_data(as_text=True)[:3000]
     assert state(app, s) == "approved_with_conditions"
     with app.app_context():

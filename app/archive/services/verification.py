@@ -29,7 +29,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from app.core.sandbox import ChildFailed, LimitExceeded, Limits, run_limited
 from app.documents.models import DOCUMENT_KINDS, Document
 from app.extensions import db
 from app.reviews.models import Decision
-from app.submissions.workflow import OUTCOMES
+from app.submissions.workflow import OUTCOMES, State
 
 log = logging.getLogger("crucible.archive")
 
@@ -132,6 +132,9 @@ class PublicFacts:
     issued_at: datetime
     # The application's newest document, when it is not this one.
     superseded_by: str | None
+    # The approval this document gives: the last day it covers, and the day it lapsed once it has expired.
+    valid_until: date | None = None
+    lapsed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,9 @@ def public_facts(document: Document) -> PublicFacts:
         outcome_label=OUTCOMES.get(decision.outcome, decision.outcome) if decision else None,
         decided_at=decision.decided_at if decision else None, issued_at=document.created_at,
         superseded_by=newest if newest and newest != document.uid else None,
+        valid_until=decision.valid_until if decision else None,
+        lapsed_on=submission.approval_lapsed_on
+        if submission.state == State.EXPIRED and document.round_number == submission.round_number else None,
     )
 
 

@@ -2,12 +2,20 @@
 recommendations, decisions and conditions. Each function checks permission and state, changes the models,
 writes the audit event and queues the mail, in one transaction.
 
-One module per audience (triage: the research office; reviewing: the reviewers; decision: the chair;
-conditions), over what they all read (records), the extra reviewers a round needs (extras) and the mail they
-send (notifications); imported in that order,
+One module per audience (triage: the research office; reviewing: the reviewers; approval: the approval period
+the chair's decision sets, the reminders before it and its expiry; decision: the chair; conditions), over what
+they all read (records), the extra reviewers a round needs (extras) and the mail they send (notifications);
+imported in that order,
 none imports one after it. Callers use this package's names."""
 from __future__ import annotations
 
+from app.reviews.services.approval import (
+    ApprovalPeriodError,
+    PeriodOffer,
+    approval_period_offer,
+    expire_approvals,
+    send_expiry_reminders,
+)
 from app.reviews.services.conditions import confirm_condition, report_condition, send_back_condition
 from app.reviews.services.decision import (
     CHAIR_PER_PAGE,
@@ -89,4 +97,6 @@ __all__ = [
     "ExtraNeed", "extra_reviewers_needed", "missing_extra_reviewers",
     # What a conflict of interest is judged on.
     "ConflictFacts", "conflict_facts",
+    # The approval period: its valid-until date, the reminders before it, expiry.
+    "ApprovalPeriodError", "PeriodOffer", "approval_period_offer", "expire_approvals", "send_expiry_reminders",
 ]

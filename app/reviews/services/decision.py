@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import NamedTuple
 
 from flask import current_app
@@ -17,8 +18,9 @@ from app.documents.services import assessment_job, request_assessment
 from app.extensions import db
 from app.reviews.models import Assignment, Comment, Condition, Decision
 from app.reviews.permissions import can_decide, decides_as
+from app.reviews.services.approval import checked_valid_until, long_date
 from app.reviews.services.notifications import link, notify_team
-from app.reviews.services.records import ReviewRuleError, active_assignments, under_review_of
+from app.reviews.services.records import ReviewRuleError, active_assignments, round_of, under_review_of
 from app.submissions import workflow
 from app.submissions.models import Submission, SubmissionMember
 from app.submissions.services import lock
@@ -93,9 +95,10 @@ def decision_blockers(submission: Submission, outcome: str) -> list[str]:
 
 
 def decide(submission: Submission, actor: User, *, outcome: str, summary: str, conditions: list[str],
-           password: str) -> Decided:
+           password: str, valid_until: date | None = None, today: date | None = None) -> Decided:
     """Record the chair's signed decision; the signed assessment is then asked for (its job is returned, for the
-    page to show its progress)."""
+    page to show its progress). An approval is valid until `valid_until`, or the default the page offered
+    (approval.checked_valid_until)."""
     review = under_review_of(submission)
     require(can_decide, actor, review)
     lock(submission)
@@ -107,24 +110,15 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
         if not _signature_ok(submission, actor, password, decided=True):
             raise workflow.TransitionError(f"decide:{outcome}", submission.state)
         return Decided(existing, assessment_job(submission.id, existing.round_number, "decision"))  # a repeated click
-    if outcome not in OUTCOMES:
-        raise ReviewRuleError("Choose a decision.")
-    target = workflow.next_state(f"decide:{outcome}", submission.state)
-    conditions = [c.strip() for c in conditions if c.strip()]
-    if outcome == "approved_with_conditions" and not conditions:
-        raise ReviewRuleError("List at least one condition.")
-    if outcome != "approved_with_conditions":
-        conditions = []
-    blockers = decision_blockers(submission, outcome)
-    if blockers:
-        raise ReviewRuleError(" ".join(blockers))
+    target, conditions, valid_until = _checked(submission, outcome, conditions, valid_until, today or date.today())
     if not _signature_ok(submission, actor, password, decided=False):
         raise ReviewRuleError("Your password was not right, so the decision was not signed.")
     now = utcnow()
     capacity = decides_as(actor, review)
     decision = Decision(submission_id=submission.id, round_number=submission.round_number, outcome=outcome,
                         summary=summary.strip(), decided_by_id=actor.id, decided_at=now,
-                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — {capacity}")
+                        signature_name=actor.name, signature_meaning=f"{OUTCOME_MEANINGS[outcome]} — {capacity}",
+                        valid_until=valid_until)
     db.session.add(decision)
     db.session.flush()
     for text in conditions:
@@ -136,18 +130,45 @@ def decide(submission: Submission, actor: User, *, outcome: str, summary: str, c
         comment.released_at = now
     submission.state = target.value
     submission.updated_at = now
+    submission.valid_until = valid_until
+    submission.expiry_reminded_days = None
     audit.record("decision.recorded", actor=actor, object_type="decision", object_id=decision.id,
                  submission_id=submission.id,
                  data={"outcome": outcome, "round": submission.round_number, "conditions": conditions,
+                       "valid_until": valid_until.isoformat() if valid_until else None,
                        "capacity": capacity, "recused": [a.reviewer.email for a in review.recusals],
                        "signature": {"name": actor.name, "at": now.isoformat(), "meaning": decision.signature_meaning}})
     notify_team(submission, f"Decision on {submission.reference}: {OUTCOMES[outcome]}",
                  f"The committee has decided on \"{submission.title}\": {OUTCOMES[outcome]}.\n"
+                 + (f"The approval is valid until {long_date(valid_until)}.\n" if valid_until else "")
                  + ("\nConditions:\n" + "\n".join(f"- {c}" for c in conditions) + "\n" if conditions else "")
                  + f"\nRead the decision and the reviewers' comments: "
                  f"{link('reviews.feedback', submission_id=submission.id)}")
     db.session.commit()
     return Decided(decision, request_assessment_of(submission, decision.round_number, "decision", actor))
+
+
+def _checked(submission: Submission, outcome: str, conditions: list[str], valid_until: date | None, today: date
+             ) -> tuple[State, list[str], date | None]:
+    """The decision's rules: the state it moves to, its conditions and an approval's valid-until date, or the
+    rule it breaks (ReviewRuleError)."""
+    if outcome not in OUTCOMES:
+        raise ReviewRuleError("Choose a decision.")
+    target = workflow.next_state(f"decide:{outcome}", submission.state)
+    conditions = [c.strip() for c in conditions if c.strip()]
+    if outcome == "approved_with_conditions" and not conditions:
+        raise ReviewRuleError("List at least one condition.")
+    if outcome != "approved_with_conditions":
+        conditions = []
+    blockers = decision_blockers(submission, outcome)
+    if blockers:
+        raise ReviewRuleError(" ".join(blockers))
+    if outcome in workflow.APPROVAL_IN_FORCE_STATES:
+        answered = round_of(submission, submission.round_number)
+        valid_until = checked_valid_until(answered.answers if answered else {}, valid_until, today)
+    else:
+        valid_until = None
+    return target, conditions, valid_until
 
 
 def _signature_ok(submission: Submission, actor: User, password: str, *, decided: bool) -> bool:

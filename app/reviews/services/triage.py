@@ -51,6 +51,7 @@ QUEUE_STATES = {
     "conditions": (State.APPROVED_WITH_CONDITIONS,),
     "decided": (State.APPROVED, State.REJECTED),
     "withdrawn": (State.WITHDRAWN,),
+    "expired": (State.EXPIRED,),
 }
 
 # Triage and review: the states in which reviewers are assigned, replaced and waited for.
