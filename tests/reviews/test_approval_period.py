@@ -37,16 +37,16 @@ def _long(day: date) -> str:
 
 def _ready_for_decision(app, make_client, *, start: date | None = None, end: date | None = None):
     """An application in review with both recommendations in; its round answers the project's start and end
-    (questions A6 and A7) when given, as a questionnaire v2 round does."""
+    (questions A6 and A7) as given, as a questionnaire v2 round does, and neither when not given, as a v1 round."""
     application = application_in_state(app, make_client, "in_review")
     for reviewer in (application.committee.reviewer1, application.committee.reviewer2):
         assert recommend(app, application.id, reviewer).status_code == 302
-    if start or end:
-        with app.app_context():
-            answered = db.session.scalar(select(Round).where(Round.submission_id == application.id))
-            answered.answers = {**answered.answers, **({"A6": start.isoformat()} if start else {}),
-                                **({"A7": end.isoformat()} if end else {})}
-            db.session.commit()
+    with app.app_context():
+        answered = db.session.scalar(select(Round).where(Round.submission_id == application.id))
+        answers = {qid: value for qid, value in answered.answers.items() if qid not in ("A6", "A7")}
+        answered.answers = {**answers, **({"A6": start.isoformat()} if start else {}),
+                            **({"A7": end.isoformat()} if end else {})}
+        db.session.commit()
     return application
 
 
