@@ -1,8 +1,9 @@
 """Institution-level figures: the environmental impact statements of submitted and approved work.
 
 Which statements count: the latest round of every application that is submitted, in review, sent back for
-changes, approved or approved with conditions — the work the institution is doing or about to do. Drafts have
-no statement yet; withdrawn and rejected applications are left out because that computing will not happen.
+changes, approved or approved with conditions, or whose approval has expired — the work the institution is
+doing, about to do or has done. Drafts have no statement yet; withdrawn and rejected applications are left out
+because that computing will not happen.
 Each figure is the statement frozen with the round (`Round.footprint`, whose headline figures the round also
 keeps as plain columns), never a recomputation, so the totals are exactly the sum of the statements they
 cover. Periods follow the date the latest round was submitted;

@@ -50,6 +50,7 @@ HISTORY_LABELS = {
     "condition.sent_back": "Condition sent back to the applicant",
     "condition.confirmed": "Condition confirmed",
     "conditions.all_met": "All conditions met",
+    "approval.expired": "Approval expired",
     "document.created": "Signed assessment archived",
 }
 
