@@ -6,9 +6,10 @@ those the newer version no longer asks (`dropped`). Every other question of the 
 newer one with the same type, label and options: its answer carries over as it is. `questionnaire validate`
 checks exactly that, so a question changed but not listed is caught before any draft moves. Nothing typed is
 lost: a changed answer is kept as the field's input until it is saved again, and a dropped one stays stored
-with the draft. A changed answer the new field cannot show as its input (free text that became a table of
-records) is also kept under `earlier_answer_id`, so the page shows it beside the new field however often the
-applicant saves while re-answering.
+with the draft, where the applicant sees it with why (check your answers, and the section it was in). A changed
+answer the new field cannot show as its input (free text that became a table of records) is also kept under
+`earlier_answer_id`, so the page shows it beside the new field however often the applicant saves while
+re-answering.
 """
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class MovePlan:
     carried: dict[str, Any] = field(default_factory=dict)
     # Question id -> (the old answer, why it must be looked at again).
     reanswer: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    # Answers to questions the newer version does not ask: kept with the draft, not shown.
+    # Answers to questions the newer version does not ask: kept with the draft, shown apart, not submitted.
     dropped: dict[str, Any] = field(default_factory=dict)
 
 

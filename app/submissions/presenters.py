@@ -9,8 +9,9 @@ from typing import Any
 
 from app.core.markdown import render_markdown
 from app.questionnaires import footprint
-from app.questionnaires.answers import required_ids, section_status
+from app.questionnaires.answers import answer_view, required_ids, section_status
 from app.questionnaires.conditions import visible_question_ids
+from app.questionnaires.loader import QuestionnaireNotFound, get_mapping, get_questionnaire
 from app.questionnaires.schema import RECORDS_TYPE, STAGES_TYPE, Questionnaire
 from app.submissions import footprint_presenter, records_presenter, services, workflow
 from app.submissions.models import Answer, Submission
@@ -35,6 +36,29 @@ def task_rows(questionnaire: Questionnaire, rows: Mapping[str, Answer]) -> list[
         }
         for section in questionnaire.sections
     ]
+
+
+def dropped_answers(questionnaire: Questionnaire, rows: Mapping[str, Any]) -> list[SimpleNamespace]:
+    """The answers a draft kept when it moved to this version for questions this version no longer asks (the
+    mapping's `dropped`), each with its question as the older version asked it, the older version's section id
+    and why it was dropped: they are not submitted, but what was typed stays in view. Reads only files, and only
+    when the draft holds such an answer."""
+    kept = {qid: row.value for qid, row in rows.items()
+            if row.value is not None and not questionnaire.has_question(qid)}
+    found = []
+    for older in range(questionnaire.version - 1, 0, -1):
+        if not kept:
+            break
+        try:
+            mapping = get_mapping(questionnaire.key, older, questionnaire.version)
+        except QuestionnaireNotFound:
+            continue
+        previous = get_questionnaire(questionnaire.key, older)
+        for qid in [qid for qid in kept if qid in mapping.dropped and previous.has_question(qid)]:
+            question = previous.question(qid)
+            found.append(SimpleNamespace(question=question, version=older, section_id=previous.section_of(qid).id,
+                                         answer=answer_view(question, kept.pop(qid)), why=mapping.dropped[qid]))
+    return sorted(found, key=lambda item: item.question.id)
 
 
 def next_steps(submission: Submission, today: date) -> dict[str, Any] | None:
@@ -207,6 +231,7 @@ def section_context(
         "context_answers": context_answers,
         "status": section_status(questionnaire, section_id, values, services.invalid_ids(rows), visible),
         "status_labels": STATUS_LABELS,
+        "dropped": [item for item in dropped_answers(questionnaire, rows) if item.section_id == section_id],
         # The environmental impact statement of what is saved (the browser recomputes it as you type).
         "footprint": footprint_presenter.statement_view(footprint.statement_for_answer(
             next((values.get(q.id) for q in section.questions if q.type == STAGES_TYPE and q.id in visible), None)

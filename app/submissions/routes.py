@@ -35,7 +35,7 @@ from app.submissions.permissions import (
     recusing_roles,
     team_role,
 )
-from app.submissions.presenters import next_steps, section_context, task_rows
+from app.submissions.presenters import dropped_answers, next_steps, section_context, task_rows
 from app.submissions.services import APPLICATION
 
 bp = Blueprint("submissions", __name__, template_folder="templates")
@@ -328,6 +328,7 @@ def check_answers(submission: Submission):
         risk_chart=risk_chart(profile),
         problems=problems, editable=editable and level != "viewer", level=level, form=ConfirmForm(),
         footprint=statement_view(statement), questionnaire=questionnaire,
+        dropped=dropped_answers(questionnaire, rows) if editable else [],
         page_title="Check your answers" if editable else "Submitted answers",
     )
 
@@ -339,10 +340,14 @@ def move_questionnaire(submission: Submission):
     if not form.validate_on_submit():
         abort(400)
     # A draft already on the newest version, or no longer a draft, answers 409 through the blueprint's handler.
-    version, reanswer = services.move_to_newer_questionnaire(submission, current_user)
+    moved = services.move_to_newer_questionnaire(submission, current_user)
+    reanswer, dropped = moved.reanswer, moved.dropped
     again = f"; {len(reanswer)} changed {'question needs' if len(reanswer) == 1 else 'questions need'} your " \
             f"answer again ({', '.join(reanswer)})" if reanswer else ""
-    flash(f"Moved to questionnaire version {version}. Your answers carried over{again}.", "success")
+    kept = f" Version {moved.version} no longer asks {', '.join(dropped)}: your " \
+           f"{'answer is' if len(dropped) == 1 else 'answers are'} kept with the draft and shown on check your " \
+           "answers." if dropped else ""
+    flash(f"Moved to questionnaire version {moved.version}. Your answers carried over{again}.{kept}", "success")
     return redirect(url_for(".task_list", submission_id=submission.id))
 
 

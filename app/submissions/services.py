@@ -135,10 +135,20 @@ def newer_questionnaire(submission: Submission) -> int | None:
     return latest if latest > submission.questionnaire_version.version else None
 
 
-def move_to_newer_questionnaire(submission: Submission, actor: User) -> tuple[int, list[str]]:
+@dataclass(frozen=True)
+class Move:
+    """What moving a draft to a newer questionnaire did: the version it is on now, the questions whose answers
+    must be looked at again, and the answers kept for questions the version no longer asks."""
+
+    version: int
+    reanswer: list[str]
+    dropped: list[str]
+
+
+def move_to_newer_questionnaire(submission: Submission, actor: User) -> Move:
     """Move a draft to the newest questionnaire version by the mapping beside it: unchanged answers carry
     over, changed ones are kept as the field's input with the reason and must be saved again before submitting,
-    answers to questions no longer asked stay stored. Returns the version and the questions to re-answer."""
+    answers to questions no longer asked stay stored (the applicant's pages show them, presenters.dropped_answers)."""
     require(is_owner, actor, submission)
     lock(submission)
     target = newer_questionnaire(submission)
@@ -169,7 +179,7 @@ def move_to_newer_questionnaire(submission: Submission, actor: User) -> tuple[in
                  submission_id=submission.id,
                  data={"from": old, "to": target, "reanswer": sorted(plan.reanswer), "dropped": sorted(plan.dropped)})
     db.session.commit()
-    return target, sorted(plan.reanswer)
+    return Move(target, sorted(plan.reanswer), sorted(plan.dropped))
 
 
 def latest_round(submission: Submission) -> Round | None:

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from app.core.audit import AuditEvent
 from app.extensions import db
+from app.questionnaires.loader import get_mapping
 from app.submissions.models import Answer, Submission
+from app.submissions.services import QUESTIONNAIRE_KEY
 from tests.helpers import (
     V1_LOW_RISK_ANSWERS,
     create_application_on_version,
@@ -97,3 +99,21 @@ def test_only_the_owner_moves_a_draft(app, client, make_client, monkeypatch):
     assert other.post(f"/applications/{submission_id}/move-questionnaire").status_code == 403
     assert _version(app, submission_id) == 1
 
+
+
+def test_a_dropped_answer_stays_in_view_with_why(app, client, monkeypatch):
+    login(client, make_user(app))
+    submission_id = create_application_on_version(client, monkeypatch, 1)
+    assert post_section(client, submission_id, "C", {**V1_LOW_RISK_ANSWERS["C"], "C3": "yes"}).status_code == 302
+    why = " ".join(get_mapping(QUESTIONNAIRE_KEY, 1, 2).dropped["C3"].split())
+
+    moved = page_text(client.post(f"/applications/{submission_id}/move-questionnaire", follow_redirects=True))
+    assert ("Version 2 no longer asks C3: your answer is kept with the draft and shown on check your answers."
+            in moved)
+    kept = (f"Answer version 2 no longer asks Kept with your draft from version 1, so nothing you typed is lost. It "
+            f"is not part of what you submit. C3. Could the model's objective be inverted toward harm? Yes No longer "
+            f"asked: {why}")
+    assert kept in page_text(client.get(f"/applications/{submission_id}/check"))
+    assert kept in page_text(client.get(f"/applications/{submission_id}/sections/C"))
+    assert "no longer asks" not in page_text(client.get(f"/applications/{submission_id}/sections/A"))
+    assert _answers(app, submission_id)["C3"] == (True, None, None)
