@@ -443,7 +443,8 @@ def display_value(question: Question, value: Any) -> str:
 NO_ANSWER = "(no answer)"
 
 
-def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> dict[str, Any]:
+def answer_view(question: Question, value: Any, *, as_typed: bool = False,
+                footprint_statement: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """How a page shows an answer, for the one macro that draws answers (templates/answers.html):
     {"kind": "blank" | "markdown" | "text" | "footprint" | "records", "text": str}; a footprint answer also carries
     its stages as a table: "columns" (footprint.TABLE_COLUMNS) and "rows" (footprint.stage_table); a records answer
@@ -451,6 +452,8 @@ def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> di
 
     Markdown answers keep their source (the page renders and sanitises it, as the PDF does). `as_typed` shows a
     text value as it was typed (an input that did not parse, on the applicant's check page), not read as typed.
+    `footprint_statement`: a submitted round's stored statement ({} if it has none), whose figures a footprint
+    answer of that round shows instead of computing them with the footprint data in use now.
     """
     if value is None or value == "" or value == []:
         return {"kind": "blank", "text": NO_ANSWER}
@@ -458,7 +461,7 @@ def answer_view(question: Question, value: Any, *, as_typed: bool = False) -> di
         return {"kind": "markdown", "text": value}
     if question.type == STAGES_TYPE and isinstance(value, list):
         return {"kind": "footprint", "text": display_value(question, value), "columns": footprint.TABLE_COLUMNS,
-                "rows": footprint.stage_table(value)}
+                "rows": footprint.stage_table(value, frozen=footprint_statement)}
     if question.type == RECORDS_TYPE and isinstance(value, list):
         return {"kind": "records", "text": display_value(question, value), "columns": records.columns(question),
                 "rows": records.table_rows(question, value), "row_label": records.row_label(question)}

@@ -864,19 +864,40 @@ TABLE_COLUMNS = {"stage": "Stage", "hardware": "Hardware", "hours": "Hours per r
 NOT_COMPUTED = "not computed (stage incomplete)"
 
 
-def stage_table(value: Any, data: FootprintData | None = None) -> list[dict[str, str]]:
-    """Each stored stage as a row of TABLE_COLUMNS texts, with its energy and CO2e computed from the data."""
+def stage_table(value: Any, data: FootprintData | None = None,
+                frozen: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+    """Each stored stage as a row of TABLE_COLUMNS texts, with its energy and CO2e computed from the data.
+
+    `frozen` is the statement a submitted round stored (statement_for_answer of this very answer, at submit;
+    {} when no stage was complete): each stage's figures are then read from it, never computed again, so a
+    change of footprint data changes neither what the round's pages say nor their agreement with the signed
+    assessment, which prints that statement."""
     data = data or current_data()
     if not isinstance(value, list):
         return []
-    return [_table_row(index, stage, data) for index, stage in enumerate(value) if isinstance(stage, Mapping)]
+    figures = (_frozen_figures(value, frozen) if frozen is not None
+               else [_computed_figures(stage, data) for stage in value])
+    return [_table_row(index, stage, data, figures[index])
+            for index, stage in enumerate(value) if isinstance(stage, Mapping)]
 
 
-def _table_row(index: int, stage: Mapping[str, Any], data: FootprintData) -> dict[str, str]:
+def _computed_figures(stage: Any, data: FootprintData) -> dict[str, Any] | None:
     try:
-        figures: dict[str, Any] | None = compute_stage(stage, data)
+        return compute_stage(stage, data) if isinstance(stage, Mapping) else None
     except (FootprintError, KeyError, TypeError, ValueError):
-        figures = None
+        return None
+
+
+def _frozen_figures(stages: Sequence[Any], frozen: Mapping[str, Any]) -> list[Mapping[str, Any] | None]:
+    """The stored figures of each stage, in the answer's order: statement_for_answer lists the complete stages'
+    results in order and the others (1-based) under incomplete_stages."""
+    results = iter(frozen.get("stages") or [])
+    incomplete = set(frozen.get("incomplete_stages") or [])
+    return [None if index + 1 in incomplete else next(results, None) for index in range(len(stages))]
+
+
+def _table_row(index: int, stage: Mapping[str, Any], data: FootprintData,
+               figures: Mapping[str, Any] | None) -> dict[str, str]:
     cores = " cores" if data.device_kind(str(stage.get("hardware") or "")) == "cpu" else ""
     return {
         "stage": str(stage.get("name") or f"Stage {index + 1}"),

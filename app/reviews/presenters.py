@@ -12,7 +12,8 @@ from app.submissions.models import Round
 def round_answers(questionnaire: Questionnaire,
                   round_: Round) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
     """Each answered question's answer as submitted in the round, as answers.answer_view shows it (question id ->
-    view), and the round's risk profile."""
-    answers = round_.answers
-    shown = {q.id: answer_view(q, answers[q.id]) for q in questionnaire.questions if q.id in answers}
+    view; a footprint with the figures the round stored), and the round's risk profile."""
+    answers, statement = round_.answers, round_.footprint or {}
+    shown = {q.id: answer_view(q, answers[q.id], footprint_statement=statement)
+             for q in questionnaire.questions if q.id in answers}
     return shown, round_.risk_profile

@@ -300,6 +300,7 @@ def check_answers(submission: Submission):
         profile = score(questionnaire, values).to_dict()
         problems = services.submission_problems(questionnaire, rows)
         statement = services.footprint_statement(questionnaire, services.visible_answers(questionnaire, values))
+        frozen = None
     else:
         latest = services.latest_round(submission)
         values = dict(latest.answers) if latest else values
@@ -307,6 +308,8 @@ def check_answers(submission: Submission):
         profile = latest.risk_profile if latest else score(questionnaire, values).to_dict()
         # The statement frozen at submit, as stored: never recomputed with newer footprint data.
         statement = latest.footprint if latest else None
+        # The stage table too: the round's figures as submitted, as the statement and the signed PDF give them.
+        frozen = (statement or {}) if latest else None
         problems = {}
     sections = []
     for section in questionnaire.sections:
@@ -319,7 +322,7 @@ def check_answers(submission: Submission):
             items.append({
                 "question": question,
                 "answer": answer_view(question, raw_invalid if raw_invalid is not None else values.get(question.id),
-                                      as_typed=True),
+                                      as_typed=True, footprint_statement=frozen),
                 "problem": problems.get(question.id),
             })
         sections.append({"section": section, "items": items})

@@ -15,6 +15,7 @@ from tests.helpers import (
     LOW_RISK_ANSWERS,
     create_application,
     fill_application,
+    in_review,
     login,
     make_user,
     page_text,
@@ -174,6 +175,42 @@ def test_submit_freezes_the_statement_with_its_data_version(app, client, monkeyp
     post_section(client, other, "D", PRETRAIN, button="save")
     draft = page_text(client.get(f"/applications/{other}/check"))
     assert "green-algorithms-v9.0" in draft and "Carbon footprint 82.5 kg CO2e" in draft
+
+
+def _stage_rows(statement) -> list[str]:
+    """Each stage of a statement as the stage table of its answer reads: name ... region, energy, CO2e."""
+    return [rf"{re.escape(s['label'])} \d+ × [^·]*? h \d+ {re.escape(s['location_name'])} "
+            rf"{re.escape(footprint.format_energy(s['energy_kwh']))} {re.escape(footprint.format_carbon(s['co2e_kg']))}"
+            for s in statement["stages"]]
+
+
+def test_a_submitted_rounds_stage_table_keeps_the_figures_it_was_submitted_with(app, make_client, monkeypatch):
+    submission_id, owner, c = in_review(app, make_client, {**LOW_RISK_ANSWERS, "D": {**PRETRAIN, **SCREENING}})
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.submission_id == submission_id))
+        stored, stages = dict(round_.footprint), round_.answers["D1"]
+    pages = {"check": (owner.client, f"/applications/{submission_id}/check"),
+             "review": (c.reviewer1.client, f"/review/applications/{submission_id}")}
+    for name, (client, path) in pages.items():
+        text = page_text(client.get(path))
+        assert all(re.search(row, text) for row in _stage_rows(stored)), name
+
+    # New data: a dirtier GB grid and a new version, which would give the GB stage other figures.
+    current = footprint.current_data()
+    newer = dataclasses.replace(current, data_version="green-algorithms-v9.0", label="Green Algorithms data v9.0",
+                                grids={**current.grids, "GB": {"name": "United Kingdom", "g_per_kwh": 900.0}})
+    monkeypatch.setattr(footprint, "current_data", lambda: newer)
+    recomputed = footprint.statement_for_answer(stages, newer)
+    assert footprint.format_carbon(recomputed["stages"][0]["co2e_kg"]) != \
+        footprint.format_carbon(stored["stages"][0]["co2e_kg"])
+    for name, (client, path) in pages.items():
+        text = page_text(client.get(path))
+        assert all(re.search(row, text) for row in _stage_rows(stored)), name
+        assert not re.search(_stage_rows(recomputed)[0], text), name
+    # A draft's table is computed with the data in use now.
+    draft = create_application(owner.client, "Another project")
+    post_section(owner.client, draft, "D", PRETRAIN, button="save")
+    assert re.search(_stage_rows(recomputed)[0], page_text(owner.client.get(f"/applications/{draft}/check")))
 
 
 def test_a_statement_over_one_tonne_asks_for_reductions_and_a_sustainability_reviewer_not_the_full_committee(

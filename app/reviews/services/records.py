@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, bindparam, or_, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.core.audit import AuditEvent
@@ -57,8 +57,6 @@ _PAGE_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("assignme
 _PAGE_CONDITION = (select(Condition).where(Condition.id == bindparam("condition_id"))
                    .options(joinedload(Condition.submission).options(*PAGE_LOAD_OPTIONS)))
 _ROUND = select(Round).where(Round.submission_id == bindparam("submission_id"), Round.number == bindparam("number"))
-# The reviewer's page shows a round's answers and risk profile, never its footprint.
-_ROUND_FOR_PAGE = _ROUND.options(defer(Round.footprint))
 _DECISION = select(Decision).where(Decision.submission_id == bindparam("submission_id"),
                                    Decision.round_number == bindparam("number"))
 # Comments are shown, never changed, by the pages that list them: plain rows with their author's name.
@@ -144,8 +142,9 @@ def round_answers(submission: Submission, number: int) -> Round | None:
 
 
 def round_of(submission: Submission, number: int) -> Round | None:
-    """The round with its answers and risk profile, without its footprint (loaded only if read)."""
-    return db.session.scalar(_ROUND_FOR_PAGE, {"submission_id": submission.id, "number": number})
+    """The round a page shows: its answers and risk profile, and its stored footprint, whose figures the
+    footprint answer's stage table reads (presenters.round_answers)."""
+    return round_answers(submission, number)
 
 
 def current_decision(submission: Submission) -> Decision | None:
@@ -210,7 +209,8 @@ def round_diff(submission: Submission, old_number: int, new_number: int) -> list
         before, after = old.answers.get(question.id), new.answers.get(question.id)
         if before is None and after is None:
             continue
-        rows.append(_compared(question, answer_view(question, before), answer_view(question, after),
+        rows.append(_compared(question, answer_view(question, before, footprint_statement=old.footprint or {}),
+                              answer_view(question, after, footprint_statement=new.footprint or {}),
                               changed=before != after))
     return sorted(rows, key=lambda row: not row["changed"])
 
