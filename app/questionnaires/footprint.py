@@ -639,8 +639,16 @@ def _grid(stage: Mapping[str, Any], data: FootprintData) -> tuple[str | None, st
         centre = data.datacentres[key]
         grid = data.grids[centre["location"]]
         pue = centre.get("pue")
-        return key, f"{centre['name']}, {grid['name']}", float(grid["g_per_kwh"]), None if pue is None else float(pue)
-    return key, data.grids[key]["name"], float(data.grids[key]["g_per_kwh"]), None
+        return key, _place_name(data, key), float(grid["g_per_kwh"]), None if pue is None else float(pue)
+    return key, _place_name(data, key), float(data.grids[key]["g_per_kwh"]), None
+
+
+def _place_name(data: FootprintData, key: str) -> str:
+    """A grid's name ("United Kingdom"), or a datacentre's with its grid's, of a key location_key() found."""
+    if key in data.datacentres:
+        centre = data.datacentres[key]
+        return f"{centre['name']}, {data.grids[centre['location']]['name']}"
+    return str(data.grids[key]["name"])
 
 
 def _host_cores(stage: Mapping[str, Any], kind: str, count: float,
@@ -904,10 +912,20 @@ def _table_row(index: int, stage: Mapping[str, Any], data: FootprintData,
         "hardware": f"{stage.get('count') or '?'}{cores} × {_hardware_name(stage, data)}",
         "hours": f"{_plain(figures['hours']) if figures else stage.get('hours') or '?'} h",
         "runs": _plain(figures["runs"]) if figures else str(stage.get("runs") or 1),
-        "region": figures["location_name"] if figures else str(stage.get("location") or "not given"),
+        "region": figures["location_name"] if figures else _region_typed(stage, data),
         "energy": format_energy(figures["energy_kwh"]) if figures else NOT_COMPUTED,
         "co2e": format_carbon(figures["co2e_kg"]) if figures else NOT_COMPUTED,
     }
+
+
+def _region_typed(stage: Mapping[str, Any], data: FootprintData) -> str:
+    """The region of a stage whose figures are not computed: its grid or datacentre by name, as a computed
+    stage's row gives it, or as typed when the data do not know it."""
+    typed = str(stage.get("location") or "").strip()
+    if not typed:
+        return "not given"
+    key = location_key(data, typed)
+    return typed if key is None else _place_name(data, key)
 
 
 def stage_table_diff(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:

@@ -183,6 +183,23 @@ def test_statement_of_a_draft_counts_complete_stages_only() -> None:
     assert footprint.statement_for_answer(None, DATA) is None
 
 
+def test_an_incomplete_stage_names_its_region_as_a_computed_one_does() -> None:
+    complete = {"name": "Fine-tuning", "hardware": "a100_pcie_80gb", "count": 1, "hours": 10, "memory_gb": 16,
+                "usage": 1, "platform": "local_server", "runs": 3}
+    for location in ("GB", "gb", "gcp/us-west1"):
+        computed, incomplete = footprint.stage_table([{**complete, "location": location},
+                                                      {**complete, "location": location, "hours": None}], DATA)
+        assert incomplete["energy"] == footprint.NOT_COMPUTED
+        assert incomplete["region"] == computed["region"], location
+    assert computed["region"] == f"us-west1 (Oregon), {DATA.grids['US-OR']['name']}"
+    [gb] = footprint.stage_table([{**complete, "location": "GB", "hours": None}], DATA)
+    assert gb["region"] == "United Kingdom"
+    # A code the data do not know is shown as typed; none at all, as not given.
+    unknown, blank = footprint.stage_table([{**complete, "location": "XX"}, {**complete, "location": None,
+                                                                             "hours": None}], DATA)
+    assert (unknown["region"], blank["region"]) == ("XX", "not given")
+
+
 @pytest.mark.parametrize("energy_kwh, co2e_kg, expected", [
     (10, 99.99, "Low"),
     (10, 100, "Medium"),

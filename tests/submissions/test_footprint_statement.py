@@ -136,7 +136,7 @@ def test_check_page_shows_the_statement_and_blocks_incomplete_stages(app, client
     post_section(client, submission_id, "D", {**LOW_RISK_ANSWERS["D"], "D1-0-hours": ""}, button="save")
     text = page_text(client.get(f"/applications/{submission_id}/check"))
     assert "D1: Complete stage 1 (hours per run)" in text
-    assert ("Fine-tuning 1 × NVIDIA A100 80GB PCIe ? h 3 GB not computed (stage incomplete) "
+    assert ("Fine-tuning 1 × NVIDIA A100 80GB PCIe ? h 3 United Kingdom not computed (stage incomplete) "
             "not computed (stage incomplete)") in text
 
 
