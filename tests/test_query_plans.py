@@ -83,6 +83,7 @@ PAGES = {
         "/review/queue?flag=recusal&state=in_review&sort=title&dir=desc",
         "/archive", "/archive?reference=ETH-2026-012345", "/archive?title=zeolite",
         "/archive?date_from=2024-06-01&date_to=2024-06-30", "/archive?applicant=owner@", "/archive?outcome=approved",
+        "/archive?title=study+1&page=8",
         "/reports/footprint", "/reports/footprint?page=30",
     ],
     "chair": ["/review/chair", "/review/chair?page=3"],

@@ -149,7 +149,14 @@ def search_page(filters: SearchFilters) -> tuple[Pagination, bool]:
                        count=False)
     searching = filters.reference or filters.title or filters.applicant
     limit = lists.search_count_limit(page.page, PER_PAGE) if searching else None
-    page.total, more = lists.capped_count(_matching(select(Document.id), filters, joined=False), limit)
+    matching = _matching(select(Document.id), filters, joined=False)
+    if searching:
+        # A text search is counted in no order. Along the date index the database checks each document's title
+        # (or applicant) until it has counted enough, which reads most of the archive when the matches are old;
+        # unordered, it finds them through the application indexes and stops at the limit all the same
+        # (at 20,000 documents, "study 1" on page 8: 66 ms ordered, 3 ms not).
+        matching = matching.order_by(None)
+    page.total, more = lists.capped_count(matching, limit)
     return page, more
 
 
