@@ -126,7 +126,7 @@ class TransitionError(Exception):
     def __init__(self, action: str, state: str):
         self.action = action
         self.state = state
-        label = STATE_LABELS.get(State(state), state).lower()
+        label = STATE_LABELS[State(state)].lower()
         what = "decided" if action.startswith("decide:") else ACTION_DESCRIPTIONS.get(action, action)
         super().__init__(f"This application is {label}, so it cannot be {what} now.")
 

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from app.core.audit import AuditEvent
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.reviews.models import Assignment, Comment, Condition, Decision
-from app.submissions import workflow
 from app.submissions.models import Round, Submission
 from tests.helpers import (
     assign,
@@ -30,41 +28,6 @@ from tests.helpers import (
     state,
     submitted,
 )
-
-# Written out by hand, independently of workflow.TRANSITIONS, so a change to the table must be deliberate.
-EXPECTED_SOURCES = {
-    "submit": {"draft", "changes_requested"},
-    "start_review": {"submitted"},
-    "decide:approved": {"in_review"},
-    "decide:approved_with_conditions": {"in_review"},
-    "decide:changes_requested": {"in_review"},
-    "decide:rejected": {"in_review"},
-    "conditions_met": {"approved_with_conditions"},
-    "withdraw": {"submitted", "in_review", "changes_requested", "approved_with_conditions"},
-    "expire": {"approved", "approved_with_conditions"},
-}
-
-
-@pytest.mark.parametrize("action", sorted(EXPECTED_SOURCES))
-@pytest.mark.parametrize("current", [s.value for s in workflow.State])
-def test_every_transition_is_allowed_or_refused_as_specified(action, current):
-    allowed = current in EXPECTED_SOURCES[action]
-    assert workflow.can(action, current) is allowed
-    if allowed:
-        workflow.next_state(action, current)
-    else:
-        with pytest.raises(workflow.TransitionError):
-            workflow.next_state(action, current)
-
-
-@pytest.mark.parametrize("current", [s.value for s in workflow.State])
-def test_pages_look_for_a_decision_in_every_state_one_can_exist(current):
-    # A decision exists on the current round after any decide: transition, and stays through what can follow
-    # one without a new round (conditions met, withdrawal after "changes requested", an approval's expiry).
-    after_decision = {target for (action, _), target in workflow.TRANSITIONS.items() if action.startswith("decide:")}
-    after_decision |= {workflow.next_state("conditions_met", "approved_with_conditions"), workflow.State.WITHDRAWN,
-                       workflow.next_state("expire", "approved")}
-    assert workflow.may_have_decision(current) is (current in after_decision)
 
 
 def _mails_to(app, email):
