@@ -146,10 +146,11 @@ class Policy(_Model):
         return self.tiers[max(self.rank(tier) - steps, 0)]
 
     def highest(self, tiers: list[Tier]) -> Tier:
-        return max(tiers, key=self.rank, default=self.tiers[0])
+        """The highest of the tiers (scoring gives one per category, so there is always at least one)."""
+        return max(tiers, key=self.rank)
 
     def lowest(self, first: Tier, second: Tier) -> Tier:
-        return first if self.rank(first) <= self.rank(second) else second
+        return min(first, second, key=self.rank)
 
     def tier_for(self, points: int, hard_trigger: bool) -> Tier:
         if hard_trigger:
