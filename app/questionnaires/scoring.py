@@ -118,7 +118,7 @@ def _question_reasons(question: Question, effective: Mapping[str, Any]) -> list[
         chosen = value if isinstance(value, list) else [value]
         for item in chosen:
             option = question.option(str(item))
-            if option is not None and option.risk:
+            if option is not None:
                 reasons += _reasons(question.id, option.risk, option.label)
     for rule in question.risk_rules:
         if evaluate(rule.when, effective):
@@ -126,10 +126,12 @@ def _question_reasons(question: Question, effective: Mapping[str, Any]) -> list[
     return reasons
 
 
-def _calculator_reasons(section: Section, visible: set[str], effective: Mapping[str, Any]) -> list[Reason]:
+def _calculator_reasons(section: Section, effective: Mapping[str, Any]) -> list[Reason]:
+    """The footprint statement's reasons; `effective` holds only visible answers, so a hidden stages question
+    has none."""
     if section.calculator != "footprint":
         return []
-    stage_ids = [qu.id for qu in section.questions if qu.type == STAGES_TYPE and qu.id in visible]
+    stage_ids = [qu.id for qu in section.questions if qu.type == STAGES_TYPE]
     return [
         Reason(question_id=qid, category=category, level=level, points=points,
                text=f"{qid}: {text}" + (" — hard trigger" if level == "H!" else ""))
@@ -159,7 +161,7 @@ def _score_v1(q: Questionnaire, answers: Mapping[str, Any]) -> RiskProfile:
             for reason in _question_reasons(question, effective):
                 by_category[reason.category].append(reason)
     for section in q.sections:
-        for reason in _calculator_reasons(section, visible, effective):
+        for reason in _calculator_reasons(section, effective):
             by_category[reason.category].append(reason)
 
     categories: dict[Category, CategoryResult] = {}
@@ -269,10 +271,16 @@ def _policy_reasons(policy: Policy, qid: str, risk: Mapping[Category, Level], te
 class _Collected:
     def __init__(self) -> None:
         self.reasons: list[Reason] = []
-        self.signoffs: dict[str, list[str]] = {}
-        self.reviewers: dict[str, list[str]] = {}
+        # Roles in the order first called for, each once.
+        self.signoffs: list[str] = []
+        self.reviewers: list[str] = []
         self.advice: list[Finding] = []
         self.blocking: list[Finding] = []
+
+
+def _call_for(roles: list[str], role: str) -> None:
+    if role not in roles:
+        roles.append(role)
 
 
 def _collect_question(policy: Policy, question: Question, effective: Mapping[str, Any], found: _Collected) -> None:
@@ -284,17 +292,16 @@ def _collect_question(policy: Policy, question: Question, effective: Mapping[str
     elif question.options:
         for item in value if isinstance(value, list) else [value]:
             option = question.option(str(item))
-            if option is not None and option.risk:
+            if option is not None:
                 found.reasons += _policy_reasons(policy, question.id, option.risk, option.label)
     for rule in question.risk_rules:
         if not evaluate(rule.when, effective):
             continue
-        text = f"{question.id}: {rule.reason}"
         found.reasons += _policy_reasons(policy, question.id, rule.risk, rule.reason)
         if rule.signoff:
-            found.signoffs.setdefault(rule.signoff, []).append(text)
+            _call_for(found.signoffs, rule.signoff)
         if rule.reviewer:
-            found.reviewers.setdefault(rule.reviewer, []).append(text)
+            _call_for(found.reviewers, rule.reviewer)
         if rule.advice:
             found.advice.append(Finding(question_id=question.id, text=rule.reason))
         if rule.block:
@@ -306,19 +313,21 @@ def _zero_points_to_advice(policy: Policy, found: _Collected) -> None:
     if not policy.zero_points_are_advice:
         return
     for reason in [r for r in found.reasons if r.points == 0]:
-        found.advice.append(Finding(question_id=reason.question_id, text=reason.text.split(": ", 1)[-1]))
+        found.advice.append(Finding(question_id=reason.question_id,
+                                    text=reason.text.removeprefix(f"{reason.question_id}: ")))
     found.reasons = [r for r in found.reasons if r.points != 0]
 
 
-def _footprint_reasons(policy: Policy, section: Section, visible: set[str],
-                       effective: Mapping[str, Any]) -> list[Reason]:
-    """The footprint statement tiered by the institution's thresholds (not the calculator's defaults)."""
+def _footprint_reasons(policy: Policy, section: Section, effective: Mapping[str, Any]) -> list[Reason]:
+    """The footprint statement tiered by the institution's thresholds (not the calculator's defaults).
+
+    `effective` holds only the answers of visible questions, so a hidden stages question has no statement."""
     if section.calculator != "footprint":
         return []
     limits = policy.footprint
     reasons = []
     for question in section.questions:
-        if question.type != STAGES_TYPE or question.id not in visible:
+        if question.type != STAGES_TYPE:
             continue
         result = footprint.statement_for_answer(effective.get(question.id))
         if result is None:
@@ -336,7 +345,7 @@ def _footprint_reasons(policy: Policy, section: Section, visible: set[str],
         text = (f"{question.id}: estimated footprint {footprint.format_carbon(kg)}, "
                 f"{footprint.format_energy(kwh)} ({tier}: {rule}, institution thresholds)")
         reasons.append(Reason(question_id=question.id, category="environment", level=level,
-                              points=policy.thresholds.get(tier, 0), text=text))
+                              points=policy.thresholds[tier], text=text))
     return reasons
 
 
@@ -391,10 +400,10 @@ def _requirements(policy: Policy, category: Category, tier: Tier, effective: Map
             found.blocking.append(Finding(question_id=needed.question, text=needed.message))
     for signoff in spec.signoffs:
         if policy.rank(tier) >= policy.rank(signoff.at_tier):
-            found.signoffs.setdefault(signoff.role, []).append(f"{category} {tier}")
+            _call_for(found.signoffs, signoff.role)
     for reviewer in spec.reviewers:
         if policy.rank(tier) >= policy.rank(reviewer.at_tier):
-            found.reviewers.setdefault(reviewer.role, []).append(f"{category} {tier}")
+            _call_for(found.reviewers, reviewer.role)
     return policy.lowest(tier, spec.route_at_most) if spec.route_at_most is not None else tier
 
 
@@ -409,7 +418,7 @@ def score_with_policy(q: Questionnaire, answers: Mapping[str, Any], policy: Poli
             _collect_question(policy, question, effective, found)
             _zero_points_to_advice(policy, found)
     for section in q.sections:
-        found.reasons += _footprint_reasons(policy, section, visible, effective)
+        found.reasons += _footprint_reasons(policy, section, effective)
         _zero_points_to_advice(policy, found)
 
     by_category: dict[Category, list[Reason]] = {category: [] for category in CATEGORIES}
