@@ -46,7 +46,8 @@ def test_a_stage_without_a_name_is_numbered_by_its_place_and_cpus_count_cores() 
 def test_an_incomplete_stage_shows_what_was_entered_and_is_not_computed() -> None:
     incomplete = {"hardware": "a100_pcie_80gb", "hours": 6, "runs": 3, "location": "GB"}
     assert footprint.stage_table([incomplete]) == [{
-        "stage": "Stage 1", "hardware": "? × NVIDIA A100 80GB PCIe", "hours": "6 h", "runs": "3", "region": "GB",
+        "stage": "Stage 1", "hardware": "? × NVIDIA A100 80GB PCIe", "hours": "6 h", "runs": "3",
+        "region": "United Kingdom",
         "energy": "not computed (stage incomplete)", "co2e": "not computed (stage incomplete)"}]
     assert footprint.stage_table([{}]) == [{
         "stage": "Stage 1", "hardware": "? × hardware not given", "hours": "? h", "runs": "1",
