@@ -49,8 +49,15 @@ $(AXE): tests/e2e/package.json
 	cd tests/e2e && npm install --no-package-lock --no-audit --no-fund --silent
 	touch $@
 
+# The single sign-on tests start panva's oidc-provider from npm (tests/sso/provider.mjs) as their identity provider.
+OIDC_PROVIDER := tests/sso/node_modules/oidc-provider/package.json
+
+$(OIDC_PROVIDER): tests/sso/package.json
+	cd tests/sso && npm install --no-package-lock --no-audit --no-fund --silent
+	touch $@
+
 # Ends with the time each part of the suite took (unit, SQLite, PostgreSQL, PDF, browser).
-test: packages-test setup $(AXE)
+test: packages-test setup $(AXE) $(OIDC_PROVIDER)
 	scripts/services.sh redis
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

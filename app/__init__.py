@@ -17,6 +17,7 @@ from app.admin.cli import register_admin_cli
 from app.admin.routes import bp as admin_bp
 from app.archive.cli import register_archive_cli
 from app.archive.routes import bp as archive_bp
+from app.auth import sso
 from app.auth.cli import register_auth_cli
 from app.auth.routes import bp as auth_bp
 from app.config import PROJECT_ROOT, load_config
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
+    sso.init_app(app)
     register_error_handlers(app)
     register_web_hooks(app)
     register_static_files(app)

@@ -37,6 +37,7 @@ def load_config(overrides: dict | None = None) -> dict:
         **_core_settings(env, secret_key, instance_dir),
         **_web_settings(production),
         **_document_settings(instance_dir),
+        **_sso_settings(),
     }
     if overrides:
         config.update(overrides)
@@ -123,6 +124,59 @@ def _web_settings(production: bool) -> dict:
         "ASSESSMENT_AUTO_RENDER": _bool("ASSESSMENT_AUTO_RENDER", True),
         "TESTING": False,
     }
+
+
+def _sso_settings() -> dict:
+    """Single sign-on with OpenID Connect (app/auth/sso.py) and whether local passwords still sign people in."""
+    names = [name.strip().lower() for name in os.environ.get("OIDC_PROVIDERS", "").split(",") if name.strip()]
+    return {
+        "OIDC_PROVIDERS": {name: oidc_provider_from_env(name) for name in names},
+        # "off": only the break-glass administrators' addresses may still sign in with a password.
+        "LOCAL_PASSWORDS": _bool("LOCAL_PASSWORDS", True),
+        "BREAK_GLASS_ADMINS": frozenset(
+            email.strip().lower() for email in os.environ.get("BREAK_GLASS_ADMINS", "").split(",") if email.strip()),
+    }
+
+
+def oidc_provider_from_env(name: str) -> dict:
+    """One identity provider's settings, from OIDC_<NAME>_* (README, "Single sign-on")."""
+    prefix = f"OIDC_{name.upper()}_"
+
+    def setting(key: str, default: str | None = None) -> str | None:
+        return os.environ.get(prefix + key) or default
+
+    issuer, metadata_url = setting("ISSUER"), setting("METADATA_URL")
+    client_id, client_secret = setting("CLIENT_ID"), setting("CLIENT_SECRET")
+    if not (issuer or metadata_url) or not client_id or not client_secret:
+        raise ConfigError(f"Identity provider {name!r}: set {prefix}ISSUER (or {prefix}METADATA_URL), "
+                          f"{prefix}CLIENT_ID and {prefix}CLIENT_SECRET.")
+    return {
+        "label": setting("LABEL", name),
+        "metadata_url": metadata_url or f"{(issuer or '').rstrip('/')}/.well-known/openid-configuration",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scope": setting("SCOPE", "openid email profile"),
+        "email_claim": setting("EMAIL_CLAIM", "email"),
+        "name_claim": setting("NAME_CLAIM", "name"),
+        "department_claim": setting("DEPARTMENT_CLAIM"),
+        "groups_claim": setting("GROUPS_CLAIM", "groups"),
+        # Institutional providers that only hand out their own addresses send no email_verified claim.
+        "emails_verified": _bool(prefix + "EMAILS_VERIFIED", False),
+        "roles": parse_role_rule(setting("ROLES", "") or ""),
+    }
+
+
+def parse_role_rule(raw: str) -> dict[str, tuple[str, ...]]:
+    """"group=role,role; other group=role" -> {group: (role, ...)}: which claim values grant which roles."""
+    rule: dict[str, tuple[str, ...]] = {}
+    for part in raw.split(";"):
+        if not part.strip():
+            continue
+        value, sep, roles = part.rpartition("=")
+        if not sep or not value.strip() or not roles.strip():
+            raise ConfigError(f"Role rule {part.strip()!r}: write it as group=role[,role].")
+        rule[value.strip()] = tuple(role.strip() for role in roles.split(",") if role.strip())
+    return rule
 
 
 def _document_settings(instance_dir: Path) -> dict:

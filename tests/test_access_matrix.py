@@ -171,6 +171,9 @@ GET_ROUTES = [
     # The link mailed to a new email address is the credential: a broken one is refused alike for everyone.
     ("/account/email/confirm/not-a-token", _public(400)),
     ("/verify", _public()),
+    # Single sign-on through a provider the institution has not configured (tests/sso runs configured ones).
+    ("/login/sso/nowhere", _public(404)),
+    ("/login/sso/nowhere/callback?state=x&code=y", _public(404)),
     ("/verify?document=00000000-0000-4000-8000-000000000000", _public(404)),
     ("/admin/users", _expect({"admin"})),
     ("/admin/outbox", _expect({"admin"})),

@@ -110,6 +110,25 @@ class UserSession(Model):
     user: Mapped[User] = relationship()
 
 
+class SsoLink(Model):
+    """An account's identity at an OpenID provider: the provider's (issuer, subject) pair names one person for
+    good, whatever their email address becomes, so later sign-ins find the account by it (app/auth/sso.py)."""
+
+    __tablename__ = "sso_link"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_sso_link_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    # The configured provider's name when the link was made (OIDC_PROVIDERS), for people reading the admin pages.
+    provider: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

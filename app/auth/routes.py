@@ -4,11 +4,12 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+import requests
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 
-from app.auth import mfa, services, throttle
+from app.auth import mfa, services, sso, throttle
 from app.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -29,11 +30,14 @@ from app.auth.permissions import owns_session
 from app.auth.services import USER_SESSION
 from app.core.errors import render_error
 from app.core.permissions import allowed, may, public, signed_in
+from app.core.web import external_url
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 BAD_CREDENTIALS = "The email address or password is not right. Check them and try again"
+PASSWORDS_OFF = ("Passwords are switched off here: sign in with your institution's account using a button "
+                 "above this form")
 INACTIVE = "This account has been deactivated. Contact the research office if you need access again"
 REGISTRATION_SENT = (
     "We have sent a link to the address you gave. Open it to finish creating your account "
@@ -102,6 +106,8 @@ def _registration_requested(response) -> bool:
 def register():
     if current_user.is_authenticated:
         return redirect(_home())
+    if not current_app.config.get("LOCAL_PASSWORDS", True):
+        return render_error(403, "Accounts here come from your institution's sign-in: use it on the sign-in page.")
     form = RegisterForm()
     if form.validate_on_submit():
         # The same answer, and the same work in this request, whether or not the address has an account.
@@ -157,8 +163,51 @@ def login():
             return redirect(next_url or _home())
         if reason == "throttled":
             return render_error(429)
-        form.email.errors.append(INACTIVE if reason == "inactive" else BAD_CREDENTIALS)
-    return render_template("auth/login.html", form=form, next_url=next_url, page_title="Sign in")
+        form.email.errors.append({"inactive": INACTIVE, "local_passwords_off": PASSWORDS_OFF}.get(
+            reason or "", BAD_CREDENTIALS))
+    return render_template("auth/login.html", form=form, next_url=next_url, providers=sso.providers(),
+                           local_passwords=current_app.config.get("LOCAL_PASSWORDS", True), page_title="Sign in")
+
+
+SSO_NEXT = "crucible_sso_next"
+
+
+@bp.get("/login/sso/<provider>")
+@public("starting a sign-in at an identity provider")
+def sso_start(provider: str):
+    oidc = sso.client(provider)
+    if oidc is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(_home())
+    session[SSO_NEXT] = safe_next(request.args.get("next"))
+    try:
+        return oidc.authorize_redirect(external_url("auth.sso_callback", provider=provider))
+    except requests.RequestException:
+        return render_error(502, "The identity provider could not be reached. Try again in a few minutes.")
+
+
+@bp.get("/login/sso/<provider>/callback")
+@public("the identity provider's answer, whose OIDC state (checked by Authlib) is its CSRF token")
+def sso_callback(provider: str):
+    if sso.client(provider) is None:
+        abort(404)
+    try:
+        claims, id_token = sso.verified_claims(provider)
+        user = sso.account_for(provider, claims)
+    except sso.SignInRefused as refused:
+        return render_template("auth/sso_refused.html", message=refused.message,
+                               page_title="Sign-in could not be completed"), refused.status
+    next_url = session.pop(SSO_NEXT, None)
+    if current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+    signed_in_with = {"provider": provider, "id_token": id_token}
+    if mfa.enrolled(user):
+        session[PENDING] = {"user": user.id, "next": next_url, "at": time.time(), "sso": signed_in_with}
+        return redirect(url_for("auth.two_step"))
+    services.sign_in(user)
+    session[sso.SIGNED_IN_WITH] = signed_in_with
+    return redirect(next_url or _home())
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
@@ -179,6 +228,8 @@ def two_step():
             return render_error(429)
         if ok:
             services.sign_in(user)
+            if pending.get("sso"):
+                session[sso.SIGNED_IN_WITH] = pending["sso"]
             return redirect(pending.get("next") or _home())
         form.code.errors.append("That code is not right. Enter the code the app shows now, or a recovery code")
     return render_template("auth/two_step.html", form=form, page_title="Second sign-in step")
@@ -222,11 +273,18 @@ def two_step_disable():
 @bp.route("/logout", methods=["POST"])
 @public("signing out, which an expired session may still ask for")
 def logout():
+    signed_in_with = session.get(sso.SIGNED_IN_WITH)
     if current_user.is_authenticated:
         services.sign_out(current_user._get_current_object())
     else:
         session.clear()
     flash("You have signed out", "info")
+    if signed_in_with:
+        # Signed in through a provider: end its session too, or the next visitor is signed straight back in.
+        at_provider = sso.end_session_url(signed_in_with["provider"], signed_in_with["id_token"],
+                                          external_url("auth.login"))
+        if at_provider:
+            return redirect(at_provider)
     return redirect(url_for("auth.login"))
 
 

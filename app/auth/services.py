@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import throttle
 from app.auth.models import User, UserRole, UserSession, find_user_by_email, normalise_email
 from app.auth.permissions import owns_session
+from app.auth.sso import local_password_allowed
 from app.core.audit import record
 from app.core.crypto import InvalidToken, fernet
 from app.core.deferred import after_response
@@ -179,6 +180,11 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     """
     email = normalise_email(email or "")
     password = password or ""
+    if not local_password_allowed(email):
+        record("user.sign_in_failed", actor=None, object_type="user", object_id=None,
+               data={"email": email, "reason": "local_passwords_off", "ip": request.remote_addr})
+        db.session.commit()
+        return None, "local_passwords_off"
     if throttle.account_locked(email):
         throttle.refuse("account", email)
         return None, "throttled"

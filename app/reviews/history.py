@@ -166,6 +166,12 @@ def _fixed(words: str) -> Callable[[Data, Names], str]:
 
 
 SENTENCES: dict[str, Callable[[Data, Names], str]] = {
+    "sso.signed_in": lambda d, n: f"signed in through {d.get('provider', 'an identity provider')}",
+    "sso.sign_in_refused": lambda d, n: (f"was refused sign-in through {d.get('provider', 'an identity provider')}"
+                                         f"{_reason(d)}"),
+    "sso.linked": lambda d, n: f"linked their account to their identity at {d.get('provider', 'a provider')}",
+    "sso.account_created": lambda d, n: (f"had an account made on first signing in through "
+                                         f"{d.get('provider', 'an identity provider')}"),
     "submission.created": lambda d, n: f"started the application “{d.get('title', '')}”",
     "submission.questionnaire_moved": _moved,
     "answers.saved": _saved,
