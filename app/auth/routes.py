@@ -201,7 +201,7 @@ def sso_callback(provider: str):
     next_url = session.pop(SSO_NEXT, None)
     if current_user.is_authenticated:
         services.sign_out(current_user._get_current_object())
-    signed_in_with = {"provider": provider, "id_token": id_token}
+    signed_in_with = sso.remembered_sign_in(provider, id_token)
     if mfa.enrolled(user):
         session[PENDING] = {"user": user.id, "next": next_url, "at": time.time(), "sso": signed_in_with}
         return redirect(url_for("auth.two_step"))

@@ -32,6 +32,11 @@ from app.core.permissions import GRANTABLE_ROLES
 from app.extensions import db
 
 REGISTRY = "crucible_sso"
+INVALID_RESPONSE = ("The sign-in could not be completed: the identity provider's answer was not valid for this "
+                    "sign-in. Start again from the sign-in page.")
+# The ID token rides in the session cookie as the sign-out hint only while it leaves the cookie well under the
+# 4 KB browsers keep (a token listing many groups does not); without it the provider is told the client id.
+ID_TOKEN_HINT_LIMIT = 2000
 # Where the provider's ID token waits in the session after sign-in, for the provider's sign-out.
 SIGNED_IN_WITH = "crucible_sso"
 
@@ -111,11 +116,18 @@ def verified_claims(name: str) -> tuple[dict, str]:
         expected = {"iss": {"essential": True, "values": [oidc.load_server_metadata()["issuer"]]},
                     "aud": {"essential": True, "values": [oidc.client_id]}}
         token = oidc.authorize_access_token(claims_options=expected)
-    except (OAuthError, JoseError) as error:
+    except OAuthError as error:
+        if request.args.get("error"):
+            # The provider's own refusal (the person cancelled, or may not use this application there).
+            raise refuse(name, "provider_refused", "Your identity provider did not sign you in "
+                         f"({request.args['error'][:60]}). Start again from the sign-in page, or ask the research "
+                         "office for help.", error=type(error).__name__, detail=str(error)[:300]) from error
+        raise refuse(name, "invalid_response", INVALID_RESPONSE,
+                     error=type(error).__name__, detail=str(error)[:300]) from error
+    except JoseError as error:
         # A state this browser was not given (or has used), a refused code, a bad signature, issuer, audience,
         # expiry or nonce: all end here, with Authlib's reason in the audit trail.
-        raise refuse(name, "invalid_response", "The sign-in could not be completed: the identity provider's "
-                     "answer was not valid for this sign-in. Start again from the sign-in page.",
+        raise refuse(name, "invalid_response", INVALID_RESPONSE,
                      error=type(error).__name__, detail=str(error)[:300]) from error
     except requests.RequestException as error:
         raise refuse(name, "provider_unreachable", "The identity provider could not be reached. Try again in a "
@@ -179,7 +191,7 @@ def account_for(name: str, claims: dict) -> User:
     if link is not None:
         user = link.user
     else:
-        if not email:
+        if not email or len(email) > 320:
             raise refuse(name, "no_email", "Your identity provider did not tell us your email address, so no account "
                          "could be found or made. Ask the research office for help.", subject=subject)
         existing = find_user_by_email(email)
@@ -208,8 +220,8 @@ def account_for(name: str, claims: dict) -> User:
 
 def _new_account(name: str, claims: dict, email: str) -> User:
     settings = _settings(name)
-    user = User(email=email, name=_claim_text(claims, settings["name_claim"]) or email,
-                department=_claim_text(claims, settings["department_claim"]) or None, active=True)
+    user = User(email=email, name=(_claim_text(claims, settings["name_claim"]) or email)[:200],
+                department=_claim_text(claims, settings["department_claim"])[:200] or None, active=True)
     # The provider signs this person in; a long random password nobody knows keeps the password form shut.
     user.set_password(secrets.token_urlsafe(32))
     db.session.add(user)
@@ -219,7 +231,12 @@ def _new_account(name: str, claims: dict, email: str) -> User:
     return user
 
 
-def end_session_url(name: str, id_token: str, post_logout_redirect_uri: str) -> str | None:
+def remembered_sign_in(name: str, id_token: str) -> dict:
+    """What the session keeps of a sign-in through a provider, for signing out there too."""
+    return {"provider": name, "id_token": id_token if len(id_token) <= ID_TOKEN_HINT_LIMIT else None}
+
+
+def end_session_url(name: str, id_token: str | None, post_logout_redirect_uri: str) -> str | None:
     """The provider's sign-out address for this sign-in, or None when it publishes no end_session_endpoint."""
     oidc = client(name)
     if oidc is None:
@@ -229,4 +246,5 @@ def end_session_url(name: str, id_token: str, post_logout_redirect_uri: str) -> 
             return None
     except requests.RequestException:
         return None
-    return oidc.create_logout_url(post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token)["url"]
+    hint = {"id_token_hint": id_token} if id_token else {"client_id": oidc.client_id}
+    return oidc.create_logout_url(post_logout_redirect_uri=post_logout_redirect_uri, **hint)["url"]

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from app.auth import sso
 from app.auth.models import SsoLink, User
 from app.config import ConfigError, parse_role_rule
 from app.extensions import db
 from tests.helpers import audit_events, is_signed_in, login, make_user, page_text, user_row
-from tests.sso.conftest import APP_BASE, local
+from tests.sso.conftest import APP_BASE, CLIENT_ID, local, provider_settings
 
 _people = itertools.count(1)
 
@@ -160,6 +161,28 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(sso_app, identity
     assert "/interaction/" in at_provider.follow(started.location)
 
 
+def test_a_long_id_token_is_not_kept_and_sign_out_names_the_client_instead(sso_app, identity_provider, browser,
+                                                                          client, monkeypatch):
+    monkeypatch.setattr(sso, "ID_TOKEN_HINT_LIMIT", 10)
+    person, _ = _person(identity_provider)
+    at_provider = browser()
+    assert client.get(local(at_provider.sign_in(client, person))).status_code == 302
+    out = client.post("/logout")
+    query = parse_qs(urlsplit(out.location).query)
+    assert "id_token_hint" not in query and query["client_id"] == [CLIENT_ID]
+    assert at_provider.end_session(out.location).startswith(f"{APP_BASE}/login?state=")
+
+
+def test_a_sign_in_the_provider_refuses_says_so(sso_app, identity_provider, browser, client):
+    started = client.get("/login/sso/uni")
+    state = parse_qs(urlsplit(started.location).query)["state"][0]
+    answer = client.get(f"/login/sso/uni/callback?error=access_denied&error_description=cancelled&state={state}")
+    assert answer.status_code == 400
+    assert "Your identity provider did not sign you in (access_denied)" in page_text(answer)
+    [refused] = audit_events(sso_app, "sso.sign_in_refused")
+    assert refused["data"]["reason"] == "provider_refused"
+
+
 def test_the_sign_in_page_offers_each_provider_and_refuses_an_unknown_one(sso_app, client):
     text = page_text(client.get("/login"))
     assert "Sign in with University Login" in text and "Forgotten your password?" in text
@@ -202,9 +225,6 @@ def test_the_role_rule_reads_groups_and_roles_and_refuses_what_it_cannot_read():
 
 
 def test_a_rule_naming_an_unknown_role_stops_the_app_starting(app, identity_provider):
-    from app.auth import sso
-    from tests.sso.conftest import provider_settings
-
     app.config["OIDC_PROVIDERS"] = {"uni": provider_settings(identity_provider.issuer,
                                                              roles=parse_role_rule("staff=superuser"))}
     with pytest.raises(ConfigError, match="superuser"):
