@@ -61,6 +61,41 @@ def test_only_stages_are_rows() -> None:
     assert [row["stage"] for row in rows] == ["Stage 2"]
 
 
+# --- a submitted round's table, read from the statement stored at submission ------------------------------------
+
+def stored(hours: float, runs: float, place: str, kwh: float, kg: float) -> dict[str, Any]:
+    return {"hours": hours, "runs": runs, "location_name": place, "energy_kwh": kwh, "co2e_kg": kg}
+
+
+def test_a_submitted_rounds_figures_are_read_from_its_statement_not_computed_again() -> None:
+    # Figures no computation of these stages gives: the table must print what the round stored.
+    frozen = {"stages": [stored(48, 1, "Grid of 2025", 1234.5, 321.0)], "incomplete_stages": []}
+    assert footprint.stage_table([stage()], frozen=frozen) == [{
+        "stage": "Training", "hardware": "4 × NVIDIA A100 80GB PCIe", "hours": "48 h", "runs": "1",
+        "region": "Grid of 2025", "energy": footprint.format_energy(1234.5),
+        "co2e": footprint.format_carbon(321.0)}]
+    assert footprint.stage_table([stage()], frozen=frozen) != footprint.stage_table([stage()])
+
+
+def test_stored_figures_follow_their_stages_past_an_incomplete_one() -> None:
+    # Stage 2 (1-based) was incomplete at submission: the stored results are those of stages 1 and 3, in order.
+    frozen = {"stages": [stored(1, 2, "Place A", 10, 1), stored(3, 4, "Place C", 30, 3)], "incomplete_stages": [2]}
+    rows = footprint.stage_table([stage(name="one"), stage(name="two", hours=None), stage(name="three")],
+                                 frozen=frozen)
+    assert [(r["stage"], r["hours"], r["runs"], r["region"]) for r in rows] == [
+        ("one", "1 h", "2", "Place A"), ("two", "? h", "1", "United Kingdom"), ("three", "3 h", "4", "Place C")]
+    assert rows[1]["energy"] == rows[1]["co2e"] == footprint.NOT_COMPUTED
+    assert rows[2]["energy"] == footprint.format_energy(30) and rows[2]["co2e"] == footprint.format_carbon(3)
+
+
+def test_a_round_whose_statement_holds_no_stage_computes_none() -> None:
+    # {}: no stage was complete at submission, so nothing is computed now either, even for a complete stage.
+    rows = footprint.stage_table([stage(), stage(name="second")], frozen={})
+    assert [(r["energy"], r["co2e"]) for r in rows] == [(footprint.NOT_COMPUTED, footprint.NOT_COMPUTED)] * 2
+    short = {"stages": [stored(48, 1, "Place A", 10, 1)]}
+    assert footprint.stage_table([stage(), stage(name="second")], frozen=short)[1]["energy"] == footprint.NOT_COMPUTED
+
+
 # --- two rounds compared ----------------------------------------------------------------------------------------
 
 def row(name: str, **cells: str) -> dict[str, str]:
